@@ -1,0 +1,171 @@
+"""Command line: `python -m leverage {demo,score,import,export}`.
+
+Exit codes: 0 success, 2 bad input (the message names the problem; nothing is written), 1 other errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from leverage import __version__
+from leverage.config import DEMO_DIR, ConfigError, load_settings, parse_min_n
+from leverage.responses import GROUP_COLUMNS, RESPONSE_COLUMNS, ResponseDataError, normalise_table, read_table
+
+EXIT_BAD_INPUT = 2
+
+
+class CliError(Exception):
+    """Bad input: printed as `leverage: error: ...` with exit code 2."""
+
+
+def _parse_by(text: str) -> list[str]:
+    cols = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in cols if c not in GROUP_COLUMNS]
+    if unknown:
+        raise CliError(f"--by: unknown column(s) {', '.join(unknown)}; choose from {', '.join(GROUP_COLUMNS)}")
+    if len(set(cols)) != len(cols):
+        raise CliError("--by: a column is repeated")
+    return cols
+
+
+def _out_path(text: str) -> Path:
+    out = Path(text)
+    if out.suffix.lower() not in {".parquet", ".csv"}:
+        raise CliError(f"--out: {out} must end in .parquet or .csv")
+    return out
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from leverage import demo
+
+    paths = demo.write(Path(args.out))
+    for path in paths.values():
+        print(f"wrote {path}")
+    if args.load:
+        from leverage.imports import load_demo
+        from leverage.store import Store
+
+        settings = load_settings()
+        report = load_demo(Store(settings.database_url), settings, Path(args.out))
+        print(f"loaded {report.respondents} respondents ({report.answers} answers) into the store")
+    return 0
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from leverage.responses import write_table_atomic
+    from leverage.scoring import score_table
+
+    by = _parse_by(args.by)
+    try:
+        min_n = parse_min_n(str(args.min_n)) if args.strict_min_n else int(args.min_n)
+    except (ConfigError, ValueError) as exc:
+        raise CliError(f"--min-n: {exc}") from None
+    if min_n < 1:
+        raise CliError("--min-n must be at least 1")
+    out = _out_path(args.out)
+    try:
+        table = normalise_table(read_table(args.input, list(RESPONSE_COLUMNS)), str(args.input))
+    except ResponseDataError as exc:
+        raise CliError(str(exc)) from None
+    result = score_table(table, by, min_n)
+    write_table_atomic(result, out)
+    print(f"wrote {result.num_rows} rows to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from leverage.imports import check_responses, import_responses
+    from leverage.store import Store, StoreError
+
+    settings = load_settings()
+    store = Store(settings.database_url)
+    check = check_responses(args.input, store, settings)
+    if not check.ok:
+        lines = "\n".join(f"  {p}" for p in check.problems)
+        raise CliError(f"{args.input}: nothing imported; {len(check.problems)} problem(s):\n{lines}")
+    try:
+        report = import_responses(check, store)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    print(f"imported {report.respondents} respondents, {report.answers} answers "
+          f"({report.organizations} new organizations, {report.rounds} new rounds, "
+          f"{report.departments} new departments)")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from leverage.responses import write_table_atomic
+    from leverage.store import Store
+
+    settings = load_settings()
+    store = Store(settings.database_url)
+    out = _out_path(args.out)
+    org_id = None
+    if args.organization:
+        orgs = store.list_organizations()
+        match = orgs[orgs["name"] == args.organization]
+        if match.empty:
+            raise CliError(f"--organization: no organization called {args.organization!r}")
+        org_id = int(match["id"].iloc[0])
+    frame = store.responses(organization_id=org_id)
+    if args.round:
+        if args.round not in set(frame["round"]):
+            raise CliError(f"--round: no round called {args.round!r}")
+        frame = frame[frame["round"] == args.round]
+    write_table_atomic(frame, out)
+    print(f"wrote {len(frame)} answers to {out}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m leverage",
+        description="Seven Leadership Leverage Points: demo data, scoring, import and export.",
+        epilog="Store: LEVERAGE_DATABASE_URL (default: SQLite file data/leverage.db).",
+    )
+    parser.add_argument("--version", action="version", version=f"leverage {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="write the deterministic demo dataset as parquet",
+                       description="Write the seeded synthetic demo dataset as parquet files.")
+    p.add_argument("--out", default=str(DEMO_DIR), help="folder to write to (default: data/demo)")
+    p.add_argument("--load", action="store_true", help="also load it into the (empty) store")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("score", help="score long-format responses per group and leverage point",
+                       description="One row per group x leverage point: the --by columns, leverage_point, "
+                                   "n_respondents, mean, sd, suppressed. Groups below --min-n keep n but lose "
+                                   "mean and sd.")
+    p.add_argument("input", help="parquet file, or folder of parquet files (hive partitions allowed)")
+    p.add_argument("--by", default="", help=f"comma-separated subset of {','.join(GROUP_COLUMNS)} (default: one group)")
+    p.add_argument("--min-n", default=5, type=int, help="anonymity threshold (default 5)")
+    p.add_argument("--strict-min-n", action="store_true", help="refuse a threshold outside 3-10")
+    p.add_argument("--out", required=True, help="output .parquet or .csv")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("import", help="import responses (parquet or CSV) into the store, all or nothing",
+                       description="Validate every row; write nothing unless all rows are valid.")
+    p.add_argument("input", help="parquet or CSV file in the long response format")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export", help="export responses from the store as parquet or CSV")
+    p.add_argument("--organization", help="only this organization")
+    p.add_argument("--round", help="only this round")
+    p.add_argument("--out", required=True, help="output .parquet or .csv")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"leverage: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ConfigError as exc:
+        print(f"leverage: configuration error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
