@@ -1,0 +1,54 @@
+"""Home: what the app is for, the seven points, and the selected organization at a glance."""
+
+import streamlit as st
+
+from leverage.charts import point_scores_chart
+from leverage.scoring import OVERALL
+from ui import state, widgets
+
+widgets.header("Seven Leadership Leverage Points",
+               "Rate your organization on the seven leverage points, compare roles and departments, and choose "
+               "one or two system-level measures to focus on.")
+
+settings = state.settings()
+selected = state.selected_organization()
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader("At a glance")
+    if selected is None:
+        widgets.no_organization_yet()
+    else:
+        org_id, org_name = selected
+        rounds = state.cached(state.rounds, org_id)
+        rounds = rounds[rounds["respondents"] > 0]
+        if rounds.empty:
+            st.info(f"{org_name} has no responses yet. Take the self-assessment to add the first.")
+        else:
+            latest = rounds.iloc[-1]
+            instrument = state.instrument_for(latest)
+            scores = state.cached(state.round_scores, org_id, int(latest["id"]), (), settings.min_n)
+            overall = scores[scores["leverage_point"] == OVERALL].iloc[0]
+            st.markdown(f"**{org_name}**, latest round **{latest['name']}**")
+            c1, c2 = st.columns(2)
+            c1.metric("Respondents", int(overall["n_respondents"]))
+            c2.metric("Overall score (1–5)", widgets.fmt_score(overall["mean"], overall["status"]))
+            st.plotly_chart(point_scores_chart(
+                scores, instrument,
+                f"{org_name}, {latest['name']}: mean score per leverage point (1–5), "
+                f"n = {int(overall['n_respondents'])} respondents"), key="home_chart")
+            widgets.threshold_note(settings.min_n)
+
+    st.subheader("What would you like to do?")
+    st.page_link("pages/self_assessment.py", label="Take the self-assessment", icon=":material/checklist:")
+    st.page_link("pages/results.py", label="See results by role, department and round", icon=":material/bar_chart:")
+    st.page_link("pages/manage_data.py", label="Manage organizations, rounds, imports and exports",
+                 icon=":material/database:")
+
+with right:
+    st.subheader("The seven leverage points")
+    instrument = state.instrument_for(None)
+    for point in instrument.points:
+        with st.expander(f"**{point.id}** {instrument.text(point.title, 'en')}"):
+            st.write(instrument.text(point.summary, "en"))
+    st.caption(instrument.text(instrument.attribution, "en"))

@@ -1,0 +1,141 @@
+"""Manage data: organizations, departments, rounds, and importing and exporting responses."""
+
+import datetime as dt
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from leverage.imports import check_responses, import_responses
+from leverage.instrument import available_instruments
+from leverage.responses import RESPONSE_COLUMNS, to_csv_bytes, to_parquet_bytes
+from leverage.store import StoreError
+from ui import state, widgets
+
+widgets.header("Manage data",
+               "Add organizations, departments and assessment rounds; import responses (all rows valid, or "
+               "nothing is written) and export them as parquet or CSV.")
+
+settings = state.settings()
+store = state.store()
+selected = state.selected_organization()
+
+tab_orgs, tab_rounds, tab_import, tab_export = st.tabs(
+    ["Organizations and departments", "Rounds", "Import responses", "Export responses"])
+
+
+def attempt(action: Callable[[], object], success: str) -> None:
+    """Run a store write; show its error, or remember a success message for after the rerun."""
+    try:
+        action()
+    except StoreError as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["manage_flash"] = success
+        st.rerun()
+
+
+if flash := st.session_state.pop("manage_flash", None):
+    st.success(flash)
+
+with tab_orgs:
+    orgs = state.cached(state.organizations)
+    st.dataframe(orgs.rename(columns={"id": "Id", "name": "Organization"}), hide_index=True)
+    with st.form("add_org", clear_on_submit=True):
+        name = st.text_input("New organization", max_chars=200)
+        if st.form_submit_button("Add organization"):
+            attempt(lambda: store.add_organization(name), f"Added organization {name.strip()!r}.")
+    if selected is not None:
+        org_id, org_name = selected
+        st.subheader(f"Departments of {org_name}")
+        st.dataframe(state.cached(state.departments, org_id).rename(columns={"id": "Id", "name": "Department"}),
+                     hide_index=True)
+        with st.form("add_dept", clear_on_submit=True):
+            dept = st.text_input("New department", max_chars=200)
+            if st.form_submit_button("Add department"):
+                attempt(lambda: store.add_department(org_id, dept), f"Added department {dept.strip()!r}.")
+
+with tab_rounds:
+    if selected is None:
+        widgets.no_organization_yet()
+    else:
+        org_id, org_name = selected
+        rounds = state.cached(state.rounds, org_id)
+        st.subheader(f"Rounds of {org_name}")
+        st.dataframe(rounds.rename(columns={"id": "Id", "name": "Round", "instrument_id": "Instrument",
+                                            "instrument_version": "Version", "opens_on": "Opens",
+                                            "closes_on": "Closes", "respondents": "Respondents"}),
+                     hide_index=True)
+        instruments = available_instruments()
+        with st.form("add_round", clear_on_submit=True):
+            round_name = st.text_input("Round name", placeholder="e.g. 2027 Spring", max_chars=200)
+            key = st.selectbox("Instrument", list(instruments),
+                               format_func=lambda k: f"{instruments[k].text(instruments[k].title, 'en')} ({k[1]})")
+            c1, c2 = st.columns(2)
+            opens = c1.date_input("Opens on", value=dt.date.today())
+            closes = c2.date_input("Closes on (leave empty to keep it open)", value=None)
+            if st.form_submit_button("Add round"):
+                attempt(lambda: store.add_round(org_id, round_name, instruments[key], opens, closes),
+                        f"Added round {round_name.strip()!r}.")
+
+with tab_import:
+    st.caption(f"A parquet or CSV file in the long format, one row per answer, with the columns "
+               f"{', '.join(RESPONSE_COLUMNS)}. `value` is a whole number 1–5, or empty for “don't know”. "
+               "Organizations, departments and rounds that do not exist yet are created.")
+    # A new key after each import empties the uploader.
+    upload = st.file_uploader("Response file", type=["parquet", "csv"],
+                              key=f"import_file_{st.session_state.get('import_generation', 0)}")
+    if upload is not None:
+        import tempfile
+        from pathlib import Path
+
+        suffix = Path(upload.name).suffix.lower()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"upload{suffix}"
+            path.write_bytes(upload.getvalue())
+            with st.spinner("Checking every row…"):
+                check = check_responses(path, store, settings, name=upload.name)
+        if not check.ok:
+            st.error(f"{upload.name} cannot be imported: {len(check.problems)} problem(s) found. Nothing was written.")
+            st.dataframe(pd.DataFrame([{"Row": p.row, "Column": p.column, "Problem": p.message}
+                                       for p in check.problems]), hide_index=True)
+        else:
+            st.success(f"{upload.name} is valid.")
+            st.dataframe(pd.DataFrame([check.summary()]), hide_index=True)
+            if st.button("Import these responses", type="primary"):
+                try:
+                    with st.spinner("Importing…"):
+                        report = import_responses(check, store)
+                except StoreError as exc:
+                    st.error(f"Nothing was imported: {exc}")
+                else:
+                    st.session_state["manage_flash"] = (
+                        f"Imported {report.respondents} respondents and {report.answers} answers "
+                        f"({report.organizations} new organizations, {report.rounds} new rounds, "
+                        f"{report.departments} new departments).")
+                    st.session_state["import_generation"] = st.session_state.get("import_generation", 0) + 1
+                    st.rerun()
+
+with tab_export:
+    if selected is None:
+        widgets.no_organization_yet()
+    else:
+        org_id, org_name = selected
+        rounds = state.cached(state.rounds, org_id)
+        chosen = st.multiselect("Rounds", rounds["id"].tolist(), default=rounds["id"].tolist(),
+                                format_func=dict(zip(rounds["id"], rounds["name"], strict=True)).get)
+        if not chosen:
+            st.info("Choose at least one round to export.")
+        else:
+            picked = rounds[rounds["id"].isin(chosen)]
+            st.caption(f"{int(picked['respondents'].sum()):,} respondents in {len(picked)} round(s). Individual "
+                       "answers: share them only as your data-protection rules allow.")
+            stem = f"responses-{org_name}".replace(" ", "_")
+            ids = [int(i) for i in chosen]
+            c1, c2, _ = st.columns([1, 1, 3])
+            # The file is read and written only when a button is clicked.
+            c1.download_button("Download parquet", lambda: to_parquet_bytes(store.responses(org_id, ids)),
+                               f"{stem}.parquet", "application/octet-stream", icon=":material/download:",
+                               on_click="ignore")
+            c2.download_button("Download CSV", lambda: to_csv_bytes(store.responses(org_id, ids)), f"{stem}.csv",
+                               "text/csv", icon=":material/download:", on_click="ignore")

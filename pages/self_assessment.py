@@ -1,0 +1,204 @@
+"""Self-assessment: set up, answer one leverage point at a time, submit once, then see your profile and plan."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from leverage import assessment
+from leverage.assessment import DONT_KNOW, Draft
+from leverage.charts import point_scores_chart
+from leverage.instrument import get_instrument
+from leverage.measures import WHOLE_SYSTEM_MEASURES
+from leverage.scoring import OVERALL
+from leverage.store import StoreError
+from ui import state, widgets
+
+DRAFT = "sa_draft"
+
+widgets.header("Self-assessment",
+               "Rate how far your organization has come on each leverage point. Your answers are anonymous; "
+               "groups smaller than the threshold are never shown.")
+
+settings = state.settings()
+store = state.store()
+draft: Draft | None = st.session_state.get(DRAFT)
+
+
+def start_form() -> None:
+    selected = state.selected_organization()
+    if selected is None:
+        widgets.no_organization_yet()
+        return
+    org_id, org_name = selected
+    today = dt.date.today()
+    rounds = state.cached(state.rounds, org_id)
+    open_rounds = rounds[(rounds["opens_on"] <= today) & (rounds["closes_on"].isna() | (rounds["closes_on"] >= today))]
+    st.markdown(f"**Organization:** {org_name} *(change it in the sidebar)*")
+    if open_rounds.empty:
+        st.warning(f"{org_name} has no assessment round open today. Open one under **Manage data**.")
+        st.page_link("pages/manage_data.py", label="Go to Manage data", icon=":material/database:")
+        return
+    departments = state.cached(state.departments, org_id)
+    role_labels = settings.role_labels
+    round_names = dict(zip(open_rounds["id"], open_rounds["name"], strict=True))
+    dept_names = {None: "Prefer not to say", **dict(zip(departments["id"], departments["name"], strict=True))}
+    with st.form("sa_start"):
+        round_id = st.selectbox("Assessment round", list(round_names)[::-1], format_func=round_names.get)
+        role = st.selectbox("Your role", list(role_labels), index=None, format_func=role_labels.get,
+                            placeholder="Choose your role")
+        department_id = st.selectbox("Your department", list(dept_names), format_func=dept_names.get)
+        language = st.radio("Language of the statements", ["en", "es"], horizontal=True,
+                            format_func={"en": "English", "es": "Español"}.get)
+        started = st.form_submit_button("Start the self-assessment", type="primary")
+    if started:
+        if role is None:
+            st.error("Choose your role: results are shown by role.")
+            return
+        rnd = open_rounds[open_rounds["id"] == round_id].iloc[0]
+        st.session_state[DRAFT] = Draft(organization_id=org_id, round_id=int(round_id), role=role,
+                                        department_id=None if department_id is None else int(department_id),
+                                        language=language,
+                                        instrument_key=(rnd["instrument_id"], rnd["instrument_version"]))
+        st.rerun()
+
+
+def point_step(draft: Draft) -> None:
+    instrument = get_instrument(*draft.instrument_key)
+    lang = draft.language
+    point = instrument.points[draft.step]
+    answered, total = assessment.progress(instrument, draft.answers)
+    st.progress(draft.step / len(instrument.points),
+                text=f"Leverage point {draft.step + 1} of {len(instrument.points)} · {answered} of {total} "
+                     "statements answered")
+    st.subheader(f"{point.id} · {instrument.text(point.title, lang)}")
+    st.caption(instrument.text(point.summary, lang))
+    options = [*instrument.level_values, DONT_KNOW]
+    labels = {lv.value: f"{lv.value} {instrument.text(lv.label, lang)}" for lv in instrument.levels}
+    labels[DONT_KNOW] = instrument.text(instrument.dont_know, lang)
+    scale_help = "\n".join(f"- **{lv.value} {instrument.text(lv.label, lang)}**: "
+                           f"{instrument.text(lv.description, lang)}" for lv in instrument.levels)
+    with st.form(f"sa_point_{point.id}"):
+        values = {}
+        for item in instrument.items_for(point.id):
+            saved = draft.answers.get(item.id)
+            values[item.id] = st.radio(
+                f"{item.id} {instrument.text(item.text, lang)}", options, format_func=labels.get, horizontal=True,
+                index=options.index(saved) if saved in options else None, help=scale_help,
+                key=f"sa_{draft.submission_id[:8]}_{item.id}")
+        back_col, next_col = st.columns(2)
+        back = back_col.form_submit_button("← Back", disabled=draft.step == 0, width="stretch")
+        last = draft.step == len(instrument.points) - 1
+        forward = next_col.form_submit_button("Review answers →" if last else "Next →", type="primary",
+                                              width="stretch")
+    if back or forward:
+        draft.answers.update({k: v for k, v in values.items() if v is not None})
+        missing = assessment.unanswered(instrument, point.id, draft.answers)
+        if forward and missing:
+            st.error(f"Please answer every statement, or choose “{labels[DONT_KNOW]}”: {', '.join(missing)}.")
+            return
+        draft.step += 1 if forward else -1
+        st.rerun()
+
+
+def review_step(draft: Draft) -> None:
+    instrument = get_instrument(*draft.instrument_key)
+    st.progress(1.0, text="Review and submit")
+    st.subheader("Review your answers")
+    summary = assessment.answer_summary(instrument, draft.answers)
+    st.dataframe(summary.rename(columns={"leverage_point": "Leverage point", "items": "Statements",
+                                         "answered": "Answered", "dont_know": "Don't know", "open": "Not answered"}),
+                 hide_index=True)
+    incomplete = assessment.first_incomplete_point(instrument, draft.answers)
+    if incomplete:
+        st.warning(f"{incomplete} still has statements without an answer. Go back to complete it.")
+    st.caption("You can submit once. After submitting you will see your profile beside your organization's.")
+    back_col, submit_col = st.columns(2)
+    if back_col.button("← Back", width="stretch"):
+        draft.step -= 1
+        st.rerun()
+    if submit_col.button("Submit my answers", type="primary", disabled=incomplete is not None,
+                         width="stretch"):
+        try:
+            result = store.submit_response(assessment.to_submission(draft), settings.role_labels)
+        except StoreError as exc:
+            st.error(f"Your answers were not saved: {exc}")
+            return
+        draft.respondent_id = result.respondent_id
+        st.rerun()
+
+
+def profile_step(draft: Draft) -> None:
+    instrument = get_instrument(*draft.instrument_key)
+    lang = draft.language
+    st.success("Your answers are recorded. Thank you.")
+    answers = store.respondent_answers(draft.respondent_id)
+    mine = assessment.own_profile(instrument, answers)
+    org_name = dict(state.cached(state.organizations).itertuples(index=False)).get(draft.organization_id, "")
+    org = state.cached(state.round_scores, draft.organization_id, draft.round_id, (), settings.min_n)
+    n_org = int(org.loc[org["leverage_point"] == OVERALL, "n_respondents"].iloc[0]) if not org.empty else 0
+    both = pd.concat([mine["points"].assign(series="You"), org.assign(series=f"{org_name} (n = {n_org})")])
+
+    st.subheader("Your profile")
+    st.plotly_chart(point_scores_chart(both, instrument, f"Your scores beside {org_name}'s, this round "
+                                                         f"(mean, 1–5; organization n = {n_org})",
+                                       language=lang, series="series"), key="sa_profile_chart")
+    widgets.threshold_note(settings.min_n)
+
+    def names(frame: pd.DataFrame) -> str:
+        return ", ".join(f"{p} ({m:.1f})" for p, m in zip(frame["leverage_point"], frame["mean"], strict=True)) \
+            or "none"
+
+    def items(frame: pd.DataFrame) -> str:
+        texts = {i.id: instrument.text(i.text, lang) for i in instrument.items}
+        return "\n".join(f"- {i}: {texts[i]} (**{m:.0f}**)" for i, m in zip(frame["item_id"], frame["mean"],
+                                                                            strict=True)) or "- none"
+
+    c1, c2 = st.columns(2)
+    c1.markdown(f"**Your strongest points:** {names(mine['strong_points'])}")
+    c1.markdown("Highest-rated statements:\n" + items(mine["strong_items"]))
+    c2.markdown(f"**Your biggest gaps:** {names(mine['weak_points'])}")
+    c2.markdown("Lowest-rated statements:\n" + items(mine["weak_items"]))
+
+    st.subheader("Your plan")
+    st.caption("The leverage points serve one purpose: a large improvement in one or two system-level measures. "
+               "Choose them, then write what you will do on each leverage point.")
+    measures, actions = store.get_plan(draft.respondent_id)
+    known = [m for m in measures if m in WHOLE_SYSTEM_MEASURES]
+    own = next((m for m in measures if m not in WHOLE_SYSTEM_MEASURES), "")
+    with st.form("sa_plan"):
+        chosen = st.multiselect("System-level measures to focus on (one or two)", WHOLE_SYSTEM_MEASURES,
+                                default=known, max_selections=2,
+                                help="IHI Whole System Measures (Martin, Nelson, Lloyd, Nolan; IHI 2007).")
+        other = st.text_input("Or your organization's own measure", value=own, max_chars=200)
+        written = {}
+        for point in instrument.points:
+            written[point.id] = st.text_area(f"{point.id} {instrument.text(point.title, lang)}: planned action",
+                                             value=actions.get(point.id, ""), max_chars=2000, height=80)
+        saved = st.form_submit_button("Save my plan", type="primary")
+    if saved:
+        try:
+            store.save_plan(draft.respondent_id, [*chosen, other], written)
+        except StoreError as exc:
+            st.error(f"The plan was not saved: {exc}")
+        else:
+            st.success("Your plan is saved with your response.")
+
+    st.divider()
+    if st.button("Start a new self-assessment"):
+        del st.session_state[DRAFT]
+        st.rerun()
+    st.page_link("pages/results.py", label="See your organization's results", icon=":material/bar_chart:")
+
+
+if draft is None:
+    start_form()
+elif draft.submitted:
+    profile_step(draft)
+elif draft.step >= assessment.review_step(get_instrument(*draft.instrument_key)):
+    review_step(draft)
+else:
+    if st.button("Cancel this self-assessment", type="tertiary", icon=":material/close:"):
+        del st.session_state[DRAFT]
+        st.rerun()
+    point_step(draft)

@@ -1,0 +1,185 @@
+"""End to end in a real browser: take the self-assessment and see the response counted in Results.
+
+The app runs with `streamlit run` on a fresh SQLite store filled with the demo data (the fixtures are in
+conftest.py). Every click that submits a form reruns the script, so each step waits for what the rerun
+shows rather than for a fixed time.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from leverage.store import Store
+
+pytestmark = pytest.mark.browser
+
+TIMEOUT = 15_000  # ms: one rerun of the script, with room for a slow CI machine
+ORGANIZATION = "Riverside Health System"
+OPEN_ROUND = "2026 Autumn"
+ROLE_LABEL, ROLE = "Nursing leader", "nursing"
+POINTS = 7
+ITEMS_PER_POINT = 5
+CHOSEN = "3 Early deployment"
+DONT_KNOW = "Don't know"
+
+
+def wait_idle(page: Page) -> None:
+    """Wait until Streamlit has finished the current script run."""
+    expect(page.locator("[data-testid='stApp']")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=TIMEOUT)
+
+
+def open_page(page: Page, app, path: str) -> None:
+    page.goto(f"{app.url}/{path}", wait_until="domcontentloaded")
+    wait_idle(page)
+    # Streamlit quirk: the first visit to /assess after the server starts may show a "Page not found"
+    # modal although the page itself renders; the modal makes the rest of the app inert until closed.
+    not_found = page.get_by_role("dialog", name="Page not found")
+    if not_found.count():
+        not_found.get_by_role("button", name="Close").click()
+        expect(not_found).to_have_count(0)
+
+
+def selectbox(scope: Page | Locator, label: str) -> Locator:
+    """The text input of a selectbox (a combobox whose value is the shown option)."""
+    return scope.get_by_role("combobox", name=label, exact=True)
+
+
+def choose(page: Page, box: Locator, option: str) -> None:
+    """Open a selectbox and click one of its options."""
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option, timeout=TIMEOUT)
+
+
+def point_radios(page: Page) -> Locator:
+    return page.locator("[data-testid='stForm'] [data-testid='stRadio']")
+
+
+def expect_point(page: Page, k: int) -> None:
+    """Point k (1-based) is on screen with its progress text and all its statements."""
+    expect(page.get_by_text(f"Leverage point {k} of {POINTS}")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name=re.compile(rf"^LP{k} · "))).to_be_visible(timeout=TIMEOUT)
+    expect(point_radios(page)).to_have_count(ITEMS_PER_POINT, timeout=TIMEOUT)
+    wait_idle(page)
+
+
+def answer_point(page: Page, k: int, dont_know_first: bool = False) -> None:
+    radios = point_radios(page)
+    for i in range(ITEMS_PER_POINT):
+        option = DONT_KNOW if dont_know_first and i == 0 else CHOSEN
+        radios.nth(i).get_by_text(option, exact=True).click()
+        expect(radios.nth(i).get_by_role("radio", name=option, exact=True)).to_be_checked()
+
+
+def start_assessment(page: Page, role_label: str) -> None:
+    form = page.locator("[data-testid='stForm']")
+    expect(form.get_by_text("Assessment round", exact=True)).to_be_visible(timeout=TIMEOUT)
+    expect(selectbox(form, "Assessment round")).to_have_value(OPEN_ROUND)
+    choose(page, selectbox(form, "Your role"), role_label)
+    form.get_by_role("button", name="Start the self-assessment").click()
+    expect_point(page, 1)
+
+
+def respondent_keys(store: Store, org_id: int, round_name: str) -> dict[str, tuple[str, list]]:
+    """respondent key -> (role, answer values) of one round."""
+    frame = store.responses(org_id)
+    frame = frame[frame["round"] == round_name]
+    return {key: (str(group["role"].iloc[0]), group["value"].tolist())
+            for key, group in frame.groupby("respondent_id")}
+
+
+def test_complete_self_assessment_in_browser(app, browser) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    store = Store(app.database_url)
+    try:
+        open_page(page, app, "assess")
+        sidebar = page.locator("[data-testid='stSidebar']")
+        choose(page, selectbox(sidebar, "Organization"), ORGANIZATION)
+        expect(page.get_by_text(f"Organization: {ORGANIZATION}")).to_be_visible(timeout=TIMEOUT)
+        wait_idle(page)
+
+        # The demo data is loaded by now (on the first page view): the state before taking part.
+        org_id = int(store.list_organizations().set_index("name").loc[ORGANIZATION, "id"])
+        rounds = store.list_rounds(org_id).set_index("name")
+        before = int(rounds.loc[OPEN_ROUND, "respondents"])
+        keys_before = set(respondent_keys(store, org_id, OPEN_ROUND))
+        assert before == len(keys_before) > 0, app.output()
+
+        start_assessment(page, ROLE_LABEL)
+        form = page.locator("[data-testid='stForm']")
+        answer_point(page, 1, dont_know_first=True)
+        form.get_by_role("button", name="Next →").click()
+        expect_point(page, 2)
+
+        # Back from point 2: point 1 keeps its answers.
+        page.locator("[data-testid='stForm']").get_by_role("button", name="← Back").click()
+        expect_point(page, 1)
+        expect(page.get_by_text(f"Leverage point 1 of {POINTS} · {ITEMS_PER_POINT} of")).to_be_visible()
+        radios = point_radios(page)
+        expect(radios.nth(0).get_by_role("radio", name=DONT_KNOW, exact=True)).to_be_checked()
+        for i in range(1, ITEMS_PER_POINT):
+            expect(radios.nth(i).get_by_role("radio", name=CHOSEN, exact=True)).to_be_checked()
+        page.locator("[data-testid='stForm']").get_by_role("button", name="Next →").click()
+
+        for k in range(2, POINTS + 1):
+            expect_point(page, k)
+            answer_point(page, k)
+            forward = "Review answers →" if k == POINTS else "Next →"
+            page.locator("[data-testid='stForm']").get_by_role("button", name=forward).click()
+
+        expect(page.get_by_role("heading", name="Review your answers")).to_be_visible(timeout=TIMEOUT)
+        wait_idle(page)
+        expect(page.get_by_text("still has statements without an answer")).to_have_count(0)
+        page.get_by_role("button", name="Submit my answers").click()
+        expect(page.get_by_text("Your answers are recorded")).to_be_visible(timeout=TIMEOUT)
+        expect(page.get_by_role("heading", name="Your profile")).to_be_visible(timeout=TIMEOUT)
+        expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=TIMEOUT)
+        wait_idle(page)
+
+        # Results, reached by the page's own link so the session keeps the organization.
+        page.get_by_role("link", name="See your organization's results").click()
+        expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=TIMEOUT)
+        expect(page).to_have_url(re.compile(r"/results$"))
+        round_box = selectbox(page.locator("[data-testid='stMain']"), "Assessment round")
+        expect(round_box).to_have_value(f"{OPEN_ROUND} ({before + 1} respondents)", timeout=TIMEOUT)
+        expect(page.locator("[data-testid='stMetric']").filter(has_text="Respondents")).to_contain_text(
+            str(before + 1))
+
+        after = respondent_keys(store, org_id, OPEN_ROUND)
+        new = set(after) - keys_before
+        assert len(after) == before + 1 and len(new) == 1, app.output()
+        role, values = after[new.pop()]
+        assert role == ROLE
+        assert len(values) == POINTS * ITEMS_PER_POINT
+        assert sum(v is None or v != v for v in values) == 1  # one "don't know" (stored as NULL)
+        assert sorted(v for v in values if v == v and v is not None) == [3] * (POINTS * ITEMS_PER_POINT - 1)
+    finally:
+        store.dispose()
+        context.close()
+
+
+def test_first_point_fits_a_phone(app, browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=3)
+    page = context.new_page()
+    try:
+        open_page(page, app, "assess")
+        start_assessment(page, ROLE_LABEL)
+        radios = point_radios(page)
+        for i in range(ITEMS_PER_POINT):
+            radios.nth(i).scroll_into_view_if_needed()
+            expect(radios.nth(i)).to_be_in_viewport()
+            for option in ("1 Not started", "5 Fully embedded", DONT_KNOW):
+                expect(radios.nth(i).get_by_text(option, exact=True)).to_be_visible()
+        next_button = page.locator("[data-testid='stForm']").get_by_role("button", name="Next →")
+        next_button.scroll_into_view_if_needed()
+        expect(next_button).to_be_in_viewport()
+        overflow = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1] + 1, f"page scrolls sideways: scrollWidth {overflow[0]} > {overflow[1]}"
+    finally:
+        context.close()

@@ -1,0 +1,76 @@
+"""Widgets every page shares: the header with its help line, pickers, threshold notes and downloads."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from leverage import CITATION
+from leverage.responses import to_csv_bytes, to_parquet_bytes
+from ui import state
+
+
+def header(title: str, help_line: str) -> None:
+    st.title(title)
+    st.caption(help_line)
+
+
+def no_organization_yet() -> None:
+    st.info("There is no organization yet. Add one under **Manage data**, or import responses there.")
+    st.page_link("pages/manage_data.py", label="Go to Manage data", icon=":material/database:")
+
+
+def round_picker(org_id: int, label: str = "Assessment round", key: str = "round_id",
+                 only_with_responses: bool = False) -> pd.Series | None:
+    """Select a round of the organization (the latest by default); None when it has none."""
+    rounds = state.cached(state.rounds, org_id)
+    if only_with_responses:
+        rounds = rounds[rounds["respondents"] > 0]
+    if rounds.empty:
+        return None
+    ids = rounds["id"].tolist()[::-1]  # newest first
+    names = dict(zip(rounds["id"], rounds["name"], strict=True))
+    counts = dict(zip(rounds["id"], rounds["respondents"], strict=True))
+    if st.session_state.get(key) not in ids:
+        st.session_state[key] = ids[0]
+    chosen = st.selectbox(label, ids, key=key, format_func=lambda i: f"{names[i]} ({counts[i]} respondents)")
+    return rounds[rounds["id"] == chosen].iloc[0]
+
+
+def threshold_note(min_n: int) -> None:
+    st.caption(f"Anonymity threshold: groups with fewer than **{min_n}** respondents show their count only; "
+               "their scores are withheld and marked *below threshold*.")
+
+
+def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
+    """CSV and parquet downloads of a table that has already had the threshold applied.
+
+    The bytes are made only when a button is clicked, so a page with many tables stays fast.
+    """
+    stem = stem.replace(" ", "_")
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button("CSV", partial(to_csv_bytes, frame), f"{stem}.csv", "text/csv", key=f"{key}_csv",
+                       icon=":material/download:", on_click="ignore")
+    c2.download_button("Parquet", partial(to_parquet_bytes, frame), f"{stem}.parquet", "application/octet-stream",
+                       key=f"{key}_parquet", icon=":material/download:", on_click="ignore")
+
+
+def about() -> None:
+    with st.expander("About Leverage"):
+        st.markdown(
+            "Leverage turns the IHI's *Seven Leadership Leverage Points* into a working self-assessment: "
+            "leaders rate their organization, see results by role and department, and choose one or two "
+            "system-level measures to focus on.\n\n"
+            "The default instrument is our own wording, based on the IHI Seven Leadership Leverage Points "
+            "framework. It is **not the IHI's own appendix tool**; an organization that holds the paper can load "
+            "that tool as an instrument file.\n\n"
+            f"**Source:** {CITATION}"
+        )
+
+
+def fmt_score(value: float | None, status: str = "ok") -> str:
+    if value is None or pd.isna(value):
+        return "below threshold" if status == "below threshold" else "no data"
+    return f"{value:.2f}"
