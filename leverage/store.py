@@ -172,6 +172,7 @@ class Store:
 
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
+        self.local_writes = 0
         self.engine = _engine(url)
         self.create_schema()
 
@@ -218,8 +219,8 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "revision")).scalar_one())
 
-    @staticmethod
-    def _bump(conn: Connection) -> None:
+    def _bump(self, conn: Connection) -> None:
+        self.local_writes += 1  # lets a caching reader see this process's own writes at once
         conn.execute(meta.update().where(meta.c.key == "revision")
                      .values(value=sa.cast(sa.cast(meta.c.value, sa.Integer) + 1, sa.String)))
 

@@ -33,10 +33,11 @@ with left:
             c1, c2 = st.columns(2)
             c1.metric("Respondents", int(overall["n_respondents"]))
             c2.metric("Overall score (1–5)", widgets.fmt_score(overall["mean"], overall["status"]))
-            st.plotly_chart(point_scores_chart(
-                scores, instrument,
-                f"{org_name}, {latest['name']}: mean score per leverage point (1–5), "
-                f"n = {int(overall['n_respondents'])} respondents"), key="home_chart")
+            title = (f"{org_name}, {latest['name']}: mean score per leverage point (1–5), "
+                     f"n = {int(overall['n_respondents'])} respondents")
+            st.plotly_chart(state.cached_figure(lambda: point_scores_chart(scores, instrument, title),
+                                                "home", org_id, int(latest["id"]), settings.min_n, title),
+                            key="home_chart")
             widgets.threshold_note(settings.min_n)
 
     st.subheader("What would you like to do?")

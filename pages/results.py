@@ -54,13 +54,13 @@ tab_points, tab_items, tab_roles, tab_depts, tab_change, tab_focus = st.tabs(
     ["Leverage points", "Statements", "By role", "By department", "Change over rounds", "Focus measures"])
 
 with tab_points:
-    st.plotly_chart(point_scores_chart(scores, instrument, f"{org_name}, {round_name}: mean score per leverage "
-                                                           f"point with 95 % interval (1–5), n = {n}"),
-                    key="results_points")
+    title = f"{org_name}, {round_name}: mean score per leverage point with 95 % interval (1–5), n = {n}"
+    st.plotly_chart(state.cached_figure(lambda: point_scores_chart(scores, instrument, title),
+                                        "points", org_id, round_id, min_n, title), key="results_points")
     levels = state.cached(state.round_levels, org_id, round_id, (), min_n)
-    st.plotly_chart(level_distribution_chart(levels, instrument, f"Answers by level, {round_name} "
-                                                                 f"(% of answers per point), n = {n}"),
-                    key="results_levels")
+    title = f"Answers by level, {round_name} (% of answers per point), n = {n}"
+    st.plotly_chart(state.cached_figure(lambda: level_distribution_chart(levels, instrument, title),
+                                        "levels", org_id, round_id, min_n, title), key="results_levels")
     table = scores.rename(columns={"leverage_point": "Leverage point", "n_respondents": "n", "mean": "Mean",
                                    "sd": "SD", "ci_low": "95% CI low", "ci_high": "95% CI high",
                                    "dont_know_rate": "Don't know", "status": "Status"})
@@ -86,8 +86,10 @@ with tab_items:
     for col in level_cols:
         dist[col] = dist[col] / totals
     dist["dont_know"] = dist["n_dont_know"] / totals
-    st.plotly_chart(level_distribution_chart(dist, instrument, f"{point_id}: answers by level per statement "
-                                                               f"(% of answers), n = {n}", label_column="item_id"),
+    title = f"{point_id}: answers by level per statement (% of answers), n = {n}"
+    st.plotly_chart(state.cached_figure(lambda: level_distribution_chart(dist, instrument, title,
+                                                                         label_column="item_id"),
+                                        "items", org_id, round_id, min_n, point_id, title),
                     key="results_items_chart")
     shown = items[["item_id", "statement", "n_respondents", "mean", "sd", "dont_know_rate", "status"]]
     st.dataframe(shown.rename(columns={"item_id": "Item", "statement": "Statement", "n_respondents": "n scored",
@@ -117,9 +119,10 @@ with tab_change:
     else:
         both = pd.concat([before.assign(series=f"{previous['name']} (n = {int(before['n_respondents'].max())})"),
                           scores.assign(series=f"{round_name} (n = {n})")])
-        st.plotly_chart(point_scores_chart(both, instrument, f"{org_name}: mean score per leverage point, "
-                                                             f"{previous['name']} and {round_name} (1–5)",
-                                           series="series"), key="results_change")
+        title = f"{org_name}: mean score per leverage point, {previous['name']} and {round_name} (1–5)"
+        st.plotly_chart(state.cached_figure(lambda: point_scores_chart(both, instrument, title, series="series"),
+                                            "change", org_id, round_id, int(previous["id"]), min_n, title),
+                        key="results_change")
         table = change.rename(columns={"leverage_point": "Leverage point", "n_respondents": "n",
                                        "mean": round_name, "n_respondents_previous": "n before",
                                        "mean_previous": str(previous["name"]), "change": "Change"})

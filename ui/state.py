@@ -4,8 +4,10 @@ submission shows at once while repeated reruns cost a dictionary look-up."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Hashable
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from leverage import scoring
@@ -15,11 +17,20 @@ from leverage.instrument import Instrument, default_instrument, get_instrument
 from leverage.store import ImportReport, Store
 
 ORG_KEY = "organization_id"
+Rev = tuple[int, int]  # (database revision, this process's own writes)
 ORG_PICKER_KEY = "organization_picker"
 
 
 def settings() -> Settings:
-    """Settings from the environment, with LEVERAGE_* keys of .streamlit/secrets.toml taking precedence."""
+    """Settings from the environment, with LEVERAGE_* keys of .streamlit/secrets.toml taking precedence.
+
+    Read once per process (a restart applies new settings); a page asks for them many times a run.
+    """
+    return _settings()
+
+
+@st.cache_resource(show_spinner=False)
+def _settings() -> Settings:
     env = dict(os.environ)
     try:
         env.update({k: str(v) for k, v in st.secrets.items() if k.startswith("LEVERAGE_")})
@@ -47,8 +58,20 @@ def demo_report() -> ImportReport | None:
     return _open_store(s.database_url, s.load_demo)[1]
 
 
-def revision() -> int:
-    return store().revision()
+def revision() -> Rev:
+    """A cache key for everything read from the store.
+
+    The database revision is read at most once a second per process (a page asks many times a run);
+    this process's own writes count at once, so a user always sees what they just saved, and writes by
+    other server processes show within a second.
+    """
+    s = store()
+    return _revision(s.url), s.local_writes
+
+
+@st.cache_data(ttl=1, max_entries=8, show_spinner=False)
+def _revision(url: str) -> int:
+    return _open_store_for(url).revision()
 
 
 def instrument_for(round_row: dict | pd.Series | None) -> Instrument:
@@ -60,38 +83,38 @@ def instrument_for(round_row: dict | pd.Series | None) -> Instrument:
 # --- cached reads (keyed by url + revision + the question asked) ------------------------------------
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def organizations(url: str, rev: int) -> pd.DataFrame:
+def organizations(url: str, rev: Rev) -> pd.DataFrame:
     return _open_store_for(url).list_organizations()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def departments(url: str, rev: int, org_id: int) -> pd.DataFrame:
+def departments(url: str, rev: Rev, org_id: int) -> pd.DataFrame:
     return _open_store_for(url).list_departments(org_id)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def rounds(url: str, rev: int, org_id: int) -> pd.DataFrame:
+def rounds(url: str, rev: Rev, org_id: int) -> pd.DataFrame:
     return _open_store_for(url).list_rounds(org_id)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def round_scores(url: str, rev: int, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
+def round_scores(url: str, rev: Rev, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
     """Point and overall scores of one round, grouped by `by`, threshold applied."""
     return scoring.point_scores(_open_store_for(url).responses(org_id, [round_id]), by, min_n)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def round_items(url: str, rev: int, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
+def round_items(url: str, rev: Rev, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
     return scoring.item_scores(_open_store_for(url).responses(org_id, [round_id]), by, min_n)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def round_levels(url: str, rev: int, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
+def round_levels(url: str, rev: Rev, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
     return scoring.level_distribution(_open_store_for(url).responses(org_id, [round_id]), by, min_n)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def focus_measures(url: str, rev: int, round_id: int) -> pd.DataFrame:
+def focus_measures(url: str, rev: Rev, round_id: int) -> pd.DataFrame:
     return _open_store_for(url).focus_measure_counts(round_id)
 
 
@@ -120,3 +143,18 @@ def selected_organization() -> tuple[int, str] | None:
         org_id = ids[0]
         st.session_state[ORG_KEY] = org_id
     return int(org_id), str(orgs.loc[orgs["id"] == org_id, "name"].iloc[0])
+
+
+def cached_figure(build: Callable[[], go.Figure], *key: Hashable) -> go.Figure:
+    """Build a Plotly figure once per (store revision, key) and share it.
+
+    Building and validating a Plotly figure costs tens of milliseconds, more than every cached read of a
+    page together; Streamlit copies the figure when it draws it, so one shared object is safe. `key` must
+    name everything the figure shows (which chart, ids, threshold, title, language).
+    """
+    return _figure(settings().database_url, revision(), key, build)
+
+
+@st.cache_resource(max_entries=128, show_spinner=False)
+def _figure(url: str, rev: Rev, key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
+    return _build()
