@@ -184,6 +184,10 @@ def parse_instrument(data: Any, source: str = "<instrument>") -> Instrument:
         raise InstrumentError(source, _field_path(best.absolute_path), best.message)
 
     languages = tuple(data["languages"])
+    for i, lv in enumerate(data["scale"]["levels"]):
+        # JSON Schema counts 1.0 as an integer; a scale value must be a plain whole number.
+        if not isinstance(lv["value"], int) or isinstance(lv["value"], bool):
+            raise InstrumentError(source, f"scale.levels[{i}].value", f"{lv['value']!r} is not a whole number")
 
     def texts(value: Text, field: str) -> Text:
         missing = [lang for lang in languages if lang not in value]

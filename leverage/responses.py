@@ -96,7 +96,7 @@ def normalise_table(table: pa.Table, source: str, required: tuple[str, ...] = RE
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             raise ResponseDataError(f"{source}: column {name!r} must be text") from None
         if name != "department":
-            empty = pc.or_(pc.is_null(col), pc.equal(pc.utf8_length(col), 0))
+            empty = pc.fill_null(pc.or_kleene(pc.is_null(col), pc.equal(pc.utf8_length(col), 0)), True)
             if pc.any(empty).as_py():
                 raise ResponseDataError(f"{source}: column {name!r} is empty in {_rows(empty)}")
         if name == "leverage_point":
@@ -174,8 +174,11 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
         add(int(i), "item_id", "the same respondent answers this item twice")
     attrs = frame.groupby(["organization", "round", "respondent_id"], dropna=False)[["role", "department"]].nunique(
         dropna=False)
+    keys = frame[["organization", "round", "respondent_id"]].apply(tuple, axis=1)
     for (org, rnd, rid), _row in attrs[(attrs["role"] > 1) | (attrs["department"] > 1)].head(10).iterrows():
-        add(None, "respondent_id", f"respondent {rid!r} in {org} / {rnd} has more than one role or department")
+        rows = [int(i) + 1 for i in keys.index[keys == (org, rnd, rid)][:5]]
+        add(rows[0], "respondent_id", f"respondent {rid!r} in {org} / {rnd} has more than one role or department "
+                                      f"(rows {', '.join(map(str, rows))})")
     return problems
 
 

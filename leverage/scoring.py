@@ -124,20 +124,28 @@ def point_scores(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: i
             counts[["n_scored", "n_dont_know"]].sum().to_frame().T
         tot["leverage_point"] = OVERALL
         counts = pd.concat([counts, tot], ignore_index=True)
-    frame = frame.merge(counts[keys + ["n_scored", "n_dont_know"]], on=keys, how="outer") if not frame.empty \
-        else counts[keys + ["n_scored", "n_dont_know"]].assign(n_respondents=0, mean=np.nan, sd=np.nan,
-                                                                  suppressed=False)
+    if include_overall and not per_resp.empty:
+        people = per_resp.drop_duplicates(_respondent_keys(by, table)).groupby(by, dropna=False).size() if by \
+            else pd.Series([per_resp.drop_duplicates(_respondent_keys(by, table)).shape[0]])
+        tot_people = people.rename("n_people").reset_index() if by else pd.DataFrame({"n_people": people})
+        tot_people["leverage_point"] = OVERALL
+        counts = counts.merge(tot_people, on=keys, how="left", suffixes=("", "_overall"))
+        counts["n_people"] = counts["n_people"].fillna(counts.pop("n_people_overall"))
+    extra = ["n_scored", "n_dont_know", "n_people"]
+    frame = frame.merge(counts[keys + extra], on=keys, how="outer") if not frame.empty \
+        else counts[keys + extra].assign(n_respondents=0, mean=np.nan, sd=np.nan, suppressed=False)
     frame["n_respondents"] = frame["n_respondents"].fillna(0).astype(int)
     frame["n_answers"] = (frame["n_scored"] + frame["n_dont_know"]).astype(int)
     frame["n_dont_know"] = frame["n_dont_know"].astype(float)
     frame["dont_know_rate"] = frame["n_dont_know"] / frame["n_answers"].where(frame["n_answers"] > 0)
     frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool) & (frame["n_respondents"] > 0)
     frame["ci_low"], frame["ci_high"] = _t_interval(frame["mean"], frame["sd"], frame["n_respondents"])
-    # Whether a member of a small group answered "don't know" is theirs to keep too.
-    frame.loc[frame["suppressed"], ["n_dont_know", "dont_know_rate"]] = np.nan
+    # Whether a member of a small group answered "don't know" is theirs to keep too: judged on everyone
+    # who answered the point, scored or not.
+    frame.loc[frame["suppressed"] | (frame["n_people"] < min_n), ["n_dont_know", "dont_know_rate"]] = np.nan
     frame["status"] = np.where(frame["n_respondents"] == 0, NO_DATA,
                                np.where(frame["suppressed"], BELOW_THRESHOLD, "ok"))
-    frame = frame.drop(columns=["n_scored"])
+    frame = frame.drop(columns=["n_scored", "n_people"])
     order = {p: i for i, p in enumerate([*[f"LP{i}" for i in range(1, 8)], OVERALL])}
     frame = frame.sort_values(by + ["leverage_point"], key=lambda s: s.map(order) if s.name == "leverage_point"
                               else s).reset_index(drop=True)

@@ -4,7 +4,9 @@ import streamlit as st
 
 from leverage.charts import point_scores_chart
 from leverage.scoring import OVERALL
-from ui import state, widgets
+from ui import frame, state, widgets
+
+frame.require()
 
 widgets.header("Seven Leadership Leverage Points",
                "Rate your organization on the seven leverage points, compare roles and departments, and choose "

@@ -10,7 +10,9 @@ from leverage.imports import check_responses, import_responses
 from leverage.instrument import available_instruments
 from leverage.responses import RESPONSE_COLUMNS, to_csv_bytes, to_parquet_bytes
 from leverage.store import StoreError
-from ui import state, widgets
+from ui import frame, state, widgets
+
+frame.require()
 
 widgets.header("Manage data",
                "Add organizations, departments and assessment rounds; import responses (all rows valid, or "

@@ -5,7 +5,9 @@ import streamlit as st
 
 from leverage.charts import heat_table, level_distribution_chart, point_scores_chart
 from leverage.scoring import OVERALL, change_between
-from ui import state, widgets
+from ui import frame, state, widgets
+
+frame.require()
 
 widgets.header("Results",
                "Scores for one organization and round: per leverage point and statement, by role and department, "

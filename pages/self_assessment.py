@@ -12,7 +12,9 @@ from leverage.instrument import get_instrument
 from leverage.measures import WHOLE_SYSTEM_MEASURES
 from leverage.scoring import OVERALL
 from leverage.store import StoreError
-from ui import state, widgets
+from ui import frame, state, widgets
+
+frame.require()
 
 DRAFT = "sa_draft"
 
@@ -78,6 +80,7 @@ def point_step(draft: Draft) -> None:
     labels[DONT_KNOW] = instrument.text(instrument.dont_know, lang)
     scale_help = "\n".join(f"- **{lv.value} {instrument.text(lv.label, lang)}**: "
                            f"{instrument.text(lv.description, lang)}" for lv in instrument.levels)
+    problem = st.empty()  # above the form, where a phone user sees it
     with st.form(f"sa_point_{point.id}"):
         values = {}
         for item in instrument.items_for(point.id):
@@ -87,7 +90,8 @@ def point_step(draft: Draft) -> None:
                 index=options.index(saved) if saved in options else None, help=scale_help,
                 key=f"sa_{draft.submission_id[:8]}_{item.id}")
         back_col, next_col = st.columns(2)
-        back = back_col.form_submit_button("← Back", disabled=draft.step == 0, width="stretch")
+        # No Back on the first point: on a phone the columns stack and a dead button would sit above Next.
+        back = draft.step > 0 and back_col.form_submit_button("← Back", width="stretch")
         last = draft.step == len(instrument.points) - 1
         forward = next_col.form_submit_button("Review answers →" if last else "Next →", type="primary",
                                               width="stretch")
@@ -95,7 +99,9 @@ def point_step(draft: Draft) -> None:
         draft.answers.update({k: v for k, v in values.items() if v is not None})
         missing = assessment.unanswered(instrument, point.id, draft.answers)
         if forward and missing:
-            st.error(f"Please answer every statement, or choose “{labels[DONT_KNOW]}”: {', '.join(missing)}.")
+            texts = {i.id: instrument.text(i.text, lang) for i in instrument.items}
+            problem.error(f"Please answer every statement, or choose “{labels[DONT_KNOW]}”. Still open:\n"
+                          + "\n".join(f"- **{i}** {texts[i]}" for i in missing))
             return
         draft.step += 1 if forward else -1
         st.rerun()

@@ -273,9 +273,6 @@ def test_respondents_are_told_apart_by_organization_and_round():
     assert close(lp1["mean"], 3.5)  # (1+3+5+5)/4
 
 
-@pytest.mark.xfail(reason="BUG: point_scores withholds don't-know counts of a group below min_n only when someone "
-                          "in it scored the point; a group whose members all answered don't know shows them",
-                   strict=True)
 def test_dont_know_counts_of_a_small_group_are_withheld_even_when_nobody_scored():
     # ICU has one person (C), below min_n 2. For LP1 C's don't-know count is withheld (suppressed), but for LP2,
     # where C answered only "don't know", the row shows n_dont_know 2 and dont_know_rate 1.0: C's answers.

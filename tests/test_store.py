@@ -14,6 +14,7 @@ from leverage.config import DEFAULT_ROLES
 from leverage.instrument import default_instrument
 from leverage.responses import RESPONSE_COLUMNS
 from leverage.store import SCHEMA_VERSION, Store, StoreError, Submission
+from tests.helpers import require_component, with_search_path
 
 ROLES = [key for key, _ in DEFAULT_ROLES]
 INSTRUMENT = default_instrument()
@@ -100,6 +101,38 @@ def test_the_postgres_store_lives_in_its_own_schema(postgres_store_url):
     assert store.backend == "postgresql"
     assert schema.startswith("t_") and len(schema) == 10
     assert set(TABLES) | {"meta"} <= tables
+
+
+# --- the skip-locally, fail-in-CI rule ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ci", ["true", "1", "TRUE"])
+def test_a_missing_component_fails_in_ci(monkeypatch, ci):
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.fail.Exception, match="PostgreSQL not reachable .*CI must run this test"):
+        require_component(False, "PostgreSQL not reachable at 127.0.0.1:5432: refused")
+
+
+@pytest.mark.parametrize("ci", [None, "", "false", "0"])
+def test_a_missing_component_skips_locally(monkeypatch, ci):
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    with pytest.raises(pytest.skip.Exception, match="^Chromium not found$"):
+        require_component(False, "Chromium not found")
+
+
+def test_an_available_component_neither_skips_nor_fails(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    assert require_component(True, "unused") is None
+
+
+def test_search_path_is_added_to_the_url():
+    assert with_search_path("postgresql+psycopg://u@h:5432/test", "t_1") == \
+        "postgresql+psycopg://u@h:5432/test?options=-csearch_path%3Dt_1"
+    assert with_search_path("postgresql+psycopg://u@h/test?connect_timeout=3", "t_1") == \
+        "postgresql+psycopg://u@h/test?connect_timeout=3&options=-csearch_path%3Dt_1"
 
 
 # --- organizations, departments, rounds --------------------------------------------------------------

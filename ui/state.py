@@ -87,6 +87,11 @@ def organizations(url: str, rev: Rev) -> pd.DataFrame:
     return _open_store_for(url).list_organizations()
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def demo_loaded_at(url: str, rev: Rev) -> str | None:
+    return _open_store_for(url).get_meta("demo_loaded_at")
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def departments(url: str, rev: Rev, org_id: int) -> pd.DataFrame:
     return _open_store_for(url).list_departments(org_id)

@@ -107,3 +107,14 @@ def browser():
         launched = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Attach the server's output to the report of a failed browser test (a Playwright timeout says nothing
+    about a traceback on the server)."""
+    report = yield
+    server = getattr(item, "funcargs", {}).get("app")
+    if report.failed and isinstance(server, App):
+        report.sections.append(("streamlit server output", server.output()))
+    return report

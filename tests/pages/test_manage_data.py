@@ -115,9 +115,9 @@ def test_bad_upload_lists_problems_and_writes_nothing(app, db_url):
     # Row 2 also gives respondent imp-0 a second role, which is a problem of its own.
     assert any("bad.csv cannot be imported: 3 problem(s)" in e.value for e in app.error)
     problems = app.dataframe[-1].value
-    assert list(problems["Row"].iloc[:2]) == [2, 5] and pd.isna(problems["Row"].iloc[2])
+    assert list(problems["Row"]) == [2, 5, 1]  # the respondent's problem points at its first row
     assert "janitor" in problems["Problem"].iloc[0] and "LP9.9" in problems["Problem"].iloc[1]
-    assert "more than one role" in problems["Problem"].iloc[2]
+    assert "more than one role" in problems["Problem"].iloc[2] and "rows 1, 2, 3" in problems["Problem"].iloc[2]
     assert not [b for b in app.button if b.label == "Import these responses"]
     assert counts(db_url) == before
 

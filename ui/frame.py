@@ -1,0 +1,69 @@
+"""The frame every page sits in: page config, configuration check, organization picker, About.
+
+Streamlit treats an app whose entry point sits beside a `pages/` folder as a legacy (v1) multipage app
+until the first `st.navigation` call in the process: the first run after a start (and every run in
+AppTest) goes through an automatic navigation, and a deep link such as /results runs the page file
+alone, without dashboard.py. The design keeps the `pages/` folder, so a page that finds itself run
+without the frame draws the frame itself and switches the legacy mode off for every later run. No rerun:
+that would swallow the click that started the run.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from leverage.config import ConfigError
+from ui import state, widgets
+
+try:  # internal, so degrade to a no-op if a later Streamlit moves it
+    from streamlit.runtime.pages_manager import PagesManager
+except ImportError:  # pragma: no cover
+    PagesManager = None
+
+_IN_FRAME = "_leverage_in_frame"
+
+
+def _leave_legacy_mode() -> None:
+    if PagesManager is not None and getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+
+
+def draw() -> None:
+    """Page config, store and settings check, first-start notice, sidebar. Marks this run as framed."""
+    _leave_legacy_mode()
+    st.session_state[_IN_FRAME] = True
+    st.set_page_config(page_title="Leverage · Seven Leadership Leverage Points", page_icon=":material/insights:",
+                       layout="wide")
+    try:
+        state.store()
+    except ConfigError as exc:
+        st.error(f"Configuration error: {exc}")
+        st.stop()
+
+    report = state.demo_report()
+    if report is not None and not st.session_state.get("demo_announced"):
+        st.session_state["demo_announced"] = True
+        st.toast(f"The store was empty, so demo data was loaded: {report.organizations} fictional organizations, "
+                 f"{report.respondents} respondents.", icon=":material/info:")
+
+    with st.sidebar:
+        orgs = state.cached(state.organizations)
+        if not orgs.empty:
+            # The choice lives in a plain session key (widget keys are dropped when a widget is not drawn),
+            # and the picker is set from it on every run, so it survives page switches.
+            state.selected_organization()
+            st.session_state[state.ORG_PICKER_KEY] = st.session_state[state.ORG_KEY]
+            names = dict(zip(orgs["id"], orgs["name"], strict=True))
+            st.selectbox("Organization", list(names), key=state.ORG_PICKER_KEY, format_func=names.get,
+                         on_change=state.organization_picked)
+        if state.cached(state.demo_loaded_at):
+            st.caption(":material/info: This store holds **demo data** (fictional organizations), loaded on "
+                       "first start.")
+        widgets.about()
+
+
+def require() -> None:
+    """Call first in every page: draws the frame when the page runs without dashboard.py."""
+    if not st.session_state.pop(_IN_FRAME, False):
+        draw()
+        st.session_state.pop(_IN_FRAME, None)
