@@ -221,16 +221,23 @@ def level_distribution(data: pd.DataFrame, by: Sequence[str] = (), min_n: int = 
 
 
 def strengths_and_gaps(points: pd.DataFrame, items: pd.DataFrame | None = None, k: int = 2) -> dict[str, pd.DataFrame]:
-    """Highest and lowest leverage points (and items) among those with a reportable score."""
+    """Highest and lowest leverage points (and items) among those with a reportable score.
+
+    A strength must score above the lowest, and a gap below the highest: when everything ties, there is
+    neither, rather than the same points listed as both.
+    """
+    def top(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["mean"] > frame["mean"].min()].nlargest(k, "mean")
+
+    def bottom(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["mean"] < frame["mean"].max()].nsmallest(k, "mean")
+
     usable = points[(points["leverage_point"] != OVERALL) & points["mean"].notna()]
-    result = {
-        "strong_points": usable.nlargest(k, "mean"),
-        "weak_points": usable.nsmallest(k, "mean"),
-    }
+    result = {"strong_points": top(usable), "weak_points": bottom(usable)}
     if items is not None:
         scored = items[items["mean"].notna()]
-        result["strong_items"] = scored.nlargest(k, "mean")
-        result["weak_items"] = scored.nsmallest(k, "mean")
+        result["strong_items"] = top(scored)
+        result["weak_items"] = bottom(scored)
     return result
 
 

@@ -73,14 +73,14 @@ def point_step(draft: Draft) -> None:
     st.progress(draft.step / len(instrument.points),
                 text=f"Leverage point {draft.step + 1} of {len(instrument.points)} · {answered} of {total} "
                      "statements answered")
-    st.subheader(f"{point.id} · {instrument.text(point.title, lang)}")
+    st.subheader(point.id)
+    st.markdown(f"**{instrument.text(point.title, lang)}**")
     st.caption(instrument.text(point.summary, lang))
     options = [*instrument.level_values, DONT_KNOW]
     labels = {lv.value: f"{lv.value} {instrument.text(lv.label, lang)}" for lv in instrument.levels}
     labels[DONT_KNOW] = instrument.text(instrument.dont_know, lang)
     scale_help = "\n".join(f"- **{lv.value} {instrument.text(lv.label, lang)}**: "
                            f"{instrument.text(lv.description, lang)}" for lv in instrument.levels)
-    problem = st.empty()  # above the form, where a phone user sees it
     with st.form(f"sa_point_{point.id}"):
         values = {}
         for item in instrument.items_for(point.id):
@@ -100,8 +100,8 @@ def point_step(draft: Draft) -> None:
         missing = assessment.unanswered(instrument, point.id, draft.answers)
         if forward and missing:
             texts = {i.id: instrument.text(i.text, lang) for i in instrument.items}
-            problem.error(f"Please answer every statement, or choose “{labels[DONT_KNOW]}”. Still open:\n"
-                          + "\n".join(f"- **{i}** {texts[i]}" for i in missing))
+            st.error(f"Please answer every statement, or choose “{labels[DONT_KNOW]}”. Still open:\n"
+                     + "\n".join(f"- **{i}** {texts[i]}" for i in missing))
             return
         draft.step += 1 if forward else -1
         st.rerun()
@@ -153,7 +153,7 @@ def profile_step(draft: Draft) -> None:
 
     def names(frame: pd.DataFrame) -> str:
         return ", ".join(f"{p} ({m:.1f})" for p, m in zip(frame["leverage_point"], frame["mean"], strict=True)) \
-            or "none"
+            or "none: you rated the points alike"
 
     def items(frame: pd.DataFrame) -> str:
         texts = {i.id: instrument.text(i.text, lang) for i in instrument.items}

@@ -390,6 +390,18 @@ def test_strengths_and_gaps_pick_reportable_points():
     assert list(one["weak_points"]["leverage_point"]) == ["LP5"]
 
 
+def test_strengths_and_gaps_when_everything_ties_lists_neither():
+    # One respondent rating every point 3: no point is stronger or weaker than another.
+    data = frame([("a", "board", "ED", {"LP1.1": 3, "LP2.1": 3, "LP3.1": 3})])
+    result = strengths_and_gaps(point_scores(data, min_n=1), item_scores(data, min_n=1), k=2)
+    assert all(part.empty for part in result.values())
+    # With one point above the rest, it is the only strength, and the tied rest are the gaps.
+    data = frame([("a", "board", "ED", {"LP1.1": 4, "LP2.1": 3, "LP3.1": 3})])
+    result = strengths_and_gaps(point_scores(data, min_n=1), k=2)
+    assert list(result["strong_points"]["leverage_point"]) == ["LP1"]
+    assert sorted(result["weak_points"]["leverage_point"]) == ["LP2", "LP3"]
+
+
 def test_strengths_and_gaps_of_items():
     data = _strengths_case()
     result = strengths_and_gaps(point_scores(data, min_n=3), item_scores(data, min_n=3), k=1)

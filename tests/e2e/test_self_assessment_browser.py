@@ -60,7 +60,7 @@ def point_radios(page: Page) -> Locator:
 def expect_point(page: Page, k: int) -> None:
     """Point k (1-based) is on screen with its progress text and all its statements."""
     expect(page.get_by_text(f"Leverage point {k} of {POINTS}")).to_be_visible(timeout=TIMEOUT)
-    expect(page.get_by_role("heading", name=re.compile(rf"^LP{k} · "))).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name=re.compile(rf"^LP{k}$"))).to_be_visible(timeout=TIMEOUT)
     expect(point_radios(page)).to_have_count(ITEMS_PER_POINT, timeout=TIMEOUT)
     wait_idle(page)
 
