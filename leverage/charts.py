@@ -7,6 +7,7 @@ enough for a projector, and every title carries the units and n.
 
 from __future__ import annotations
 
+import html
 import textwrap
 
 import pandas as pd
@@ -29,8 +30,9 @@ _NO_TEMPLATE = go.layout.Template()
 
 
 def _layout(fig: go.Figure, title: str, height: int, title_width: int = 60) -> go.Figure:
-    # Plotly never wraps titles; wrap them so they fit a half-width column or a phone.
-    lines = textwrap.wrap(title, title_width)
+    # Plotly reads a little HTML in text (links, tags): escape names so they show as typed. Plotly never
+    # wraps titles; wrap them so they fit a half-width column or a phone.
+    lines = textwrap.wrap(html.escape(title), title_width, break_long_words=False, break_on_hyphens=False)
     fig.update_layout(title={"text": "<br>".join(lines), "x": 0, "xanchor": "left"}, font=FONT,
                       height=height + 22 * (len(lines) - 1),
                       margin={"l": 10, "r": 10, "t": 60 + 22 * len(lines), "b": 60}, template=_NO_TEMPLATE,
@@ -44,7 +46,7 @@ def point_label(instrument: Instrument, point_id: str, language: str = "en", wid
         return OVERALL
     title = instrument.text(instrument.point(point_id).title, language)
     short = title if len(title) <= width else title[: width - 1].rstrip() + "…"
-    return f"{point_id} {short}"
+    return html.escape(f"{point_id} {short}")
 
 
 def point_scores_chart(scores: pd.DataFrame, instrument: Instrument, title: str, language: str = "en",
@@ -63,7 +65,8 @@ def point_scores_chart(scores: pd.DataFrame, instrument: Instrument, title: str,
         has_ci = "ci_high" in frame and frame["ci_high"].notna().any()
         status = frame["status"] if "status" in frame else pd.Series("ok", index=frame.index)
         fig.add_trace(go.Bar(
-            y=labels, x=frame["mean"], orientation="h", name=str(name) if name is not None else "Mean score",
+            y=labels, x=frame["mean"], orientation="h",
+            name=html.escape(str(name)) if name is not None else "Mean score",
             marker_color=OKABE_ITO[i % len(OKABE_ITO)], texttemplate="%{x:.2f}", textposition="inside",
             insidetextanchor="start", textfont={"color": "white"},
             error_x={"type": "data", "symmetric": False, "array": (frame["ci_high"] - frame["mean"]).tolist(),
@@ -75,7 +78,7 @@ def point_scores_chart(scores: pd.DataFrame, instrument: Instrument, title: str,
         # A withheld group is labelled where its bar would be, never drawn as data.
         for label, st, n in zip(labels, status, frame["n_respondents"], strict=True):
             if st != "ok":
-                who = f"{name}: " if name is not None else ""
+                who = f"{html.escape(str(name))}: " if name is not None else ""
                 note = f"below threshold (n = {int(n)})" if st == "below threshold" else "no data"
                 fig.add_annotation(y=label, x=0.05, xanchor="left", text=f"{who}{note}", showarrow=False,
                                    font={"color": "#555", "size": 13})
@@ -93,7 +96,7 @@ def level_distribution_chart(dist: pd.DataFrame, instrument: Instrument, title: 
     if label_column == "leverage_point":
         rows["label"] = [point_label(instrument, p, language) for p in rows["leverage_point"]]
     else:
-        rows["label"] = rows[label_column].astype(str)
+        rows["label"] = rows[label_column].astype(str).map(html.escape)
     fig = go.Figure(layout={"template": _NO_TEMPLATE})
     for level, colour in zip(instrument.levels, LEVEL_COLOURS, strict=False):
         col = f"level_{level.value}"

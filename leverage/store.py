@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
@@ -168,8 +170,6 @@ class Store:
 
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///"):
-            from pathlib import Path
-
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
         self.local_writes = 0
@@ -181,7 +181,7 @@ class Store:
         """Create missing tables and record the schema version; refuse a database from a newer app."""
         try:
             metadata.create_all(self.engine)
-        except sa.exc.IntegrityError:
+        except (sa.exc.IntegrityError, sa.exc.ProgrammingError):
             metadata.create_all(self.engine)  # another server created the tables at the same moment
         try:
             with self._write() as conn:
@@ -200,7 +200,8 @@ class Store:
     def _insert_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(meta.insert().values(key=key, value=value))
 
-    def _write(self):
+    def _write(self) -> AbstractContextManager[Connection]:
+        """A write transaction (on SQLite it takes the write lock at BEGIN)."""
         return self.engine.execution_options(write=True).begin()
 
     def schema_version(self) -> int:

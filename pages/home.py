@@ -25,13 +25,13 @@ with left:
         rounds = state.cached(state.rounds, org_id)
         rounds = rounds[rounds["respondents"] > 0]
         if rounds.empty:
-            st.info(f"{org_name} has no responses yet. Take the self-assessment to add the first.")
+            st.info(f"{widgets.esc(org_name)} has no responses yet. Take the self-assessment to add the first.")
         else:
             latest = rounds.iloc[-1]
             instrument = state.instrument_for(latest)
             scores = state.cached(state.round_scores, org_id, int(latest["id"]), (), settings.min_n)
             overall = scores[scores["leverage_point"] == OVERALL].iloc[0]
-            st.markdown(f"**{org_name}**, latest round **{latest['name']}**")
+            st.markdown(f"**{widgets.esc(org_name)}**, latest round **{widgets.esc(latest['name'])}**")
             c1, c2 = st.columns(2)
             c1.metric("Respondents", int(overall["n_respondents"]))
             c2.metric("Overall score (1–5)", widgets.fmt_score(overall["mean"], overall["status"]))

@@ -31,7 +31,7 @@ def attempt(action: Callable[[], object], success: str) -> None:
     try:
         action()
     except StoreError as exc:
-        st.error(str(exc))
+        st.error(widgets.esc(exc))
     else:
         st.session_state["manage_flash"] = success
         st.rerun()
@@ -46,16 +46,17 @@ with tab_orgs:
     with st.form("add_org", clear_on_submit=True):
         name = st.text_input("New organization", max_chars=200)
         if st.form_submit_button("Add organization"):
-            attempt(lambda: store.add_organization(name), f"Added organization {name.strip()!r}.")
+            attempt(lambda: store.add_organization(name), f"Added organization {widgets.esc(repr(name.strip()))}.")
     if selected is not None:
         org_id, org_name = selected
-        st.subheader(f"Departments of {org_name}")
+        st.subheader(f"Departments of {widgets.esc(org_name)}")
         st.dataframe(state.cached(state.departments, org_id).rename(columns={"id": "Id", "name": "Department"}),
                      hide_index=True)
         with st.form("add_dept", clear_on_submit=True):
             dept = st.text_input("New department", max_chars=200)
             if st.form_submit_button("Add department"):
-                attempt(lambda: store.add_department(org_id, dept), f"Added department {dept.strip()!r}.")
+                attempt(lambda: store.add_department(org_id, dept),
+                        f"Added department {widgets.esc(repr(dept.strip()))}.")
 
 with tab_rounds:
     if selected is None:
@@ -63,7 +64,7 @@ with tab_rounds:
     else:
         org_id, org_name = selected
         rounds = state.cached(state.rounds, org_id)
-        st.subheader(f"Rounds of {org_name}")
+        st.subheader(f"Rounds of {widgets.esc(org_name)}")
         st.dataframe(rounds.rename(columns={"id": "Id", "name": "Round", "instrument_id": "Instrument",
                                             "instrument_version": "Version", "opens_on": "Opens",
                                             "closes_on": "Closes", "respondents": "Respondents"}),
@@ -78,7 +79,7 @@ with tab_rounds:
             closes = c2.date_input("Closes on (leave empty to keep it open)", value=None)
             if st.form_submit_button("Add round"):
                 attempt(lambda: store.add_round(org_id, round_name, instruments[key], opens, closes),
-                        f"Added round {round_name.strip()!r}.")
+                        f"Added round {widgets.esc(repr(round_name.strip()))}.")
 
 with tab_import:
     st.caption(f"A parquet or CSV file in the long format, one row per answer, with the columns "
@@ -98,18 +99,19 @@ with tab_import:
             with st.spinner("Checking every row…"):
                 check = check_responses(path, store, settings, name=upload.name)
         if not check.ok:
-            st.error(f"{upload.name} cannot be imported: {len(check.problems)} problem(s) found. Nothing was written.")
+            st.error(f"{widgets.esc(upload.name)} cannot be imported: {len(check.problems)} problem(s) found. "
+                     "Nothing was written.")
             st.dataframe(pd.DataFrame([{"Row": p.row, "Column": p.column, "Problem": p.message}
                                        for p in check.problems]), hide_index=True)
         else:
-            st.success(f"{upload.name} is valid.")
+            st.success(f"{widgets.esc(upload.name)} is valid.")
             st.dataframe(pd.DataFrame([check.summary()]), hide_index=True)
             if st.button("Import these responses", type="primary"):
                 try:
                     with st.spinner("Importing…"):
                         report = import_responses(check, store)
                 except StoreError as exc:
-                    st.error(f"Nothing was imported: {exc}")
+                    st.error(f"Nothing was imported: {widgets.esc(exc)}")
                 else:
                     st.session_state["manage_flash"] = (
                         f"Imported {report.respondents} respondents and {report.answers} answers "

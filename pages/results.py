@@ -21,7 +21,7 @@ if selected is None:
 org_id, org_name = selected
 rnd = widgets.round_picker(org_id, only_with_responses=True)
 if rnd is None:
-    st.info(f"{org_name} has no responses yet. Results appear here after the first self-assessment.")
+    st.info(f"{widgets.esc(org_name)} has no responses yet. Results appear here after the first self-assessment.")
     st.page_link("pages/self_assessment.py", label="Take the self-assessment", icon=":material/checklist:")
     st.stop()
 
@@ -117,7 +117,8 @@ with tab_depts:
 
 with tab_change:
     if change is None:
-        st.info(f"{round_name} is the first round with responses for {org_name}: nothing to compare with yet.")
+        st.info(f"{widgets.esc(round_name)} is the first round with responses for {widgets.esc(org_name)}: "
+                "nothing to compare with yet.")
     else:
         both = pd.concat([before.assign(series=f"{previous['name']} (n = {int(before['n_respondents'].max())})"),
                           scores.assign(series=f"{round_name} (n = {n})")])

@@ -36,9 +36,9 @@ def start_form() -> None:
     today = dt.date.today()
     rounds = state.cached(state.rounds, org_id)
     open_rounds = rounds[(rounds["opens_on"] <= today) & (rounds["closes_on"].isna() | (rounds["closes_on"] >= today))]
-    st.markdown(f"**Organization:** {org_name} *(change it in the sidebar)*")
+    st.markdown(f"**Organization:** {widgets.esc(org_name)} *(change it in the sidebar)*")
     if open_rounds.empty:
-        st.warning(f"{org_name} has no assessment round open today. Open one under **Manage data**.")
+        st.warning(f"{widgets.esc(org_name)} has no assessment round open today. Open one under **Manage data**.")
         st.page_link("pages/manage_data.py", label="Go to Manage data", icon=":material/database:")
         return
     departments = state.cached(state.departments, org_id)
@@ -128,7 +128,7 @@ def review_step(draft: Draft) -> None:
         try:
             result = store.submit_response(assessment.to_submission(draft), settings.role_labels)
         except StoreError as exc:
-            st.error(f"Your answers were not saved: {exc}")
+            st.error(f"Your answers were not saved: {widgets.esc(exc)}")
             return
         draft.respondent_id = result.respondent_id
         st.rerun()
@@ -186,7 +186,7 @@ def profile_step(draft: Draft) -> None:
         try:
             store.save_plan(draft.respondent_id, [*chosen, other], written)
         except StoreError as exc:
-            st.error(f"The plan was not saved: {exc}")
+            st.error(f"The plan was not saved: {widgets.esc(exc)}")
         else:
             st.success("Your plan is saved with your response.")
 

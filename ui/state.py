@@ -16,9 +16,9 @@ from leverage.imports import ensure_demo
 from leverage.instrument import Instrument, default_instrument, get_instrument
 from leverage.store import ImportReport, Store
 
-ORG_KEY = "organization_id"
 Rev = tuple[int, int]  # (database revision, this process's own writes)
-ORG_PICKER_KEY = "organization_picker"
+ORG_KEY = "organization_id"  # the chosen organization, kept across pages
+ORG_PICKER_KEY = "organization_picker"  # the sidebar widget that sets it
 
 
 def settings() -> Settings:
@@ -40,22 +40,18 @@ def _settings() -> Settings:
 
 
 @st.cache_resource(show_spinner="Opening the database…")
-def _open_store(url: str, load_demo: str) -> tuple[Store, ImportReport | None]:
-    store = Store(url)
-    report = ensure_demo(store, load_settings({**os.environ, "LEVERAGE_DATABASE_URL": url,
-                                               "LEVERAGE_LOAD_DEMO": load_demo}))
-    return store, report
+def _open_store(config: Settings) -> tuple[Store, ImportReport | None]:
+    store = Store(config.database_url)
+    return store, ensure_demo(store, config)
 
 
 def store() -> Store:
-    s = settings()
-    return _open_store(s.database_url, s.load_demo)[0]
+    return _open_store(settings())[0]
 
 
 def demo_report() -> ImportReport | None:
     """What was loaded on this process's first start, if the demo was loaded then."""
-    s = settings()
-    return _open_store(s.database_url, s.load_demo)[1]
+    return _open_store(settings())[1]
 
 
 def revision() -> Rev:
@@ -71,7 +67,7 @@ def revision() -> Rev:
 
 @st.cache_data(ttl=1, max_entries=8, show_spinner=False)
 def _revision(url: str) -> int:
-    return _open_store_for(url).revision()
+    return store().revision()
 
 
 def instrument_for(round_row: dict | pd.Series | None) -> Instrument:
@@ -80,52 +76,47 @@ def instrument_for(round_row: dict | pd.Series | None) -> Instrument:
     return get_instrument(round_row["instrument_id"], round_row["instrument_version"])
 
 
-# --- cached reads (keyed by url + revision + the question asked) ------------------------------------
+# --- cached reads, keyed by url + revision + the question asked (url and rev are only cache keys) -----
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def organizations(url: str, rev: Rev) -> pd.DataFrame:
-    return _open_store_for(url).list_organizations()
+    return store().list_organizations()
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def demo_loaded_at(url: str, rev: Rev) -> str | None:
-    return _open_store_for(url).get_meta("demo_loaded_at")
+    return store().get_meta("demo_loaded_at")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def departments(url: str, rev: Rev, org_id: int) -> pd.DataFrame:
-    return _open_store_for(url).list_departments(org_id)
+    return store().list_departments(org_id)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def rounds(url: str, rev: Rev, org_id: int) -> pd.DataFrame:
-    return _open_store_for(url).list_rounds(org_id)
+    return store().list_rounds(org_id)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def round_scores(url: str, rev: Rev, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
     """Point and overall scores of one round, grouped by `by`, threshold applied."""
-    return scoring.point_scores(_open_store_for(url).responses(org_id, [round_id]), by, min_n)
+    return scoring.point_scores(store().responses(org_id, [round_id]), by, min_n)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def round_items(url: str, rev: Rev, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
-    return scoring.item_scores(_open_store_for(url).responses(org_id, [round_id]), by, min_n)
+    return scoring.item_scores(store().responses(org_id, [round_id]), by, min_n)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def round_levels(url: str, rev: Rev, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
-    return scoring.level_distribution(_open_store_for(url).responses(org_id, [round_id]), by, min_n)
+    return scoring.level_distribution(store().responses(org_id, [round_id]), by, min_n)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def focus_measures(url: str, rev: Rev, round_id: int) -> pd.DataFrame:
-    return _open_store_for(url).focus_measure_counts(round_id)
-
-
-def _open_store_for(url: str) -> Store:
-    s = settings()
-    return _open_store(url, s.load_demo)[0]
+    return store().focus_measure_counts(round_id)
 
 
 def cached(fn, *args):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 import pandas as pd
@@ -10,6 +11,16 @@ import streamlit as st
 from leverage import CITATION
 from leverage.responses import to_csv_bytes, to_parquet_bytes
 from ui import state
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>!$:~|#])")
+
+
+def esc(text: object) -> str:
+    """User text (names, file names, messages quoting them) made inert inside Streamlit markdown.
+
+    Without it a name such as `![x](http://…)` would load an image, and `:material/…:` draw an icon.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def header(title: str, help_line: str) -> None:

@@ -66,3 +66,16 @@ def test_organization_choice_survives_a_page_switch(app, db_url):
     app.switch_page("pages/results.py").run()
     no_errors(app)
     assert {m.label: m.value for m in app.metric}["Respondents"] == "83"
+
+
+def test_names_cannot_inject_markdown(app, db_url):
+    from leverage.store import Store
+
+    store = Store(db_url)
+    evil = store.add_organization("![x](http://example.invalid/p.png) :material/home:")
+    store.dispose()
+    app.session_state["organization_id"] = evil
+    app.run()
+    no_errors(app)
+    shown = next(i.value for i in app.info if "has no responses yet" in i.value)
+    assert shown.startswith(r"\!\[x\]\(http\://example.invalid/p.png\) \:material/home\:")
