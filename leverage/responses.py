@@ -156,27 +156,40 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
         if len(problems) < MAX_PROBLEMS:
             problems.append(Problem(row, column, message))
 
-    for i, rec in enumerate(frame.itertuples(index=False), start=1):
-        key = (rec.organization, rec.round)
-        inst = instruments.get(round_instrument.get(key, default_instrument.key), default_instrument)
+    # Vectorised per instrument (usually one), then reported in row order.
+    keys = list(zip(frame["organization"], frame["round"], strict=True))
+    inst_keys = pd.Series([round_instrument.get(k, default_instrument.key) for k in keys], index=frame.index)
+    found: list[tuple[int, str, str]] = []  # (row, column, message)
+    bad_role = ~frame["role"].isin(roles)
+    for i in frame.index[bad_role][:MAX_PROBLEMS]:
+        found.append((i, "role", f"{frame.at[i, 'role']!r} is not a configured role ({', '.join(sorted(roles))})"))
+    for key in inst_keys.unique():
+        inst = instruments.get(key, default_instrument)
+        rows = frame[inst_keys == key]
         item_point = inst.item_point()
-        if rec.role not in roles:
-            add(i, "role", f"{rec.role!r} is not a configured role ({', '.join(sorted(roles))})")
-        if rec.item_id not in item_point:
-            add(i, "item_id", f"{rec.item_id!r} is not an item of instrument {inst.id} {inst.version}")
-        elif item_point[rec.item_id] != rec.leverage_point:
-            add(i, "leverage_point",
-                f"item {rec.item_id} belongs to {item_point[rec.item_id]}, not {rec.leverage_point}")
-        if not pd.isna(rec.value) and not inst.scale_min <= rec.value <= inst.scale_max:
-            add(i, "value", f"{rec.value} is outside the scale {inst.scale_min}–{inst.scale_max}")
+        expected = rows["item_id"].map(item_point)
+        for i in rows.index[expected.isna()][:MAX_PROBLEMS]:
+            found.append((i, "item_id", f"{rows.at[i, 'item_id']!r} is not an item of instrument {inst.id} "
+                                        f"{inst.version}"))
+        wrong = expected.notna() & (expected != rows["leverage_point"])
+        for i in rows.index[wrong][:MAX_PROBLEMS]:
+            found.append((i, "leverage_point", f"item {rows.at[i, 'item_id']} belongs to {expected[i]}, "
+                                               f"not {rows.at[i, 'leverage_point']}"))
+        values = rows["value"]
+        out = values.notna() & ((values < inst.scale_min) | (values > inst.scale_max))
+        for i in rows.index[out.fillna(False)][:MAX_PROBLEMS]:
+            found.append((i, "value", f"{values[i]} is outside the scale {inst.scale_min}–{inst.scale_max}"))
+    position = {label: n for n, label in enumerate(frame.index, start=1)}
+    for i, column, message in sorted(found, key=lambda f: position[f[0]]):
+        add(position[i], column, message)
     dup = frame.duplicated(["organization", "round", "respondent_id", "item_id"], keep="first")
-    for i in (dup[dup].index[:10] + 1):
-        add(int(i), "item_id", "the same respondent answers this item twice")
+    for i in dup.index[dup][:10]:
+        add(position[i], "item_id", "the same respondent answers this item twice")
     attrs = frame.groupby(["organization", "round", "respondent_id"], dropna=False)[["role", "department"]].nunique(
         dropna=False)
-    keys = frame[["organization", "round", "respondent_id"]].apply(tuple, axis=1)
     for (org, rnd, rid), _row in attrs[(attrs["role"] > 1) | (attrs["department"] > 1)].head(10).iterrows():
-        rows = [int(i) + 1 for i in keys.index[keys == (org, rnd, rid)][:5]]
+        mine = (frame["organization"] == org) & (frame["round"] == rnd) & (frame["respondent_id"] == rid)
+        rows = [position[i] for i in frame.index[mine][:5]]
         add(rows[0], "respondent_id", f"respondent {rid!r} in {org} / {rnd} has more than one role or department "
                                       f"(rows {', '.join(map(str, rows))})")
     return problems

@@ -4,6 +4,7 @@ submission shows at once while repeated reruns cost a dictionary look-up."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Hashable
 
 import pandas as pd
@@ -57,17 +58,21 @@ def demo_report() -> ImportReport | None:
 def revision() -> Rev:
     """A cache key for everything read from the store.
 
-    The database revision is read at most once a second per process (a page asks many times a run);
-    this process's own writes count at once, so a user always sees what they just saved, and writes by
-    other server processes show within a second.
+    The database revision is read at most once a second per process (a page asks many times a run, and
+    Streamlit's own cache costs more than this look-up); this process's own writes count at once, so a
+    user always sees what they just saved, and writes by other server processes show within a second.
     """
     s = store()
-    return _revision(s.url), s.local_writes
+    now = time.monotonic()
+    seen = _REVISIONS.get(s.url)
+    if seen is None or now - seen[0] > REVISION_TTL:
+        seen = (now, s.revision())
+        _REVISIONS[s.url] = seen
+    return seen[1], s.local_writes
 
 
-@st.cache_data(ttl=1, max_entries=8, show_spinner=False)
-def _revision(url: str) -> int:
-    return store().revision()
+REVISION_TTL = 1.0
+_REVISIONS: dict[str, tuple[float, int]] = {}  # url -> (when read, revision); a stale read only costs a query
 
 
 def instrument_for(round_row: dict | pd.Series | None) -> Instrument:
