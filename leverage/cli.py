@@ -21,13 +21,12 @@ class CliError(Exception):
 
 
 def _parse_by(text: str) -> list[str]:
-    cols = [c.strip() for c in text.split(",") if c.strip()]
-    unknown = [c for c in cols if c not in GROUP_COLUMNS]
-    if unknown:
-        raise CliError(f"--by: unknown column(s) {', '.join(unknown)}; choose from {', '.join(GROUP_COLUMNS)}")
-    if len(set(cols)) != len(cols):
-        raise CliError("--by: a column is repeated")
-    return cols
+    from leverage.scoring import check_by
+
+    try:
+        return check_by([c.strip() for c in text.split(",") if c.strip()])
+    except ValueError as exc:
+        raise CliError(f"--by: {exc}") from None
 
 
 def _out_path(text: str) -> Path:

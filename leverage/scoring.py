@@ -37,7 +37,8 @@ def _as_table(data: pd.DataFrame | pa.Table) -> pa.Table:
     return pa.Table.from_pandas(data, preserve_index=False)
 
 
-def _check_by(by: Sequence[str]) -> list[str]:
+def check_by(by: Sequence[str]) -> list[str]:
+    """The grouping columns, or ValueError naming the unknown or repeated one."""
     by = list(by)
     unknown = [c for c in by if c not in GROUP_COLUMNS]
     if unknown:
@@ -55,7 +56,7 @@ def _respondent_keys(by: list[str], table: pa.Table) -> list[str]:
 def respondent_point_table(data: pd.DataFrame | pa.Table, by: Sequence[str] = ()) -> pa.Table:
     """One row per respondent × leverage point: score (mean of scored items), scored and don't-know counts."""
     table = _as_table(data)
-    keys = _respondent_keys(_check_by(by), table) + ["leverage_point"]
+    keys = _respondent_keys(check_by(by), table) + ["leverage_point"]
     value = pc.cast(table.column("value"), pa.float64())
     slim = table.select(keys).append_column("value", value)
     grouped = slim.group_by(keys, use_threads=True).aggregate([
@@ -69,7 +70,7 @@ def score_table(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: in
 
     A respondent counts in a group × point when they scored at least one item in it.
     """
-    by = _check_by(by)
+    by = check_by(by)
     per_resp = respondent_point_table(data, by)
     per_resp = per_resp.filter(pc.greater(per_resp.column("n_scored"), 0))
     keys = by + ["leverage_point"]
@@ -108,7 +109,7 @@ def point_scores(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: i
     The overall score of a respondent is the mean of their leverage-point scores (each point weighs
     the same, whatever its number of items).
     """
-    by = _check_by(by)
+    by = check_by(by)
     table = _as_table(data)
     frame = score_table(table, by, min_n).to_pandas()
     per_resp = respondent_point_table(table, by).to_pandas()
@@ -169,7 +170,7 @@ def item_scores(data: pd.DataFrame, by: Sequence[str] = (), min_n: int = DEFAULT
     The threshold applies per group × item on the number who scored it; the level counts are withheld
     with the mean, as they would reveal the same answers.
     """
-    by = _check_by(by)
+    by = check_by(by)
     keys = by + ["leverage_point", "item_id"]
     if data.empty:
         return pd.DataFrame(columns=keys + ["n_respondents", "mean", "sd", "suppressed", "status", "n_dont_know",
@@ -197,13 +198,24 @@ def item_scores(data: pd.DataFrame, by: Sequence[str] = (), min_n: int = DEFAULT
                        *level_cols]].sort_values(keys).reset_index(drop=True)
 
 
+def item_level_shares(items: pd.DataFrame, levels: Sequence[int] = (1, 2, 3, 4, 5)) -> pd.DataFrame:
+    """`item_scores` rows with level counts turned into shares of all answers (don't know included), as
+    `level_distribution` gives them for points; withheld rows stay withheld."""
+    out = items.copy()
+    level_cols = [f"level_{v}" for v in levels]
+    totals = out[level_cols].sum(axis=1) + out["n_dont_know"]
+    out[level_cols] = out[level_cols].div(totals, axis=0)
+    out["dont_know"] = out["n_dont_know"] / totals
+    return out
+
+
 def level_distribution(data: pd.DataFrame, by: Sequence[str] = (), min_n: int = DEFAULT_MIN_N,
                        levels: Sequence[int] = (1, 2, 3, 4, 5)) -> pd.DataFrame:
     """Answers per level (and don't know) per group × leverage point, as shares; withheld below threshold.
 
     The threshold is judged on respondents (as for the point score), not on answers.
     """
-    by = _check_by(by)
+    by = check_by(by)
     keys = by + ["leverage_point"]
     scores = point_scores(data, by, min_n, include_overall=False)[keys + ["n_respondents", "suppressed"]]
     if data.empty:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from leverage.charts import heat_table, level_distribution_chart, point_scores_chart
-from leverage.scoring import OVERALL, change_between
+from leverage.scoring import OVERALL, change_between, item_level_shares
 from ui import frame, state, widgets
 
 frame.require()
@@ -82,12 +82,7 @@ with tab_items:
     items = items[items["leverage_point"] == point_id].copy()
     texts = {i.id: instrument.text(i.text, "en") for i in instrument.items}
     items["statement"] = items["item_id"].map(texts)
-    dist = items.assign(dont_know=items["dont_know_rate"]).copy()
-    level_cols = [f"level_{v}" for v in instrument.level_values]
-    totals = dist[level_cols].sum(axis=1) + dist["n_dont_know"]
-    for col in level_cols:
-        dist[col] = dist[col] / totals
-    dist["dont_know"] = dist["n_dont_know"] / totals
+    dist = item_level_shares(items, instrument.level_values)
     title = f"{point_id}: answers by level per statement (% of answers), n = {n}"
     st.plotly_chart(state.cached_figure(lambda: level_distribution_chart(dist, instrument, title,
                                                                          label_column="item_id"),

@@ -290,7 +290,7 @@ def test_score_default_threshold_is_five(batch):
 
 @pytest.mark.parametrize("name, words", [
     *[pytest.param(name, words, id=name) for name, (_, words) in BAD_CASES.items()],
-    pytest.param("bad-by", ["--by: unknown column(s) ward"], id="bad-by"),
+    pytest.param("bad-by", ["--by: cannot group by ward"], id="bad-by"),
     pytest.param("out-txt", ["--out:", "must end in .parquet or .csv"], id="out-txt"),
 ])
 def test_score_refuses_bad_input(batch, inputs, name, words):

@@ -15,6 +15,7 @@ from leverage.scoring import (
     NO_DATA,
     OVERALL,
     change_between,
+    item_level_shares,
     item_scores,
     level_distribution,
     point_scores,
@@ -450,3 +451,15 @@ def test_scores_are_unchanged_by_row_order():
     data = frame(OVERALL_CASE)
     shuffled = data.sample(frac=1.0, random_state=np.random.RandomState(7)).reset_index(drop=True)
     pd.testing.assert_frame_equal(point_scores(data, ["role"], 1), point_scores(shuffled, ["role"], 1))
+
+
+def test_item_level_shares_are_shares_of_all_answers_and_stay_withheld():
+    # Item LP1.1: answers 2, 2, 4, 5 and one don't know from five people -> shares 2/5, 1/5, 1/5 and 1/5.
+    data = frame([("a", "board", "ED", {"LP1.1": 2}), ("b", "board", "ED", {"LP1.1": 2}),
+                  ("c", "board", "ED", {"LP1.1": 4}), ("d", "board", "ED", {"LP1.1": 5}),
+                  ("e", "board", "ED", {"LP1.1": DK})])
+    shares = item_level_shares(item_scores(data, min_n=4)).iloc[0]
+    assert [shares[f"level_{v}"] for v in range(1, 6)] == pytest.approx([0, 0.4, 0, 0.2, 0.2])
+    assert shares["dont_know"] == pytest.approx(0.2)
+    withheld = item_level_shares(item_scores(data, min_n=5)).iloc[0]  # 4 scored < 5
+    assert withheld[["level_1", "level_2", "level_5", "dont_know"]].isna().all()
