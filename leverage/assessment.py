@@ -6,6 +6,7 @@ so a double click or a resend after a dropped connection never stores the respon
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
@@ -35,6 +36,12 @@ class Draft:
     @property
     def submitted(self) -> bool:
         return self.respondent_id is not None
+
+
+def open_rounds(rounds: pd.DataFrame, today: dt.date) -> pd.DataFrame:
+    """Rounds (as `Store.list_rounds` gives them) that take answers today: opened, and not yet closed."""
+    is_open = (rounds["opens_on"] <= today) & (rounds["closes_on"].isna() | (rounds["closes_on"] >= today))
+    return rounds[is_open]
 
 
 def review_step(instrument: Instrument) -> int:

@@ -17,6 +17,7 @@ from ui import frame, state, widgets
 frame.require()
 
 DRAFT = "sa_draft"
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português", "de": "Deutsch"}
 
 widgets.header("Self-assessment",
                "Rate how far your organization has come on each leverage point. Your answers are anonymous; "
@@ -33,9 +34,7 @@ def start_form() -> None:
         widgets.no_organization_yet()
         return
     org_id, org_name = selected
-    today = dt.date.today()
-    rounds = state.cached(state.rounds, org_id)
-    open_rounds = rounds[(rounds["opens_on"] <= today) & (rounds["closes_on"].isna() | (rounds["closes_on"] >= today))]
+    open_rounds = assessment.open_rounds(state.cached(state.rounds, org_id), dt.date.today())
     st.markdown(f"**Organization:** {widgets.esc(org_name)} *(change it in the sidebar)*")
     if open_rounds.empty:
         st.warning(f"{widgets.esc(org_name)} has no assessment round open today. Open one under **Manage data**.")
@@ -50,8 +49,9 @@ def start_form() -> None:
         role = st.selectbox("Your role", list(role_labels), index=None, format_func=role_labels.get,
                             placeholder="Choose your role")
         department_id = st.selectbox("Your department", list(dept_names), format_func=dept_names.get)
-        language = st.radio("Language of the statements", ["en", "es"], horizontal=True,
-                            format_func={"en": "English", "es": "Español"}.get)
+        languages = state.instrument_for(open_rounds.iloc[-1]).languages
+        language = st.radio("Language of the statements", languages, horizontal=True,
+                            format_func=lambda code: LANGUAGE_NAMES.get(code, code))
         started = st.form_submit_button("Start the self-assessment", type="primary")
     if started:
         if role is None:

@@ -463,3 +463,15 @@ def test_item_level_shares_are_shares_of_all_answers_and_stay_withheld():
     assert shares["dont_know"] == pytest.approx(0.2)
     withheld = item_level_shares(item_scores(data, min_n=5)).iloc[0]  # 4 scored < 5
     assert withheld[["level_1", "level_2", "level_5", "dont_know"]].isna().all()
+
+
+def test_open_rounds_are_those_opened_and_not_yet_closed():
+    import datetime as dt
+
+    from leverage.assessment import open_rounds
+
+    rounds = pd.DataFrame({"name": ["past", "closes today", "open-ended", "future"],
+                           "opens_on": [dt.date(2026, 1, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1),
+                                        dt.date(2026, 12, 1)],
+                           "closes_on": [dt.date(2026, 2, 1), dt.date(2026, 11, 26), None, None]})
+    assert list(open_rounds(rounds, dt.date(2026, 11, 26))["name"]) == ["closes today", "open-ended"]
