@@ -1,0 +1,42 @@
+"""The pages on the scale-out backend: the same app, demo loaded into an empty PostgreSQL schema."""
+
+from __future__ import annotations
+
+import pytest
+
+from leverage.store import Store
+from tests.helpers import postgres_schema, require_postgres
+from tests.pages.conftest import no_errors, org_id
+from tests.pages.test_self_assessment import button, complete, selectbox
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_url(monkeypatch: pytest.MonkeyPatch):
+    with postgres_schema(require_postgres()) as url:
+        monkeypatch.setenv("LEVERAGE_DATABASE_URL", url)
+        monkeypatch.setenv("LEVERAGE_LOAD_DEMO", "always")  # "auto" loads the demo into SQLite only
+        yield url  # the app's pooled connections sit idle after each transaction, so the drop is not blocked
+
+
+def test_demo_loads_and_an_assessment_reaches_results_on_postgres(app, pg_url):
+    app.run(timeout=90)
+    no_errors(app)
+    assert any("demo data was loaded" in t.value for t in app.toast)
+    northfield = org_id(pg_url, "Northfield Community Hospital")
+    app.session_state["organization_id"] = northfield
+    app.switch_page("pages/self_assessment.py").run()
+    selectbox(app, "Your role").set_value("manager")
+    button(app, "Start the self-assessment").click().run()
+    complete(app, app.session_state["sa_draft"], value=4, dont_know=())
+    button(app, "Submit my answers").click().run()
+    no_errors(app)
+    app.switch_page("pages/results.py").run()
+    no_errors(app)
+    assert {m.label: m.value for m in app.metric}["Respondents"] == "66"  # 65 demo respondents + this one
+    store = Store(pg_url)
+    try:
+        assert store.backend == "postgresql"
+    finally:
+        store.dispose()
