@@ -1,11 +1,12 @@
 """The frame every page sits in: page config, configuration check, organization picker, About.
 
 Streamlit treats an app whose entry point sits beside a `pages/` folder as a legacy (v1) multipage app
-until the first `st.navigation` call in the process: the first run after a start (and every run in
-AppTest) goes through an automatic navigation, and a deep link such as /results runs the page file
-alone, without dashboard.py. The design keeps the `pages/` folder, so a page that finds itself run
-without the frame draws the frame itself and switches the legacy mode off for every later run. No rerun:
-that would swallow the click that started the run.
+until the first `st.navigation` call in the process: the first run after a server start goes through an
+automatic navigation, and a deep link such as /results runs the page file alone, without dashboard.py.
+The design keeps the `pages/` folder, so the frame switches the legacy mode off and reruns: that first
+run is a page load, so nothing is lost, and the browser never keeps elements from the legacy layout.
+AppTest resets the mode before every run, where a rerun would swallow the click that started it, so
+under AppTest the frame is drawn in place instead.
 """
 
 from __future__ import annotations
@@ -23,14 +24,20 @@ except ImportError:  # pragma: no cover
 _IN_FRAME = "_leverage_in_frame"
 
 
+def _legacy_mode() -> bool:
+    return PagesManager is not None and bool(getattr(PagesManager, "uses_pages_directory", False))
+
+
 def _leave_legacy_mode() -> None:
-    if PagesManager is not None and getattr(PagesManager, "uses_pages_directory", False):
-        PagesManager.uses_pages_directory = False
+    PagesManager.uses_pages_directory = False
+    if not st.get_option("global.appTest"):
+        st.rerun()
 
 
 def draw() -> None:
     """Page config, store and settings check, first-start notice, sidebar. Marks this run as framed."""
-    _leave_legacy_mode()
+    if _legacy_mode():
+        _leave_legacy_mode()
     st.session_state[_IN_FRAME] = True
     st.set_page_config(page_title="Leverage · Seven Leadership Leverage Points", page_icon=":material/insights:",
                        layout="wide")
@@ -63,7 +70,9 @@ def draw() -> None:
 
 
 def require() -> None:
-    """Call first in every page: draws the frame when the page runs without dashboard.py."""
+    """Call first in every page: a page run without dashboard.py reruns inside it (AppTest: draws it)."""
     if not st.session_state.pop(_IN_FRAME, False):
+        if _legacy_mode():
+            _leave_legacy_mode()
         draw()
         st.session_state.pop(_IN_FRAME, None)
