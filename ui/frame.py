@@ -12,6 +12,7 @@ under AppTest the frame is drawn in place instead.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit import config as st_config
 
 from leverage.config import ConfigError
 from ui import state, widgets
@@ -30,7 +31,8 @@ def _legacy_mode() -> bool:
 
 def _leave_legacy_mode() -> None:
     PagesManager.uses_pages_directory = False
-    if not st.get_option("global.appTest"):
+    # AppTest patches `streamlit.config.get_option`, not the `st.get_option` alias.
+    if not st_config.get_option("global.appTest"):
         st.rerun()
 
 
