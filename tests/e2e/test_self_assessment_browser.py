@@ -28,8 +28,11 @@ DONT_KNOW = "Don't know"
 
 
 def wait_idle(page: Page) -> None:
-    """Wait until Streamlit has finished the current script run."""
-    expect(page.locator("[data-testid='stApp']")).to_be_visible(timeout=TIMEOUT)
+    """Wait until Streamlit is connected and has finished the current script run (the app's own state
+    attributes; the running indicator alone shows only after a delay)."""
+    app = page.locator("[data-testid='stApp']")
+    expect(app).to_have_attribute("data-test-connection-state", "CONNECTED", timeout=TIMEOUT)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=TIMEOUT)
     expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=TIMEOUT)
 
 
