@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from leverage import demo
 from leverage.config import Settings
@@ -49,8 +51,6 @@ def check_responses(source: str | Path | pd.DataFrame, store: Store, settings: S
     label = name or (str(source) if not isinstance(source, pd.DataFrame) else "<data>")
     try:
         if isinstance(source, pd.DataFrame):
-            import pyarrow as pa
-
             table = pa.Table.from_pandas(source, preserve_index=False)
         else:
             table = read_table(source, list(RESPONSE_COLUMNS))
@@ -71,6 +71,17 @@ def check_responses(source: str | Path | pd.DataFrame, store: Store, settings: S
     problems = validate_for_import(frame, available_instruments(), round_instrument, default_instrument(),
                                    set(settings.role_labels))
     return ImportCheck(label, frame=frame, problems=problems)
+
+
+def check_upload(data: bytes, filename: str, store: Store, settings: Settings) -> ImportCheck:
+    """Validate uploaded bytes (parquet or CSV, told apart by the file name) for import, writing nothing."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in {".parquet", ".csv"}:
+        return ImportCheck(filename, problems=[Problem(None, None, f"{filename}: upload a .parquet or .csv file")])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        return check_responses(path, store, settings, name=filename)
 
 
 def import_responses(check: ImportCheck, store: Store, **kwargs) -> ImportReport:

@@ -117,21 +117,18 @@ def point_scores(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: i
     counts = per_resp.groupby(keys, dropna=False).agg(n_scored=("n_scored", "sum"), n_dont_know=("n_dont_know", "sum"),
                                                       n_people=("score", "size")).reset_index()
     if include_overall and not per_resp.empty:
-        overall_resp = (per_resp.dropna(subset=["score"])
-                        .groupby(_respondent_keys(by, table), dropna=False)["score"].mean().reset_index())
-        overall_resp["leverage_point"] = OVERALL
+        resp_keys = _respondent_keys(by, table)
+        overall_resp = per_resp.dropna(subset=["score"]).groupby(resp_keys, dropna=False)["score"].mean()
+        overall_resp = overall_resp.reset_index().assign(leverage_point=OVERALL)
         frame = pd.concat([frame, _summarise(overall_resp, by, min_n)], ignore_index=True)
-        tot = counts.groupby(by, dropna=False)[["n_scored", "n_dont_know"]].sum().reset_index() if by else \
-            counts[["n_scored", "n_dont_know"]].sum().to_frame().T
-        tot["leverage_point"] = OVERALL
-        counts = pd.concat([counts, tot], ignore_index=True)
-    if include_overall and not per_resp.empty:
-        people = per_resp.drop_duplicates(_respondent_keys(by, table)).groupby(by, dropna=False).size() if by \
-            else pd.Series([per_resp.drop_duplicates(_respondent_keys(by, table)).shape[0]])
-        tot_people = people.rename("n_people").reset_index() if by else pd.DataFrame({"n_people": people})
-        tot_people["leverage_point"] = OVERALL
-        counts = counts.merge(tot_people, on=keys, how="left", suffixes=("", "_overall"))
-        counts["n_people"] = counts["n_people"].fillna(counts.pop("n_people_overall"))
+        # Overall counts: answers summed over the points, people counted once each.
+        people = per_resp.drop_duplicates(resp_keys).assign(one=1)
+        grouped = (counts.groupby(by, dropna=False)[["n_scored", "n_dont_know"]].sum()
+                   .join(people.groupby(by, dropna=False)["one"].sum().rename("n_people"))) if by else \
+            pd.DataFrame({"n_scored": [counts["n_scored"].sum()], "n_dont_know": [counts["n_dont_know"].sum()],
+                          "n_people": [len(people)]})
+        counts = pd.concat([counts, grouped.reset_index(drop=not by).assign(leverage_point=OVERALL)],
+                           ignore_index=True)
     extra = ["n_scored", "n_dont_know", "n_people"]
     frame = frame.merge(counts[keys + extra], on=keys, how="outer") if not frame.empty \
         else counts[keys + extra].assign(n_respondents=0, mean=np.nan, sd=np.nan, suppressed=False)

@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -122,7 +122,6 @@ class ImportReport:
     departments: int = 0
     respondents: int = 0
     answers: int = 0
-    created: list[str] = field(default_factory=list)
 
 
 def _now() -> dt.datetime:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from leverage.imports import check_responses, import_responses
+from leverage.imports import check_upload, import_responses
 from leverage.instrument import available_instruments
 from leverage.responses import RESPONSE_COLUMNS, to_csv_bytes, to_parquet_bytes
 from leverage.store import StoreError
@@ -89,15 +89,8 @@ with tab_import:
     upload = st.file_uploader("Response file", type=["parquet", "csv"],
                               key=f"import_file_{st.session_state.get('import_generation', 0)}")
     if upload is not None:
-        import tempfile
-        from pathlib import Path
-
-        suffix = Path(upload.name).suffix.lower()
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"upload{suffix}"
-            path.write_bytes(upload.getvalue())
-            with st.spinner("Checking every row…"):
-                check = check_responses(path, store, settings, name=upload.name)
+        with st.spinner("Checking every row…"):
+            check = check_upload(upload.getvalue(), upload.name, store, settings)
         if not check.ok:
             st.error(f"{widgets.esc(upload.name)} cannot be imported: {len(check.problems)} problem(s) found. "
                      "Nothing was written.")

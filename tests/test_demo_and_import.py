@@ -366,3 +366,13 @@ def test_an_empty_respondent_id_is_a_problem(sqlite_store, tmp_path):
     check = check_responses(path, sqlite_store, load_settings({}))
     assert not check.ok
     assert "column 'respondent_id' is empty in rows 1, 2" in str(check.problems[0])
+
+
+def test_check_upload_reads_bytes_by_file_name_and_refuses_other_types(sqlite_store):
+    from leverage.imports import check_upload
+
+    csv = (b"organization,department,role,round,respondent_id,item_id,leverage_point,value\n"
+           b"North,ED,board,2026,r1,LP1.1,LP1,3\n")
+    assert check_upload(csv, "ok.csv", sqlite_store, load_settings({})).ok
+    refused = check_upload(csv, "notes.txt", sqlite_store, load_settings({}))
+    assert not refused.ok and str(refused.problems[0]) == "notes.txt: upload a .parquet or .csv file"

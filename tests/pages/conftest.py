@@ -72,6 +72,14 @@ def no_errors(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+def add_organization(url: str, name: str) -> int:
+    store = Store(url)
+    try:
+        return store.add_organization(name)
+    finally:
+        store.dispose()
+
+
 def org_id(url: str, name: str) -> int:
     store = Store(url)
     try:

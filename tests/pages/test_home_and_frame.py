@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leverage import CITATION
-from tests.pages.conftest import no_errors, org_id
+from tests.pages.conftest import add_organization, no_errors, org_id
 
 
 def test_home_shows_latest_round_at_a_glance(app, db_url):
@@ -69,11 +69,7 @@ def test_organization_choice_survives_a_page_switch(app, db_url):
 
 
 def test_names_cannot_inject_markdown(app, db_url):
-    from leverage.store import Store
-
-    store = Store(db_url)
-    evil = store.add_organization("![x](http://example.invalid/p.png) :material/home:")
-    store.dispose()
+    evil = add_organization(db_url, "![x](http://example.invalid/p.png) :material/home:")
     app.session_state["organization_id"] = evil
     app.run()
     no_errors(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from leverage.store import Store
-from tests.pages.conftest import no_errors, org_id
+from tests.pages.conftest import add_organization, no_errors, org_id
 
 
 def open_results(app, url, org="Riverside Health System"):
@@ -69,9 +69,7 @@ def test_first_round_has_nothing_to_compare(app, db_url):
 
 
 def test_organization_without_responses_gets_an_empty_state(app, db_url):
-    store = Store(db_url)
-    new_org = store.add_organization("Empty Hospital")
-    store.dispose()
+    new_org = add_organization(db_url, "Empty Hospital")
     app.session_state["organization_id"] = new_org
     app.run()
     app.switch_page("pages/results.py").run()

@@ -9,7 +9,7 @@ import pytest
 from leverage.assessment import DONT_KNOW
 from leverage.instrument import default_instrument
 from leverage.store import Store
-from tests.pages.conftest import no_errors, org_id
+from tests.pages.conftest import add_organization, no_errors, org_id
 
 INSTRUMENT = default_instrument()
 ORG = "Northfield Community Hospital"
@@ -193,9 +193,7 @@ def test_statements_in_spanish(app, db_url, lang, word):
 
 
 def test_no_open_round_says_where_to_open_one(app, db_url):
-    store = Store(db_url)
-    new_org = store.add_organization("Hospital Without Rounds")
-    store.dispose()
+    new_org = add_organization(db_url, "Hospital Without Rounds")
     app.session_state["organization_id"] = new_org
     app.switch_page("pages/self_assessment.py").run()
     no_errors(app)
