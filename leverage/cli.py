@@ -1,4 +1,4 @@
-"""Command line: `python -m leverage {demo,score,import,export}`.
+"""Command line: `python -m leverage {demo,score,import,export,spc}`.
 
 Exit codes: 0 success, 2 bad input (the message names the problem; nothing is written), 1 other errors.
 """
@@ -6,6 +6,7 @@ Exit codes: 0 success, 2 bad input (the message names the problem; nothing is wr
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise CliError("--min-n must be at least 1")
     out = _out_path(args.out)
     try:
-        table = normalise_table(read_table(args.input, list(RESPONSE_COLUMNS)), str(args.input))
+        table = normalise_table(read_table(args.input, list(RESPONSE_COLUMNS), dictionary=True), str(args.input))
     except ResponseDataError as exc:
         raise CliError(str(exc)) from None
     result = score_table(table, by, min_n)
@@ -118,10 +119,50 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_spc(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import tempfile
+
+    import pandas as pd
+
+    from leverage.measurements import MeasurementError, check_series, kind_for_chart, read_frame
+    from leverage.spc import DEFAULT_RULES, SpcError, analyse
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".json":
+        raise CliError(f"--out: {out} must end in .json")
+    if args.baseline_points is not None and args.baseline_points < 1:
+        raise CliError("--baseline-points must be at least 1")
+    phase_starts = []
+    for text in args.phase_start or []:
+        try:
+            phase_starts.append(pd.Timestamp(dt.date.fromisoformat(text.strip())))
+        except ValueError:
+            raise CliError(f"--phase-start: {text!r} is not an ISO date (YYYY-MM-DD)") from None
+    try:
+        series = check_series(read_frame(Path(args.input)), kind_for_chart(args.chart), str(args.input))
+        result = analyse(series, chart=args.chart, rules=args.rules or DEFAULT_RULES[args.chart],
+                         direction=args.direction, target=args.target, baseline_points=args.baseline_points,
+                         phase_starts=phase_starts, screen_moving_ranges=args.screen_moving_ranges)
+    except FileNotFoundError:
+        raise CliError(f"{args.input}: no such file") from None
+    except (MeasurementError, SpcError) as exc:
+        raise CliError(str(exc)) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=out.parent, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
+        json.dump(result.to_json_dict(), tmp, indent=1, allow_nan=False)
+    os.replace(tmp.name, out)
+    summary = result.summary
+    print(f"wrote {summary['points']} points to {out}: variation {summary['variation']}, "
+          f"assurance {summary['assurance']}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m leverage",
-        description="Seven Leadership Leverage Points: demo data, scoring, import and export.",
+        description="Seven Leadership Leverage Points: demo data, scoring, import, export and SPC charts.",
         epilog="Store: LEVERAGE_DATABASE_URL (default: SQLite file data/leverage.db).",
     )
     parser.add_argument("--version", action="version", version=f"leverage {__version__}")
@@ -154,6 +195,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--round", help="only this round")
     p.add_argument("--out", required=True, help="output .parquet or .csv")
     p.set_defaults(func=cmd_export)
+
+    from leverage.spc import CHARTS, DIRECTIONS, RULE_SETS
+
+    p = sub.add_parser("spc", help="run chart or SPC chart of a measurement series, as JSON",
+                       description="Points (centre, limits, signals, point type) and the summary (runs, MDC "
+                                   "variation and assurance). Defaults: run -> ihi rules, xmr/p/u -> mdc.")
+    p.add_argument("input", help="CSV, parquet or .xlsx with period and value (or numerator, denominator)")
+    p.add_argument("--chart", required=True, choices=CHARTS)
+    p.add_argument("--rules", choices=RULE_SETS, help="rule set (default: ihi on run charts, mdc otherwise)")
+    p.add_argument("--direction", default="none", choices=DIRECTIONS, help="direction of improvement")
+    p.add_argument("--target", type=float, help="target value (for assurance)")
+    p.add_argument("--baseline-points", type=int, help="freeze each phase's centre and limits on its first K points")
+    p.add_argument("--phase-start", action="append", metavar="DATE", help="start a new phase at DATE (repeatable)")
+    p.add_argument("--screen-moving-ranges", action="store_true",
+                   help="XmR: drop moving ranges above 3.267 x mean and recompute once")
+    p.add_argument("--out", required=True, help="output .json")
+    p.set_defaults(func=cmd_spc)
     return parser
 
 
