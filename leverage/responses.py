@@ -46,10 +46,11 @@ class Problem:
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
-def read_table(source: str | Path, columns: list[str] | None = None) -> pa.Table:
+def read_table(source: str | Path, columns: list[str] | None = None, dictionary: bool = False) -> pa.Table:
     """Read a parquet file, a directory of parquet files (hive partitions allowed) or a CSV file.
 
-    Only the named columns are read, so a wide file costs what the caller needs.
+    Only the named columns are read, so a wide file costs what the caller needs. With `dictionary`, parquet
+    text columns stay dictionary-encoded as stored: several times faster and smaller for millions of rows.
     """
     path = Path(source)
     if not path.exists():
@@ -61,7 +62,14 @@ def read_table(source: str | Path, columns: list[str] | None = None) -> pa.Table
             if columns is not None:
                 table = table.select([c for c in columns if c in table.column_names])
             return table
-        dataset = ds.dataset(path, format="parquet", partitioning="hive")
+        fmt: str | ds.ParquetFileFormat = "parquet"
+        partitioning: str | ds.PartitioningFactory = "hive"
+        if dictionary:
+            schema = ds.dataset(path, format="parquet", partitioning="hive").schema
+            text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+            fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=text))
+            partitioning = ds.HivePartitioning.discover(infer_dictionary=True)
+        dataset = ds.dataset(path, format=fmt, partitioning=partitioning)
         wanted = None if columns is None else [c for c in columns if c in dataset.schema.names]
         return dataset.to_table(columns=wanted)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -91,6 +99,9 @@ def normalise_table(table: pa.Table, source: str, required: tuple[str, ...] = RE
         if name == "value":
             columns[name] = _values(col, source, scale)
             continue
+        if _clean_dictionary(col, name):
+            columns[name] = col
+            continue
         try:
             col = _string(col)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -107,6 +118,26 @@ def normalise_table(table: pa.Table, source: str, required: tuple[str, ...] = RE
                                         f"found {first!r} in {_rows(bad)}")
         columns[name] = col
     return pa.table(columns)
+
+
+def _clean_dictionary(col: pa.ChunkedArray, name: str) -> bool:
+    """True when a dictionary-encoded text column passes the checks on its (small) dictionaries alone.
+
+    Otherwise the caller checks it as plain text, which finds and names the bad rows.
+    """
+    if not pa.types.is_dictionary(col.type) or not pa.types.is_string(col.type.value_type):
+        return False
+    if name == "department":
+        return True
+    if col.null_count:
+        return False
+    for chunk in col.chunks:
+        values = chunk.dictionary
+        if values.null_count or pc.any(pc.equal(pc.utf8_length(values), 0)).as_py():
+            return False
+        if name == "leverage_point" and not pc.all(pc.is_in(values, value_set=pa.array(POINT_IDS))).as_py():
+            return False
+    return True
 
 
 def _values(col: pa.ChunkedArray, source: str, scale: tuple[int, int]) -> pa.ChunkedArray:

