@@ -16,5 +16,9 @@ page = st.navigation([
     st.Page("pages/self_assessment.py", title="Self-assessment", icon=":material/checklist:"),
     st.Page("pages/results.py", title="Results", icon=":material/bar_chart:"),
     st.Page("pages/manage_data.py", title="Manage data", icon=":material/database:"),
+    # Live workshops: phones open <base>/join?code=XXXXXX; the console and projector ask for the passphrase.
+    st.Page("pages/join.py", title="Join a workshop", icon=":material/qr_code_scanner:"),
+    st.Page("pages/workshop.py", title="Workshop console", icon=":material/groups:"),
+    st.Page("pages/projector.py", title="Projector", icon=":material/tv:"),
 ])
 page.run()

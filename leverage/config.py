@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +35,9 @@ class Settings:
     min_n: int = DEFAULT_MIN_N
     roles: tuple[tuple[str, str], ...] = DEFAULT_ROLES
     load_demo: str = "auto"  # auto: only into an empty embedded (SQLite) store; always; never
+    # Live workshops: the facilitator console's passphrase (never in the repo) and the address phones use.
+    facilitator_passphrase: str | None = field(default=None, repr=False)
+    public_url: str | None = None
 
     @property
     def role_labels(self) -> dict[str, str]:
@@ -75,6 +78,16 @@ def parse_min_n(text: str) -> int:
     return value
 
 
+def parse_public_url(text: str) -> str | None:
+    """The app's address as phones reach it (for join links and QR codes), without a trailing slash."""
+    text = text.strip().rstrip("/")
+    if not text:
+        return None
+    if not text.startswith(("http://", "https://")) or " " in text:
+        raise ConfigError(f"LEVERAGE_PUBLIC_URL: {text!r} must be an http:// or https:// address")
+    return text
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings from the environment (Streamlit copies secrets.toml root keys there too)."""
     env = os.environ if environ is None else environ
@@ -86,4 +99,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         min_n=parse_min_n(env["LEVERAGE_MIN_N"]) if env.get("LEVERAGE_MIN_N") else DEFAULT_MIN_N,
         roles=parse_roles(env["LEVERAGE_ROLES"]) if env.get("LEVERAGE_ROLES") else DEFAULT_ROLES,
         load_demo=load_demo,
+        facilitator_passphrase=env.get("LEVERAGE_FACILITATOR_PASSPHRASE") or None,
+        public_url=parse_public_url(env.get("LEVERAGE_PUBLIC_URL", "")),
     )

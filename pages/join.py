@@ -1,0 +1,172 @@
+"""Join a live workshop on a phone: code → optional role and department → one form per open point.
+
+Lean on purpose (see /work/shared/reference/streamlit-capacity.md): no charts, one form per point (a form
+costs no script run until it is sent), and while a phone waits for the facilitator it checks a shared
+one-second cache every POLL_S seconds instead of querying the database. The participant token rides in
+the link (`?code=…&t=…`), so a reload, a locked screen or a reconnection stays the same participant.
+"""
+
+import datetime as dt
+
+import streamlit as st
+
+from leverage.workshops import CLOSED, LOCKED, OPEN, WorkshopError
+from ui import frame, live, state, widgets
+
+frame.require()
+
+POLL_S = 15  # a waiting phone looks for a newly opened point this often (cached: no query)
+DONT_KNOW = "dont_know"
+RECEIPTS = "ws_receipts"  # point -> time the last answer was recorded, shown as "recorded"
+
+settings = state.settings()
+service = live.workshops()
+instrument = service.instrument
+params = st.query_params
+code = params.get("code", "")
+token = params.get("t")
+
+st.title("Join the workshop")
+
+
+def code_form(message: str | None = None) -> None:
+    if message:
+        st.error(message)
+    with st.form("ws_code"):
+        typed = st.text_input("Workshop code", max_chars=16, placeholder="e.g. K7MPXA",
+                              help="The code on the facilitator's screen (letters and digits).")
+        go = st.form_submit_button("Continue", type="primary", width="stretch")
+    if go:
+        st.query_params.clear()
+        st.query_params["code"] = typed.strip().upper()
+        st.rerun()
+    st.stop()
+
+
+if not code:
+    st.caption("Scan the QR code on the screen, or type the code the facilitator shows.")
+    code_form()
+
+if not token:
+    try:
+        ws = service.find(code, live.client_key("code"))
+    except WorkshopError as exc:
+        code_form(str(exc))
+    st.subheader(widgets.esc(ws["title"]))
+    st.caption("No account needed. Your answers are anonymous: results are shown only for groups of at least "
+               f"{ws['min_n']} people.")
+    roles = settings.role_labels
+    other = "other" in roles
+    departments = state.cached(state.departments, ws["organization_id"])
+    dept_names = {None: "Prefer not to say", **dict(zip(departments["id"], departments["name"], strict=True))}
+    with st.form("ws_join"):
+        role = st.selectbox("Your role" + (" (optional)" if other else ""), list(roles), index=None,
+                            format_func=roles.get, placeholder="Prefer not to say" if other else "Choose your role")
+        department_id = st.selectbox("Your department (optional)", list(dept_names), format_func=dept_names.get)
+        joined = st.form_submit_button("Join", type="primary", width="stretch")
+    if joined:
+        if role is None and not other:
+            st.error("Choose your role: results are shown by role.")
+            st.stop()
+        try:
+            p = service.join(code, live.client_key("code"), role=role, department_id=department_id,
+                             roles=roles)
+        except WorkshopError as exc:
+            st.error(str(exc))
+            st.stop()
+        st.query_params["t"] = p.token
+        st.rerun()
+    st.stop()
+
+try:
+    me = service.participant(code, token)
+except WorkshopError as exc:
+    st.error(str(exc))
+    if st.button("Join as a new participant", type="primary"):
+        del st.query_params["t"]
+        st.rerun()
+    st.stop()
+
+snap = live.live(me.workshop_id)
+st.subheader(widgets.esc(snap["title"]))
+if snap["status"] != "running":
+    st.success("The workshop has ended and your answers are saved. Thank you for taking part.")
+    st.stop()
+vote = int(snap["vote"])
+points = snap["points"]
+st.caption(("Second vote, after the discussion. " if vote > 1 else "")
+           + "Keep this page open (or bookmark it): reloading it keeps your answers.")
+mine = service.answers_of(me, vote)
+receipts = st.session_state.setdefault(RECEIPTS, {})
+options = [*instrument.level_values, DONT_KNOW]
+labels = {lv.value: f"{lv.value} {instrument.text(lv.label, 'en')}" for lv in instrument.levels}
+labels[DONT_KNOW] = instrument.text(instrument.dont_know, "en")
+asked = snap["items"]
+
+
+def point_form(point: str) -> None:
+    lp = instrument.point(point)
+    items = [i for i in instrument.items_for(point) if i.id in asked]
+    st.markdown(f"### {point} {instrument.text(lp.title, 'en')}")
+    with st.form(f"ws_form_{vote}_{point}"):
+        values = {}
+        for item in items:
+            saved = mine.get(item.id, "missing")
+            saved = DONT_KNOW if saved is None else saved
+            values[item.id] = st.radio(f"{item.id} {instrument.text(item.text, 'en')}", options,
+                                       format_func=labels.get, index=options.index(saved) if saved in options else None,
+                                       key=f"ws_{vote}_{item.id}")
+        sent = st.form_submit_button(f"Save my answers to {point}", type="primary", width="stretch")
+    if sent:
+        open_items = [i for i, v in values.items() if v is None]
+        if open_items:
+            st.error(f"Please answer every statement, or choose “{labels[DONT_KNOW]}”: {', '.join(open_items)}.")
+            return
+        try:
+            service.submit(me, point, {i: (None if v == DONT_KNOW else int(v)) for i, v in values.items()})
+        except WorkshopError as exc:
+            st.error(str(exc))
+            return
+        receipts[f"{vote}:{point}"] = dt.datetime.now().strftime("%H:%M:%S")
+        st.rerun()
+    when = receipts.get(f"{vote}:{point}")
+    if when or all(i.id in mine for i in items):
+        st.success(f"Recorded{' at ' + when if when else ''}. You may change your answers while {point} is open.",
+                   icon=":material/check_circle:")
+
+
+def read_only(point: str, state_name: str) -> None:
+    lp = instrument.point(point)
+    given = [f"{i.id}: {labels[DONT_KNOW if mine[i.id] is None else mine[i.id]]}"
+             for i in instrument.items_for(point) if i.id in mine]
+    word = "closed" if state_name == CLOSED else "locked"
+    st.markdown(f"**{point} {instrument.text(lp.title, 'en')}** · {word}, read-only")
+    st.caption(" · ".join(given) if given else "You gave no answers to this point.")
+
+
+open_points = points.loc[points["state"] == OPEN, "leverage_point"].tolist()
+for point in open_points:
+    point_form(point)
+done = points[points["state"].isin([CLOSED, LOCKED])]
+if not done.empty:
+    with st.expander("Earlier points", expanded=not open_points):
+        for rec in done.itertuples():
+            read_only(rec.leverage_point, rec.state)
+
+signature = (vote, tuple(open_points))
+
+
+@st.fragment(run_every=POLL_S)
+def wait_for_next() -> None:
+    """While waiting: a cheap cached look at which points are open; a full rerun only when that changes."""
+    now = live.live(me.workshop_id)
+    opened = tuple(now["points"].loc[now["points"]["state"] == OPEN, "leverage_point"])
+    if (int(now["vote"]), opened) != signature or now["status"] != "running":
+        st.rerun(scope="app")
+    if not open_points:
+        st.info("Waiting for the facilitator to open the next point. This page updates by itself.",
+                icon=":material/hourglass_empty:")
+
+
+wait_for_next()
+st.button("Check for new questions", icon=":material/refresh:")  # a rerun; the shared cache is ≤ 1 s old

@@ -1,0 +1,188 @@
+"""Facilitator console: create a workshop, show the join code and QR, run the points live, re-vote, end, export."""
+
+import pandas as pd
+import streamlit as st
+
+from leverage import qr
+from leverage.config import MIN_N_RANGE
+from leverage.workshops import CLOSED, MAX_VOTES, OPEN, PENDING, RUNNING, WorkshopError
+from ui import frame, live, state, widgets
+
+frame.require()
+
+REFRESH_S = 2  # live counts on the console; reads the shared one-second snapshot
+
+widgets.header("Workshop console",
+               "Run a live self-assessment: participants join on their phones with the code or QR, you open one "
+               "leverage point at a time, reveal the results, and save the answers into the organization's history.")
+live.facilitator_gate()
+
+settings = state.settings()
+service = live.workshops()
+instrument = service.instrument
+selected = state.selected_organization()
+if selected is None:
+    widgets.no_organization_yet()
+    st.stop()
+org_id, org_name = selected
+
+
+def create_form() -> None:
+    rounds = state.cached(state.rounds, org_id)
+    rounds = rounds[(rounds["instrument_id"] == instrument.id) & (rounds["instrument_version"] == instrument.version)]
+    round_names = {None: "A new round…", **dict(zip(rounds["id"], rounds["name"], strict=True))}
+    point_names = {p.id: f"{p.id} {instrument.text(p.title, 'en')}" for p in instrument.points}
+    with st.form("ws_create"):
+        title = st.text_input("Title", placeholder="Board away day, morning session", max_chars=200)
+        points = st.multiselect("Leverage points to ask", list(point_names), default=list(point_names),
+                                format_func=point_names.get)
+        round_id = st.selectbox("Save the answers into", list(round_names), format_func=round_names.get,
+                                help="When the workshop ends, its answers become a round of the organization's "
+                                     "history.")
+        round_name = st.text_input("Name of the new round", placeholder="Workshop 2026-11",
+                                   help="Only used when saving into a new round.")
+        c1, c2 = st.columns(2)
+        min_n = c1.number_input("Anonymity threshold (people)", *MIN_N_RANGE, value=settings.min_n)
+        hours = c2.number_input("Code valid for (hours)", 1, 72, 12)
+        hide = st.checkbox("Hide results until I reveal them", value=True)
+        go = st.form_submit_button("Create the workshop", type="primary")
+    if go:
+        try:
+            made = service.create(org_id, title, points, round_id=round_id, round_name=round_name,
+                                  min_n=int(min_n), hide_results=hide, hours=float(hours))
+        except WorkshopError as exc:
+            st.error(str(exc))
+            return
+        st.session_state[live.WORKSHOP_KEY] = made["id"]
+        st.rerun()
+
+
+listing = service.list_workshops(org_id)
+running = listing[listing["status"] == RUNNING]
+with st.expander("Create a workshop", expanded=running.empty):
+    create_form()
+if listing.empty:
+    st.info(f"{widgets.esc(org_name)} has no workshops yet. Create one above.")
+    st.stop()
+
+labels = {int(r.id): f"{r.title} · {r.code} · {r.status}" for r in listing.itertuples()}
+if st.session_state.get(live.WORKSHOP_KEY) not in labels:
+    st.session_state[live.WORKSHOP_KEY] = int(listing["id"].iloc[0])
+workshop_id = st.selectbox("Workshop", list(labels), format_func=labels.get,
+                           key=live.WORKSHOP_KEY)
+
+
+def act(fn, *args) -> None:
+    try:
+        fn(*args)
+    except WorkshopError as exc:
+        st.session_state["ws_error"] = str(exc)
+    live.changed()
+
+
+@st.fragment(run_every=REFRESH_S)
+def console() -> None:
+    snap = live.live(workshop_id)
+    if st.session_state.get("ws_error"):
+        st.error(st.session_state.pop("ws_error"))
+    vote = int(snap["vote"])
+    ended = snap["status"] != RUNNING
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Participants", snap["participants"])
+    c2.metric("Answers (this vote)", snap["answers"])
+    c3.metric("Vote", f"{vote} of {MAX_VOTES}")
+    c4.metric("Status", "ended" if ended else "running")
+    pts = snap["points"]
+    st.markdown("#### Leverage points")
+    for rec in pts.itertuples():
+        p = rec.leverage_point
+        row = st.columns([3, 1.2, 1, 1, 1, 1.1, 1])
+        row[0].markdown(f"**{p}** {instrument.text(instrument.point(p).title, 'en')}  \n"
+                        f"{rec.state}{' · revealed' if rec.revealed else ''} · {rec.answered} answered")
+        if ended:
+            continue
+        row[1].button("Open", key=f"open_{p}", disabled=rec.state not in (PENDING, CLOSED),
+                      on_click=act, args=(service.open_point, workshop_id, p), width="stretch")
+        row[2].button("Close", key=f"close_{p}", disabled=rec.state != OPEN,
+                      on_click=act, args=(service.close_point, workshop_id, p), width="stretch")
+        row[3].button("Lock", key=f"lock_{p}", disabled=rec.state not in (OPEN, CLOSED),
+                      on_click=act, args=(service.lock_point, workshop_id, p), width="stretch")
+        row[4].button("Hide" if rec.revealed else "Reveal", key=f"reveal_{p}", disabled=rec.state == PENDING,
+                      on_click=act, args=(service.reveal_point, workshop_id, p, not rec.revealed), width="stretch")
+        row[5].button("Reset", key=f"reset_{p}", disabled=rec.state == PENDING and rec.answered == 0,
+                      on_click=act, args=(service.reset_point, workshop_id, p), width="stretch",
+                      help="Delete this point's answers of this vote and ask it again.")
+    asked = tuple(pts.loc[pts["state"] != PENDING, "leverage_point"])
+    if asked:
+        scores, _ = live.results(settings.database_url, workshop_id, vote, asked)
+        table = scores[["leverage_point", "n_respondents", "mean", "status"]].copy()
+        table["mean"] = [widgets.fmt_score(m, s) for m, s in zip(table["mean"], table["status"], strict=True)]
+        st.caption(f"Results so far (you see them before the room; threshold n ≥ {snap['min_n']}):")
+        st.dataframe(table.rename(columns={"leverage_point": "Point", "n_respondents": "n", "mean": "Mean (1–5)",
+                                           "status": "Status"}).drop(columns="Status"), hide_index=True)
+    if vote > 1:
+        st.markdown("#### Shift between votes")
+        shift_table(snap)
+
+
+def shift_table(snap: dict) -> None:
+    for by, label in (((), "per point"), (("role",), "per point and role")):
+        table = live.shift(settings.database_url, workshop_id, by)
+        if table.empty:
+            st.caption("The shift appears once points of the second vote have answers.")
+            return
+        show = table.copy()
+        if by:
+            show["role"] = show["role"].map(lambda r: settings.role_labels.get(r, r))
+        for col in ("mean_previous", "mean"):
+            show[col] = show[col].map(lambda v: "withheld" if pd.isna(v) else f"{v:.2f}")
+        show["change"] = show["change"].map(lambda v: "—" if pd.isna(v) else f"{v:+.2f}")
+        st.caption(f"Shift {label} (mean 1–5, vote 1 → vote 2; groups under n = {snap['min_n']} withheld)")
+        st.dataframe(show.rename(columns={"leverage_point": "Point", "role": "Role", "n_respondents_previous": "n 1",
+                                          "mean_previous": "Vote 1", "n_respondents": "n 2", "mean": "Vote 2",
+                                          "change": "Shift"})[[*(["Role"] if by else []), "Point", "n 1", "Vote 1",
+                                                               "n 2", "Vote 2", "Shift"]], hide_index=True)
+
+
+ws = service.get(workshop_id)
+left, right = st.columns([2, 1])
+with left:
+    console()
+with right:
+    link = qr.join_link(live.base_url(), ws["code"])
+    if ws["status"] == RUNNING:
+        st.markdown(f"### Code `{ws['code']}`")
+        st.image(qr.png(link, scale=8), caption="Scan to join", width=220)
+        st.code(link, language=None)
+        st.caption(f"The code expires at {ws['expires_at']:%Y-%m-%d %H:%M} UTC.")
+        st.page_link("pages/projector.py", label="Open the projector view", icon=":material/tv:")
+    else:
+        st.success(f"Ended; answers saved into the round {widgets.esc(ws['round_name'])!s}.")
+    st.markdown("**Export** (all votes, one row per answer)")
+    widgets.downloads(service.answers(workshop_id), f"workshop_{ws['code']}", key=f"ws_export_{workshop_id}")
+
+if ws["status"] == RUNNING:
+    st.divider()
+    c1, c2 = st.columns(2)
+    with c1:
+        if ws["vote"] < MAX_VOTES:
+            st.markdown("**Re-vote after discussion**: locks every point of this vote and asks them all again.")
+            if st.button("Start the second vote", key="ws_revote"):
+                act(service.start_revote, workshop_id)
+                st.rerun()
+    with c2:
+        st.markdown("**End the workshop**: saves each participant's latest answers as a round of "
+                    f"{widgets.esc(org_name)} ({widgets.esc(ws['round_name'])}) and closes the code.")
+        sure = st.checkbox("I have finished; save and end", key="ws_end_sure")
+        if st.button("End and save", type="primary", disabled=not sure, key="ws_end"):
+            try:
+                report = service.end(workshop_id, settings.role_labels)
+            except WorkshopError as exc:
+                st.error(str(exc))
+            else:
+                live.changed()
+                st.session_state["ws_saved"] = (f"Saved {report.respondents} participants and {report.answers} "
+                                                "answers.")
+                st.rerun()
+if st.session_state.get("ws_saved"):
+    st.success(st.session_state.pop("ws_saved"))

@@ -1,0 +1,238 @@
+"""AppTest: facilitator console, participant page and projector, several sessions sharing one store."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from leverage.store import Store
+from leverage.workshops import Workshops
+from tests.pages.conftest import APP, TIMEOUT, no_errors, org_id
+
+ORG = "Riverside Health System"
+PASS = "tide table lantern 42"
+
+
+@pytest.fixture
+def passphrase(monkeypatch):
+    monkeypatch.setenv("LEVERAGE_FACILITATOR_PASSPHRASE", PASS)
+    return PASS
+
+
+@pytest.fixture
+def service(db_url):
+    store = Store(db_url)
+    yield Workshops(store)
+    store.dispose()
+
+
+def session() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def button(at, label):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; have {[b.label for b in at.button]}"
+    return found[0]
+
+
+def texts(at) -> str:
+    return "\n".join([m.value for m in at.markdown] + [e.value for e in at.error] + [e.value for e in at.warning]
+                     + [e.value for e in at.success] + [e.value for e in at.info] + [c.value for c in at.caption])
+
+
+def fresh() -> None:
+    """Other sessions' writes show after the shared one-second cache expires; tests skip the wait."""
+    st.cache_data.clear()
+
+
+def console(url) -> AppTest:
+    at = session()
+    at.session_state["organization_id"] = org_id(url, ORG)
+    at.switch_page("pages/workshop.py").run()
+    at.text_input[0].input(PASS)
+    button(at, "Open the console").click().run()
+    no_errors(at)
+    return at
+
+
+def participant(code: str, role: str | None = None) -> AppTest:
+    at = session()
+    at.query_params["code"] = code
+    at.switch_page("pages/join.py").run()
+    no_errors(at)
+    if role:
+        next(s for s in at.selectbox if s.label.startswith("Your role")).set_value(role)
+    button(at, "Join").click().run()
+    no_errors(at)
+    return at
+
+
+def answer(at, point: str, value, instrument) -> AppTest:
+    vote = 1
+    for item in instrument.items_for(point):
+        key = next(k for k in (f"ws_{v}_{item.id}" for v in (1, 2)) if any(r.key == k for r in at.radio))
+        vote = int(key.split("_")[1])
+        at.radio(key=key).set_value(value)
+    assert vote in (1, 2)
+    return button(at, f"Save my answers to {point}").click().run()
+
+
+def test_console_refuses_without_configured_passphrase(app, db_url, monkeypatch):
+    monkeypatch.delenv("LEVERAGE_FACILITATOR_PASSPHRASE", raising=False)
+    app.switch_page("pages/workshop.py").run()
+    assert any("no facilitator passphrase is configured" in w.value for w in app.warning)
+    assert "LEVERAGE_FACILITATOR_PASSPHRASE" in texts(app)
+    assert not [b for b in app.button if b.label in ("Create the workshop", "Open the console")]
+
+
+def test_wrong_passphrase_is_refused_and_slowed(app, db_url, passphrase, service):
+    app.switch_page("pages/workshop.py").run()
+    for _ in range(3):
+        app.text_input[0].input("guess")
+        button(app, "Open the console").click().run()
+        assert any("not right" in e.value for e in app.error)
+    app.text_input[0].input("guess")
+    button(app, "Open the console").click().run()
+    assert any("Wait 2 s" in e.value for e in app.error)
+    app.text_input[0].input(PASS)  # even the right one waits while blocked
+    button(app, "Open the console").click().run()
+    assert any("Too many wrong passphrases" in e.value for e in app.error)
+    assert "ws_facilitator" not in app.session_state
+    assert [b for b in app.button if b.label == "Open the console"]
+
+
+def test_facilitator_and_three_participants(db_url, passphrase, service):
+    fac = console(db_url)
+    title = next(t for t in fac.text_input if t.label == "Title")
+    title.input("Board away day")
+    next(t for t in fac.text_input if t.label == "Name of the new round").input("Workshop Nov")
+    next(m for m in fac.multiselect if m.label == "Leverage points to ask").set_value(["LP1", "LP2"])
+    next(n for n in fac.number_input if n.label.startswith("Anonymity")).set_value(3)
+    button(fac, "Create the workshop").click().run()
+    no_errors(fac)
+    org = org_id(db_url, ORG)
+    made = service.list_workshops(org).iloc[0]
+    code, wid = made["code"], int(made["id"])
+    assert any(f"Code `{code}`" in m.value for m in fac.markdown)
+    assert len(fac.get("image")) >= 1  # the QR code
+
+    phones = [participant(code, "nursing"), participant(code, "physician"), participant(code)]
+    tokens = [p.query_params["t"][0] if isinstance(p.query_params["t"], list) else p.query_params["t"]
+              for p in phones]
+    assert len(set(tokens)) == 3
+    assert "Waiting for the facilitator" in texts(phones[0])
+
+    button(fac, "Open").click().run()  # the first Open button is LP1's
+    no_errors(fac)
+    assert service.points(wid).set_index("leverage_point").loc["LP1", "state"] == "open"
+    fresh()
+    for phone, value in zip(phones, (2, 3, 4), strict=True):
+        phone.run()
+        answer(phone, "LP1", value, service.instrument)
+        no_errors(phone)
+        assert any("Recorded" in s.value for s in phone.success)
+    # a change while open replaces the answer, never adds a participant
+    answer(phones[0], "LP1", 1, service.instrument)
+    assert len(service.answers(wid)) == 15
+    fresh()
+    fac.run()
+    metrics = {m.label: m.value for m in fac.metric}
+    assert metrics["Participants"] == "3" and metrics["Answers (this vote)"] == "15"
+
+    # the projector hides results until revealed
+    proj = session()
+    proj.session_state["organization_id"] = org
+    proj.session_state["ws_facilitator"] = True
+    proj.session_state["ws_id"] = wid
+    proj.switch_page("pages/projector.py").run()
+    no_errors(proj)
+    assert "results hidden until revealed" in texts(proj)
+    assert "mean **" not in texts(proj)
+    service.reveal_point(wid, "LP1")
+    fresh()
+    proj.run()
+    # respondents 1, 3, 4 → mean 8/3 = 2.67
+    assert "mean **2.67** of 5 (n = 3)" in texts(proj)
+
+    # a reload keeps the same participant, answers shown
+    reloaded = session()
+    reloaded.query_params["code"] = code
+    reloaded.query_params["t"] = tokens[1]
+    reloaded.switch_page("pages/join.py").run()
+    no_errors(reloaded)
+    assert reloaded.radio(key="ws_1_LP1.1").value == 3
+    assert len(service.answers(wid)["respondent_id"].unique()) == 3
+
+    # lock, then a late answer is refused and changes nothing
+    service.lock_point(wid, "LP1")
+    answer(phones[2], "LP1", 5, service.instrument)
+    assert any("LP1 is locked: your answers were not changed" in e.value for e in phones[2].error)
+    assert set(service.answers(wid).query("respondent_id.str.endswith('p3')")["value"]) == {4}
+
+    # re-vote and shift
+    button(fac, "Start the second vote").click().run()
+    no_errors(fac)
+    service.open_point(wid, "LP1")
+    fresh()
+    for phone, value in zip(phones, (3, 4, 5), strict=True):
+        phone.run()
+        answer(phone, "LP1", value, service.instrument)
+        no_errors(phone)
+    fresh()
+    fac.run()
+    no_errors(fac)
+    shift_tables = [d.value for d in fac.dataframe if "Shift" in d.value.columns]
+    assert shift_tables, "no shift table"
+    lp1 = shift_tables[0].set_index("Point").loc["LP1"]
+    # 8/3 → 12/3 = +1.33
+    assert lp1["Vote 1"] == "2.67" and lp1["Vote 2"] == "4.00" and lp1["Shift"] == "+1.33"
+
+    # end: saved into the organization's history
+    next(c for c in fac.checkbox if c.label.startswith("I have finished")).check().run()
+    button(fac, "End and save").click().run()
+    no_errors(fac)
+    assert any("Saved 3 participants and 15 answers" in s.value for s in fac.success)
+    store = Store(db_url)
+    try:
+        rounds = store.list_rounds(org).set_index("name")
+        assert rounds.loc["Workshop Nov", "respondents"] == 3
+    finally:
+        store.dispose()
+
+
+def test_participant_bad_input_changes_nothing(db_url, service):
+    org = org_id(db_url, ORG)
+    made = service.create(org, "Session", ["LP1"], round_name="WS test", min_n=3)
+    other = service.create(org, "Other", ["LP1"], round_name="WS other", min_n=3)
+    at = session()
+    at.query_params["code"] = "XXXXXX" if made["code"] != "XXXXXX" else "YYYYYY"
+    at.switch_page("pages/join.py").run()
+    assert any("No workshop has the code" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Join"]
+
+    p = service.join(other["code"], "elsewhere")
+    forged = session()
+    forged.query_params["code"] = made["code"]
+    forged.query_params["t"] = p.token  # a real token, but of another workshop
+    forged.switch_page("pages/join.py").run()
+    assert any("not valid for this workshop" in e.value for e in forged.error)
+    assert not forged.radio
+    forged.query_params["t"] = "made-up-token"
+    forged.run()
+    assert any("not valid for this workshop" in e.value for e in forged.error)
+    assert service.snapshot(made["id"])["participants"] == 0
+
+
+def test_expired_code(db_url, service):
+    import datetime as dt
+
+    org = org_id(db_url, ORG)
+    made = service.create(org, "Old", ["LP1"], round_name="WS old", min_n=3,
+                          now=dt.datetime.now(dt.UTC) - dt.timedelta(hours=13))
+    at = session()
+    at.query_params["code"] = made["code"]
+    at.switch_page("pages/join.py").run()
+    assert any("has expired" in e.value for e in at.error)
+    assert service.snapshot(made["id"])["participants"] == 0
