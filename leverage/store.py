@@ -195,6 +195,25 @@ class Store:
             raise StoreError(f"The database has schema version {found}, newer than this app's "
                              f"{SCHEMA_VERSION}; upgrade the app.")
 
+    def ensure_tables(self, *tables: sa.Table) -> None:
+        """Create a feature module's own tables (defined on this module's `metadata`) if missing.
+
+        Features (aims, workshops, ...) keep their tables and queries in their own modules; they call
+        this once when they wrap a Store, and write through `write()` and `bump()` like the store does.
+        """
+        try:
+            metadata.create_all(self.engine, tables=list(tables))
+        except (sa.exc.IntegrityError, sa.exc.ProgrammingError):
+            metadata.create_all(self.engine, tables=list(tables))  # another server raced us
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """A write transaction for feature modules; call `bump(conn)` inside it when data changed."""
+        return self._write()
+
+    def bump(self, conn: Connection) -> None:
+        """Advance the revision inside a write transaction, so every cached reader sees the change."""
+        self._bump(conn)
+
     @staticmethod
     def _insert_meta(conn: Connection, key: str, value: str) -> None:
         conn.execute(meta.insert().values(key=key, value=value))
