@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from leverage import demo
 from leverage.config import Settings
+from leverage.demo_aims import load_demo_aims
 from leverage.instrument import available_instruments, default_instrument
 from leverage.responses import (
     RESPONSE_COLUMNS,
@@ -104,6 +105,7 @@ def load_demo(store: Store, settings: Settings, demo_dir: Path | None = None) ->
     report = import_responses(check, store, round_dates=rounds,
                               extra_departments=list(tables["departments"].itertuples(index=False, name=None)),
                               plans=tables["plans"])
+    load_demo_aims(store)
     store.set_meta(demo.DEMO_META_KEY, pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"))
     return report
 
