@@ -44,13 +44,20 @@ SIGNAL_LABELS = {
 }
 
 
+def _known(value: object) -> str | None:
+    """None for a missing category, whether None, NaN or pandas' NA (tables turn None into NaN)."""
+    return value if isinstance(value, str) else None
+
+
 def variation_colour(variation: str | None) -> str:
+    variation = _known(variation)
     if variation is None:
         return NO_DATA
     return POINT_COLOURS[variation.rsplit("_", 1)[0]] if variation != "common_cause" else COMMON_CAUSE
 
 
 def assurance_colour(assurance: str | None) -> str:
+    assurance = _known(assurance)
     return {"pass": IMPROVEMENT, "fail": CONCERN, "hit_and_miss": COMMON_CAUSE}.get(assurance, NO_DATA)
 
 
@@ -65,9 +72,21 @@ def _letter(text: str, x: int = 20, size: int = 15) -> str:
             f'font-weight="bold" fill="#ffffff" text-anchor="middle">{text}</text>')
 
 
-@cache
 def variation_svg(variation: str | None) -> str:
     """An MDC-style variation icon: colour by type, arrow and H/L for the side of the special cause."""
+    return _variation_svg(_known(variation))
+
+
+def variation_label(variation: str | None) -> str:
+    return VARIATION_LABELS[_known(variation)]
+
+
+def assurance_label(assurance: str | None) -> str:
+    return ASSURANCE_LABELS[_known(assurance)]
+
+
+@cache
+def _variation_svg(variation: str | None) -> str:
     colour, title = variation_colour(variation), VARIATION_LABELS[variation]
     if variation is None:
         return _circle(colour, _letter("–"), title)
@@ -80,9 +99,13 @@ def variation_svg(variation: str | None) -> str:
     return _circle(colour, arrow + _letter("H" if high else "L", x=28, size=12), title)
 
 
-@cache
 def assurance_svg(assurance: str | None) -> str:
     """An MDC-style assurance icon: P (passes), F (fails), ? (hit and miss), – (none)."""
+    return _assurance_svg(_known(assurance))
+
+
+@cache
+def _assurance_svg(assurance: str | None) -> str:
     letter = {"pass": "P", "fail": "F", "hit_and_miss": "?"}.get(assurance, "–")
     return _circle(assurance_colour(assurance), _letter(letter, size=18), ASSURANCE_LABELS[assurance])
 

@@ -12,7 +12,7 @@ from leverage.instrument import get_instrument
 from leverage.measures import WHOLE_SYSTEM_MEASURES
 from leverage.scoring import OVERALL
 from leverage.store import StoreError
-from ui import frame, state, widgets
+from ui import aim_widgets, frame, state, widgets
 
 frame.require()
 
@@ -76,6 +76,8 @@ def point_step(draft: Draft) -> None:
     st.subheader(point.id)
     st.markdown(f"**{instrument.text(point.title, lang)}**")
     st.caption(instrument.text(point.summary, lang))
+    if draft.step == 0:  # leverage point 1 is about system-level aims: show what the register holds
+        aim_widgets.register_evidence_block(draft.organization_id)
     options = [*instrument.level_values, DONT_KNOW]
     labels = {lv.value: f"{lv.value} {instrument.text(lv.label, lang)}" for lv in instrument.levels}
     labels[DONT_KNOW] = instrument.text(instrument.dont_know, lang)

@@ -1,0 +1,128 @@
+"""AppTest: the Board page (vital few table, click-through, meeting mode) and the Aims page (register)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from leverage.aims import Aim, AimStore
+from leverage.store import Store
+from tests.pages.conftest import add_organization, no_errors, org_id
+
+RIVERSIDE = "Riverside Health System"
+
+
+def _open(app: AppTest, db_url: str, page: str, org: str = RIVERSIDE) -> AppTest:
+    app.session_state["organization_id"] = org_id(db_url, org)
+    app.switch_page(page)
+    app.run()
+    return app
+
+
+def _button(at: AppTest, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def _register(url: str) -> tuple[Store, AimStore]:
+    store = Store(url)
+    return store, AimStore(store)
+
+
+def test_board_lists_every_demo_aim_with_icons_and_projection(app: AppTest, db_url: str) -> None:
+    at = _open(app, db_url, "pages/board.py")
+    no_errors(at)
+    table = at.dataframe[0].value
+    assert len(table) == 5
+    assert table["Aim"].tolist()[0] == "Cut harm by half"
+    assert all(str(v).startswith("data:image/svg+xml;base64,") for v in table["Variation"])
+    assert set(table["Projection"]) <= {"Achieved and stable", "On course", "At risk", "Off course",
+                                        "Not enough data"}
+    assert any("Select an aim" in i.value for i in at.info)
+
+
+def test_board_meeting_mode_steps_through_aims_and_records_a_review(app: AppTest, db_url: str) -> None:
+    at = _open(app, db_url, "pages/board.py")
+    at.toggle(key="board_meeting_mode").set_value(True).run()
+    no_errors(at)
+    assert at.markdown[1].value.startswith("# Cut harm by half") or any(
+        m.value == "# Cut harm by half" for m in at.markdown)
+    at.button(key="board_next").click().run()
+    assert any(m.value == "# Fewer avoidable readmissions" for m in at.markdown)
+    at.button(key="board_prev").click().run()
+    at.button(key="board_prev").click().run()
+    assert any(m.value == "# See patients when they need us" for m in at.markdown)
+    at.button(key="board_mark_reviewed").click().run()
+    no_errors(at)
+    store, reg = _register(db_url)
+    try:
+        aim = next(a for a in reg.list_aims(org_id(db_url, RIVERSIDE)) if a.title == "See patients when they need us")
+        assert aim.last_reviewed == dt.date.today()
+    finally:
+        store.dispose()
+
+
+def test_board_without_aims_points_to_the_aims_page(app: AppTest, db_url: str) -> None:
+    add_organization(db_url, "Empty Trust")
+    at = _open(app, db_url, "pages/board.py", org="Empty Trust")
+    no_errors(at)
+    assert "no system-level aims yet" in at.info[0].value
+
+
+def test_aims_page_shows_chart_questions_and_measurements(app: AppTest, db_url: str) -> None:
+    at = _open(app, db_url, "pages/aims.py")
+    no_errors(at)
+    assert at.selectbox(key="aims_selected").value is not None
+    assert any("Questions to ask" in m.value for m in at.markdown)
+    assert len(at.tabs) == 4
+
+
+def test_create_aim_with_problems_saves_nothing_then_saves(app: AppTest, db_url: str) -> None:
+    oid = add_organization(db_url, "New Trust")
+    at = _open(app, db_url, "pages/aims.py", org="New Trust")
+    no_errors(at)
+    assert at.selectbox(key="aims_selected").value == -1  # "New aim" when there is none
+    at.text_input[0].set_value("")  # no title
+    _button(at, "Create aim").click().run()
+    assert any("nothing was saved" in e.value and "title" in e.value for e in at.error)
+    store, reg = _register(db_url)
+    try:
+        assert reg.list_aims(oid) == []
+    finally:
+        store.dispose()
+    at.text_input[0].set_value("Zero falls with harm")
+    _button(at, "Create aim").click().run()
+    no_errors(at)
+    assert at.selectbox(key="aims_selected").value != -1  # the new aim is shown
+    store, reg = _register(db_url)
+    try:
+        assert [a.title for a in reg.list_aims(oid)] == ["Zero falls with harm"]
+    finally:
+        store.dispose()
+
+
+def test_measurement_upload_is_all_or_nothing(app: AppTest, db_url: str) -> None:
+    oid = add_organization(db_url, "Upload Trust")
+    store, reg = _register(db_url)
+    try:
+        aim_id = reg.save_aim(Aim(organization_id=oid, title="Shorter waits", measure="Days to third next "
+                                  "available appointment", data_type="continuous", direction="down"))
+    finally:
+        store.dispose()
+    at = _open(app, db_url, "pages/aims.py", org="Upload Trust")
+    bad = b"period,value\n2026-01-01,5\n2026-02-30,6\n2026-03-01,abc\n"
+    at.file_uploader(key=f"meas_upload_{aim_id}").upload("waits.csv", bad, "text/csv").run()
+    at.button(key=f"meas_import_{aim_id}").click().run()
+    assert any("row 2" in e.value and "row 3" in e.value and "nothing was saved" in e.value for e in at.error)
+    store, reg = _register(db_url)
+    try:
+        assert reg.measurements([aim_id]).empty
+    finally:
+        store.dispose()
+    good = pd.DataFrame({"period": pd.date_range("2025-01-01", periods=8, freq="MS"),
+                         "value": [9, 8, 9, 7, 8, 6, 7, 6]}).to_csv(index=False).encode()
+    at.file_uploader(key=f"meas_upload_{aim_id}").upload("waits.csv", good, "text/csv").run()
+    at.button(key=f"meas_import_{aim_id}").click().run()
+    no_errors(at)
+    assert any("Imported 8 period(s)" in s.value for s in at.success)

@@ -1,0 +1,50 @@
+"""Cached reads of the aims register, keyed like every other read by (database url, revision)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from leverage.aim_view import AimView, analyse_aim
+from leverage.aims import Aim, AimStore
+from ui import state
+
+
+@st.cache_resource(show_spinner=False)
+def _register(url: str) -> AimStore:
+    return AimStore(state.store())
+
+
+def register() -> AimStore:
+    """The aims register on the app's store (its tables are created once per process)."""
+    return _register(state.settings().database_url)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _views(url: str, rev: state.Rev, org_id: int) -> list[AimView]:
+    reg = register()
+    aims = reg.list_aims(org_id)
+    ids = [a.id for a in aims]
+    rows, notes = reg.measurements(ids), reg.annotations(ids)
+    by_aim_rows = dict(tuple(rows.groupby("aim_id"))) if not rows.empty else {}
+    by_aim_notes = dict(tuple(notes.groupby("aim_id"))) if not notes.empty else {}
+    return [analyse_aim(a, by_aim_rows.get(a.id, rows.iloc[0:0]), by_aim_notes.get(a.id, notes.iloc[0:0]))
+            for a in aims]
+
+
+def views(org_id: int) -> list[AimView]:
+    """Every aim of the organization, analysed (shared, read-only objects: never modify them)."""
+    return _views(state.settings().database_url, state.revision(), org_id)
+
+
+def view(org_id: int, aim_id: int) -> AimView | None:
+    return next((v for v in views(org_id) if v.aim.id == aim_id), None)
+
+
+def aims(org_id: int) -> list[Aim]:
+    return [v.aim for v in views(org_id)]
+
+
+def today() -> dt.date:
+    return dt.date.today()

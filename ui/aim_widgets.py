@@ -1,0 +1,107 @@
+"""Widgets the Aims and Board pages share: an aim's chart with its reading, icons and questions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from leverage.aim_view import AimView, questions_to_ask
+from leverage.aims import CADENCE_LABELS, register_evidence
+from leverage.mdc_icons import (
+    ASSURANCE_LABELS,
+    VARIATION_LABELS,
+    assurance_svg,
+    data_uri,
+    variation_svg,
+)
+from leverage.projection import METHOD
+from leverage.spc import CHART_NAMES, RULE_SET_NAMES
+from leverage.spc_charts import aim_chart
+from ui import aim_state, state
+from ui.widgets import esc
+
+
+def fmt_value(value: float | None, unit: str = "") -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+    return f"{text} {unit}".strip()
+
+
+def icons(view: AimView, size: int = 40) -> None:
+    """The variation and assurance icons with their meaning in words (never colour alone)."""
+    c1, c2 = st.columns(2)
+    c1.image(data_uri(variation_svg(view.variation)), width=size)
+    c1.caption(f"**Variation:** {VARIATION_LABELS[view.variation]}")
+    c2.image(data_uri(assurance_svg(view.assurance)), width=size)
+    c2.caption(f"**Assurance:** {ASSURANCE_LABELS[view.assurance]}")
+
+
+def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
+    """Everything a board needs on one aim: figures, icons, projection, the chart and questions to ask."""
+    aim = view.aim
+    latest = view.latest
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(f"Latest ({latest[0]:%b %Y})" if latest else "Latest", fmt_value(latest[1] if latest else None,
+                                                                               aim.unit))
+    c2.metric("Target now", fmt_value(view.target_now, aim.unit))
+    c3.metric("Deadline", f"{aim.deadline:%d %b %Y}" if aim.deadline else "—")
+    c4.metric("Projection", view.projection.label)
+    icons(view, size=64 if large else 40)
+    figure = state.cached_figure(lambda: aim_chart(view, height=620 if large else 480, large=large),
+                                 "aim_chart", aim.id, large)
+    st.plotly_chart(figure, key=f"{key}_chart_{aim.id}", config={"displaylogo": False,
+                    "toImageButtonOptions": {"filename": f"aim_{aim.id}", "scale": 2}})
+    summary = view.summary
+    notes = list(summary.get("notes", []))
+    if summary.get("runs_signal"):
+        notes.append(f"Runs analysis: {summary['runs']} runs, expected {summary['runs_lower']}–"
+                     f"{summary['runs_upper']}: too {summary['runs_signal'].split('_')[1]} runs (non-random).")
+    if summary.get("crossings_signal"):
+        notes.append(f"Anhøj: {summary['crossings']} crossings, fewer than {summary['crossings_limit']}.")
+    st.caption(f"{CHART_NAMES[aim.chart]} · rule set **{RULE_SET_NAMES[aim.rule_set]}** · "
+               f"{summary.get('points', 0)} points, {summary.get('phases', 0)} phase(s) · "
+               f"projection: {esc(view.projection.reason)}")
+    for note in notes:
+        st.caption(f"ℹ️ {esc(note)}")
+    st.markdown("#### Questions to ask" if not large else "### Questions to ask")
+    st.markdown("\n".join(f"- {esc(q)}" for q in questions_to_ask(view, aim_state.today())))
+    with st.expander("How the projection works"):
+        st.markdown(METHOD)
+
+
+def legend() -> None:
+    with st.expander("How to read the icons"):
+        st.markdown("Icons follow NHS England's *Making Data Count*: **grey** common cause, **blue** "
+                    "improvement, **orange** concern, **purple** special cause with no direction set. Variation "
+                    "is read from the most recent point; assurance compares the target with the process limits.")
+        cols = st.columns(4)
+        for i, variation in enumerate(["common_cause", "improvement_high", "concern_low", "neutral_high"]):
+            cols[i].image(data_uri(variation_svg(variation)), width=36)
+            cols[i].caption(VARIATION_LABELS[variation])
+        cols = st.columns(4)
+        for i, assurance in enumerate(["pass", "fail", "hit_and_miss", None]):
+            cols[i].image(data_uri(assurance_svg(assurance)), width=36)
+            cols[i].caption(ASSURANCE_LABELS[assurance])
+
+
+def register_evidence_block(org_id: int) -> None:
+    """Leverage point 1's evidence from the aims register, shown beside its statements."""
+    aims = aim_state.aims(org_id)
+    if not aims:
+        st.info("Evidence from the aims register: this organization has no system-level aims recorded yet.")
+        return
+    ev = register_evidence(aims, aim_state.today())
+    last = ev["last_reviewed"]
+    lines = [f"**Evidence from the aims register:** {ev['aims']} aim(s); **{ev['complete']}** with a measure, "
+             f"baseline, target and deadline; {ev['public']} publicly committed; {ev['review_overdue']} overdue "
+             f"for board review; last reviewed {last:%d %b %Y}." if last else
+             f"**Evidence from the aims register:** {ev['aims']} aim(s); **{ev['complete']}** with a measure, "
+             f"baseline, target and deadline; {ev['public']} publicly committed; none reviewed by the board yet."]
+    with st.expander(lines[0], expanded=False):
+        st.dataframe(pd.DataFrame({
+            "Aim": [a.title for a in aims],
+            "Complete": ["yes" if a.is_complete else "no" for a in aims],
+            "Review cadence": [CADENCE_LABELS.get(a.review_cadence, a.review_cadence) for a in aims],
+            "Last reviewed": [a.last_reviewed for a in aims],
+        }), hide_index=True)
