@@ -102,9 +102,12 @@ def vital_few(views: list[AimView], today: dt.date) -> pd.DataFrame:
             "last_reviewed": pd.Timestamp(aim.last_reviewed) if aim.last_reviewed else pd.NaT,
             "rule_set": view.summary.get("rule_set", aim.rule_set), "chart": aim.chart,
         })
-    return pd.DataFrame(rows, columns=["aim_id", "aim", "measure", "unit", "latest", "latest_period", "target",
-                                       "deadline", "variation", "assurance", "projection", "projection_label",
-                                       "trend", "owner", "review_due", "last_reviewed", "rule_set", "chart"])
+    table = pd.DataFrame(rows, columns=["aim_id", "aim", "measure", "unit", "latest", "latest_period", "target",
+                                        "deadline", "variation", "assurance", "projection", "projection_label",
+                                        "trend", "owner", "review_due", "last_reviewed", "rule_set", "chart"])
+    for column in ("variation", "assurance"):  # keep "none yet" as None, not NaN, so it matches the chart's
+        table[column] = pd.Series([r[column] for r in rows], index=table.index, dtype=object)
+    return table
 
 
 def _last_signal(view: AimView) -> tuple[pd.Timestamp, list[str]] | None:

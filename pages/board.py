@@ -51,18 +51,19 @@ if meeting:
 table = vital_few(views, aim_state.today())
 display = pd.DataFrame({
     "Aim": table["aim"],
-    "Latest": [aim_widgets.fmt_value(v, u) for v, u in zip(table["latest"], table["unit"], strict=True)],
-    "Period": table["latest_period"].dt.strftime("%b %Y"),
-    "Target": [aim_widgets.fmt_value(v, u) for v, u in zip(table["target"], table["unit"], strict=True)],
-    "Deadline": table["deadline"].dt.strftime("%b %Y"),
     "Variation": [data_uri(variation_svg(v)) for v in table["variation"]],
     "Assurance": [data_uri(assurance_svg(a)) for a in table["assurance"]],
-    "Reading": [f"{variation_label(v)}; {assurance_label(a).split(':')[0].lower()}"
-                for v, a in zip(table["variation"], table["assurance"], strict=True)],
     "Projection": table["projection_label"],
+    "Latest": [aim_widgets.fmt_value(v) for v in table["latest"]],
+    "Target": [aim_widgets.fmt_value(v) for v in table["target"]],
+    "Unit": table["unit"],
+    "Period": table["latest_period"].dt.strftime("%b %Y"),
+    "Deadline": table["deadline"].dt.strftime("%b %Y"),
     "Trend": table["trend"],
     "Owner": table["owner"],
     "Review": ["due" if due else "done" for due in table["review_due"]],
+    "Reading": [f"{variation_label(v)}; {assurance_label(a).split(':')[0].lower()}"
+                for v, a in zip(table["variation"], table["assurance"], strict=True)],
 })
 st.caption(f"{widgets.esc(org_name)}: {len(views)} aim(s). Icons and projections come from the same computation "
            "as each chart.")

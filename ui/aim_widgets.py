@@ -42,11 +42,12 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
     aim = view.aim
     latest = view.latest
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(f"Latest ({latest[0]:%b %Y})" if latest else "Latest", fmt_value(latest[1] if latest else None,
-                                                                               aim.unit))
-    c2.metric("Target now", fmt_value(view.target_now, aim.unit))
+    c1.metric(f"Latest ({latest[0]:%b %Y})" if latest else "Latest", fmt_value(latest[1] if latest else None))
+    c2.metric("Target now", fmt_value(view.target_now))
     c3.metric("Deadline", f"{aim.deadline:%d %b %Y}" if aim.deadline else "—")
     c4.metric("Projection", view.projection.label)
+    if aim.unit:
+        st.caption(f"Values in {esc(aim.unit)}.")
     icons(view, size=64 if large else 40)
     figure = state.cached_figure(lambda: aim_chart(view, height=620 if large else 480, large=large),
                                  "aim_chart", aim.id, large)
