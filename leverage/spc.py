@@ -216,7 +216,9 @@ class SeriesAnalysis:
 
 
 def _phase_index(periods: np.ndarray, phase_starts: Sequence[np.datetime64]) -> np.ndarray:
-    starts = np.sort(np.asarray(phase_starts, dtype="datetime64[D]"))
+    if len(phase_starts) == 0:
+        return np.zeros(len(periods), dtype=int)
+    starts = np.sort(np.array(phase_starts, dtype="datetime64[D]"))
     index = np.searchsorted(starts, periods, side="right")
     # renumber so phases that hold no point disappear: 0, 1, 2, ... in time order
     _, renumbered = np.unique(index, return_inverse=True)
@@ -288,7 +290,11 @@ def analyse_arrays(periods: np.ndarray, value: np.ndarray, chart: str = "xmr", r
     baseline = np.zeros(n, dtype=bool)
     signal_masks = {name: np.zeros(n, dtype=bool) for name in SIGNALS}
     side_by_signal: dict[str, np.ndarray] = {name: np.zeros(n, dtype=int) for name in SIGNALS}
-    astro = np.isin(periods, np.asarray(list(astronomical), dtype="datetime64[D]"))
+    astronomical = list(astronomical)
+    astro = (np.isin(periods, np.array(astronomical, dtype="datetime64[D]")) if astronomical
+             else np.zeros(n, dtype=bool))
+    numerator = None if numerator is None else np.asarray(numerator, dtype=float)
+    denominator = None if denominator is None else np.asarray(denominator, dtype=float)
     phase_summaries = []
     for p in range(int(phase.max()) + 1 if n else 0):
         idx = np.flatnonzero(phase == p)
@@ -298,8 +304,8 @@ def analyse_arrays(periods: np.ndarray, value: np.ndarray, chart: str = "xmr", r
         base[:k] = True
         baseline[idx] = base
         v = value[idx]
-        num = None if numerator is None else np.asarray(numerator, dtype=float)[idx]
-        den = None if denominator is None else np.asarray(denominator, dtype=float)[idx]
+        num = None if numerator is None else numerator[idx]
+        den = None if denominator is None else denominator[idx]
         c, s = _limits_for_phase(chart, v, num, den, base, screen_moving_ranges, notes)
         centre[idx] = c
         sigma[idx] = s
@@ -317,9 +323,16 @@ def analyse_arrays(periods: np.ndarray, value: np.ndarray, chart: str = "xmr", r
     side_by_signal["astronomical"] = side.copy()
     for name in ("outside_limits", "shift", "two_of_three", "long_run"):
         side_by_signal[name] = side
-    signals = [[name for name in SIGNALS if signal_masks[name][i]] for i in range(n)]
-    point_side = _point_sides(signals, side_by_signal, side)
-    point_type = [_point_type(sig, s, direction) for sig, s in zip(signals, point_side, strict=True)]
+    signals: list[list[str]] = [[] for _ in range(n)]
+    any_signal = np.zeros(n, dtype=bool)
+    for name in SIGNALS:
+        any_signal |= signal_masks[name]
+    point_side = [0] * n
+    point_type = ["common_cause"] * n
+    for i in np.flatnonzero(any_signal):
+        signals[i] = [name for name in SIGNALS if signal_masks[name][i]]
+        point_side[i] = _point_side(signals[i], side_by_signal, i)
+        point_type[i] = _point_type(signals[i], point_side[i], direction)
     summary = _summary(chart, rules, params, direction, target, value_out, centre_out, lower, upper, phase,
                        baseline, point_type, point_side, side, phase_summaries[-1] if phase_summaries else None)
     summary["notes"] = notes + summary.pop("notes", [])
@@ -327,17 +340,21 @@ def analyse_arrays(periods: np.ndarray, value: np.ndarray, chart: str = "xmr", r
                           baseline=baseline, signals=signals, point_type=point_type, summary=summary, notes=notes)
 
 
-def _sides(value: np.ndarray, centre: np.ndarray) -> np.ndarray:
+def _close(a: np.ndarray, b: np.ndarray | float) -> np.ndarray:
+    """Equal within float noise (np.isclose's test, without its overhead on short arrays)."""
+    return np.abs(a - b) <= 1e-12 + _RELATIVE_TOLERANCE * np.abs(b)
+
+
+def _sides(value: np.ndarray, centre: np.ndarray | float) -> np.ndarray:
     """+1 above, -1 below, 0 on the centre (within float noise of a computed mean)."""
-    on = np.isclose(value, centre, rtol=_RELATIVE_TOLERANCE, atol=1e-12)
-    return np.where(on, 0, np.sign(value - centre)).astype(int)
+    return np.where(_close(value, centre), 0, np.sign(value - centre)).astype(int)
 
 
 def _apply_rules(v: np.ndarray, c: float, sigma: np.ndarray, params: RuleParameters, idx: np.ndarray,
                  masks: dict[str, np.ndarray], sides: dict[str, np.ndarray], chart: str) -> dict:
     """Flag one phase's points in `masks` (global arrays, indexed by `idx`); return its runs analysis."""
     m = len(v)
-    side = _sides(v, np.full(m, c))
+    side = _sides(v, c)
     limits = np.isfinite(sigma) & (chart != "run")
     upper = c + 3 * sigma
     lower = c - 3 * sigma
@@ -350,7 +367,7 @@ def _apply_rules(v: np.ndarray, c: float, sigma: np.ndarray, params: RuleParamet
     if params.shift_length:
         masks["shift"][idx] |= _side_runs(side, params.shift_length, params.shift_skips_centre)
     if params.trend_length:
-        close = np.isclose(v[1:], v[:-1], rtol=_RELATIVE_TOLERANCE, atol=1e-12)
+        close = _close(v[1:], v[:-1])
         mask, direction = _trends(v, params.trend_length, params.trend_skips_ties, close)
         masks["trend"][idx] |= mask
         sides["trend"][idx] = np.where(mask, direction, sides["trend"][idx])
@@ -386,10 +403,12 @@ def _two_of_three(v: np.ndarray, c: float, sigma: np.ndarray, upper: np.ndarray,
     flagged = np.zeros(len(v), dtype=bool)
     for sign, close in ((1, limits & (v > c + 2 * sigma) & (v <= upper)),
                         (-1, limits & (v < c - 2 * sigma) & (v >= lower))):
-        windows = np.lib.stride_tricks.sliding_window_view(close, 3)
-        hit = windows.sum(axis=1) >= 2
+        if np.count_nonzero(close) < 2:
+            continue
+        hit = (close[:-2].astype(int) + close[1:-1] + close[2:]) >= 2  # windows starting at 0..n-3
         if all_same_side:
-            hit &= np.lib.stride_tricks.sliding_window_view(side == sign, 3).all(axis=1)
+            same = side == sign
+            hit &= same[:-2] & same[1:-1] & same[2:]
         for start in np.flatnonzero(hit):
             flagged[start:start + 3] |= close[start:start + 3]
     return flagged
@@ -398,17 +417,12 @@ def _two_of_three(v: np.ndarray, c: float, sigma: np.ndarray, upper: np.ndarray,
 _SIDE_PRIORITY = ("outside_limits", "astronomical", "shift", "long_run", "two_of_three", "trend")
 
 
-def _point_sides(signals: list[list[str]], side_by_signal: dict[str, np.ndarray], side: np.ndarray) -> list[int]:
-    """The side (+1 high, -1 low, 0 none) each flagged point signals; the strongest rule wins a conflict."""
-    out = []
-    for i, names in enumerate(signals):
-        chosen = 0
-        for name in _SIDE_PRIORITY:
-            if name in names and side_by_signal[name][i] != 0:
-                chosen = int(side_by_signal[name][i])
-                break
-        out.append(chosen)
-    return out
+def _point_side(names: list[str], side_by_signal: dict[str, np.ndarray], i: int) -> int:
+    """The side (+1 high, -1 low, 0 none) a flagged point signals; the strongest rule wins a conflict."""
+    for name in _SIDE_PRIORITY:
+        if name in names and side_by_signal[name][i] != 0:
+            return int(side_by_signal[name][i])
+    return 0
 
 
 def _point_type(signals: list[str], side: int, direction: str) -> str:
