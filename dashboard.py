@@ -15,6 +15,7 @@ page = st.navigation([
     # st.navigation runs, and any other path shows a false "Page not found".
     st.Page("pages/self_assessment.py", title="Self-assessment", icon=":material/checklist:"),
     st.Page("pages/results.py", title="Results", icon=":material/bar_chart:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("pages/board.py", title="Board", icon=":material/monitoring:"),
     st.Page("pages/aims.py", title="Aims", icon=":material/flag:"),
     st.Page("pages/manage_data.py", title="Manage data", icon=":material/database:"),

@@ -26,6 +26,11 @@ class Codes:
         for name in columns:
             self.codes[name], self.values[name] = _encode(table.column(name))
 
+    def add(self, name: str, codes: np.ndarray, size: int) -> None:
+        """A column that is already coded 0..size-1 (its text is the code itself)."""
+        self.codes[name] = codes.astype(np.int32, copy=False)
+        self.values[name] = pa.array([str(i) for i in range(size - 1)])  # the last code is the "null" slot
+
     def size(self, name: str) -> int:
         return len(self.values[name]) + 1  # + the null code
 

@@ -9,6 +9,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 DEMO_DIR = DATA_DIR / "demo"
+SOURCES_DIR = DATA_DIR / "sources"  # parquet sources for Compare (placed there or uploaded)
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'leverage.db'}"
 
 #: Smallest and largest anonymity threshold an administrator may configure.
@@ -35,6 +36,7 @@ class Settings:
     min_n: int = DEFAULT_MIN_N
     roles: tuple[tuple[str, str], ...] = DEFAULT_ROLES
     load_demo: str = "auto"  # auto: only into an empty embedded (SQLite) store; always; never
+    sources_dir: str = str(SOURCES_DIR)  # LEVERAGE_SOURCES_DIR: parquet sources shown on Compare
     # Live workshops: the facilitator console's passphrase (never in the repo) and the address phones use.
     facilitator_passphrase: str | None = field(default=None, repr=False)
     public_url: str | None = None
@@ -99,6 +101,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         min_n=parse_min_n(env["LEVERAGE_MIN_N"]) if env.get("LEVERAGE_MIN_N") else DEFAULT_MIN_N,
         roles=parse_roles(env["LEVERAGE_ROLES"]) if env.get("LEVERAGE_ROLES") else DEFAULT_ROLES,
         load_demo=load_demo,
+        sources_dir=env.get("LEVERAGE_SOURCES_DIR", "").strip() or str(SOURCES_DIR),
         facilitator_passphrase=env.get("LEVERAGE_FACILITATOR_PASSPHRASE") or None,
         public_url=parse_public_url(env.get("LEVERAGE_PUBLIC_URL", "")),
     )

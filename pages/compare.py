@@ -1,0 +1,289 @@
+"""Compare: departments of one organization, or organizations side by side, from the store and parquet sources."""
+
+import pandas as pd
+import streamlit as st
+
+from leverage import compare
+from leverage.charts import level_distribution_chart, point_label
+from leverage.compare_charts import funnel_chart, gap_chart, heat_map_chart, profile_chart, trend_chart
+from leverage.instrument import default_instrument
+from leverage.responses import ResponseDataError
+from leverage.sources import STORE_SOURCE, check_upload, save_upload
+from ui import compare_data, frame, state, widgets
+
+frame.require()
+
+widgets.header("Compare",
+               "Compare departments within an organization, or organizations across the store and parquet "
+               "sources: heat map, profiles, distributions, role gaps, trend, funnel plot and statements. "
+               "Small groups are withheld, and so is the next-smallest when one alone would be revealed by "
+               "subtraction.")
+
+settings = state.settings()
+min_n = settings.min_n
+instrument = default_instrument()
+POINTS = {p: point_label(instrument, p) for p in compare.POINT_ORDER}
+PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def chart(fig, stem: str, key: str) -> None:
+    config = {**PNG, "toImageButtonOptions": {**PNG["toImageButtonOptions"], "filename": stem.replace(" ", "_")}}
+    st.plotly_chart(fig, config=config, key=key)
+
+
+found, refused, key = compare_data.cubes()
+
+with st.expander(f"Sources ({len(found)} in use" + (f", {len(refused)} refused)" if refused else ")")):
+    st.caption(f"The app's own store, plus parquet files or folders (hive partitions allowed) placed in "
+               f"`{widgets.esc(settings.sources_dir)}` or uploaded here, in the long response format of the "
+               "`score` command. A file with any bad row is refused whole.")
+    listing = [{"Source": name, "Organizations": int(c.points["organization"].nunique()), "Answers": c.answers,
+                "Status": "in use"} for name, c in found.items()]
+    listing += [{"Source": name, "Organizations": 0, "Answers": 0, "Status": "refused"} for name in refused]
+    st.dataframe(pd.DataFrame(listing), hide_index=True)
+    for name, message in refused.items():
+        st.error(f"Refused {widgets.esc(name)}: {widgets.esc(message)}")
+    nonce = st.session_state.get("compare_upload_nonce", 0)
+    uploads = st.file_uploader("Add parquet files", type=["parquet"], accept_multiple_files=True,
+                               key=f"compare_upload_{nonce}")
+    if uploads:
+        checked, errors = [], []
+        for up in uploads:
+            try:
+                check_upload(up.getvalue(), up.name)
+                checked.append(up)
+            except ResponseDataError as exc:
+                errors.append(str(exc))
+        if errors:  # all or nothing: one bad file keeps every file of this upload out
+            for message in errors:
+                st.error(f"Nothing added. {widgets.esc(message)}")
+        elif st.button(f"Add {len(checked)} file(s) as comparison source(s)", type="primary"):
+            names = [save_upload(up.getvalue(), up.name, settings.sources_dir).name for up in checked]
+            st.session_state["compare_upload_nonce"] = nonce + 1
+            st.session_state["compare_flash"] = f"Added {', '.join(names)}."
+            st.rerun()
+if flash := st.session_state.pop("compare_flash", None):
+    st.success(widgets.esc(flash))
+
+cube = compare_data.combined(found, key)
+catalogue = compare_data.catalogue(key, cube.points)
+if catalogue.empty:
+    st.info("There are no responses to compare yet. Import responses under **Manage data**, or add a parquet "
+            "source above.")
+    st.stop()
+
+mode = st.segmented_control("Compare", ["Departments", "Organizations"], default="Departments",
+                            key="compare_mode") or "Departments"
+pools: compare_data.Pools = ()
+if mode == "Departments":
+    orgs = catalogue[["source", "organization"]].drop_duplicates().sort_values(["source", "organization"],
+                                                                             key=lambda s: s != STORE_SOURCE
+                                                                             if s.name == "source" else s)
+    choices = [(s, o) for s, o in zip(orgs["source"], orgs["organization"], strict=True)]
+    picked = state.selected_organization()
+    default = next((i for i, c in enumerate(choices) if picked and c == (STORE_SOURCE, picked[1])), 0)
+    c1, c2 = st.columns([3, 2])
+    source, org = c1.selectbox("Organization", choices, index=default, key="compare_org",
+                               format_func=lambda c: compare.organization_label(c[0], c[1]))
+    rounds = catalogue[(catalogue["source"] == source) & (catalogue["organization"] == org)]["round"].tolist()
+    round_name = c2.selectbox("Round", rounds[::-1], key=f"compare_round_{source}_{org}")
+    pool_key = f"compare_pools::{source}::{org}"
+    pools = tuple(st.session_state.get(pool_key, ()))
+    view = compare_data.department_view(key, source, org, pools, min_n, cube.points)
+    unit_word, parent_name = "department", org
+else:
+    sources = sorted(catalogue["source"].unique(), key=lambda s: (s != STORE_SOURCE, s))
+    c1, c2 = st.columns([3, 2])
+    chosen = tuple(c1.multiselect("Sources", sources, default=sources, key="compare_sources") or sources)
+    rounds = sorted(catalogue[catalogue["source"].isin(chosen)]["round"].unique())
+    round_name = c2.selectbox("Round", rounds[::-1], key="compare_org_round")
+    view = compare_data.organization_view(key, chosen, min_n, cube.points)
+    unit_word, parent_name = "organization", "all organizations"
+
+scores, parent, peers = view["scores"], view["parent"], view["peers"]
+now = scores[scores["round"] == round_name]
+overall_parent = parent[(parent["round"] == round_name) & (parent["leverage_point"] == compare.OVERALL)]
+n_total = int(overall_parent["n"].iloc[0]) if not overall_parent.empty else 0
+units_now = now[now["leverage_point"] == compare.OVERALL]
+m1, m2, m3, m4 = st.columns(4)
+m1.metric("Respondents", n_total)
+m2.metric(f"{unit_word.title()}s", len(units_now))
+m3.metric("Withheld", int(compare.withheld(units_now["status"]).sum()))
+m4.metric("Threshold", f"n ≥ {min_n}")
+widgets.threshold_note(min_n)
+
+if mode == "Departments":
+    sizes = dict(zip(units_now["unit"], units_now["n"].astype(int), strict=True))
+    with st.expander("Pool small departments into a reportable group"):
+        st.caption(f"Departments below the threshold ({min_n}) in {widgets.esc(round_name)} can be combined into "
+                   "one named group, reported like a department. Pools apply to every view of this organization.")
+        members_all = [m for p in pools for m in p[1]]
+        small = sorted([u for u, n in sizes.items() if n < min_n and u not in dict(pools)] + members_all)
+        with st.form(f"pool_form_{source}_{org}"):
+            name = st.text_input("Name of the pooled group", placeholder="e.g. Small clinical units", max_chars=80)
+            members = st.multiselect("Departments to pool", small)
+            add, clear = st.columns(2)
+            submitted = add.form_submit_button("Add pool")
+            cleared = clear.form_submit_button("Remove all pools")
+        if cleared:
+            st.session_state.pop(pool_key, None)
+            st.rerun()
+        if submitted:
+            raw = compare.department_units(cube.points, source, org)
+            raw_sizes = (raw[(raw["round"] == round_name) & (raw["leverage_point"] == compare.OVERALL)]
+                         .groupby("unit")["n"].sum().astype(int).to_dict())
+            new = (*pools, (name.strip(), tuple(members)))
+            problems = compare.check_pools(dict(new), raw_sizes, min_n, [u for u in raw_sizes if u not in members])
+            if problems:
+                for problem in problems:
+                    st.error(widgets.esc(problem))
+            else:
+                st.session_state[pool_key] = new
+                st.rerun()
+        for pool_name, pool_members in pools:
+            st.write(f"**{widgets.esc(pool_name)}**: {widgets.esc(', '.join(pool_members))}")
+
+VIEWS = ["Heat map", "Profiles", "Distributions", "Role gaps", "Trend", "Funnel", "Statements"]
+shown = st.segmented_control("View", VIEWS, default="Heat map", key="compare_view") or "Heat map"
+stem = f"compare-{unit_word}s-{parent_name}-{round_name}"
+
+if shown == "Heat map":
+    against = "Organization" if mode == "Departments" else "All organizations"
+    if mode == "Departments":
+        against = st.radio("Colour by difference from", ["Organization mean", "Peer mean (all organizations in "
+                                                          "the source)"], horizontal=True, key="compare_against")
+    table = now.copy()
+    if against.startswith("Peer"):
+        ref = peers[peers["round"] == round_name][["leverage_point", "mean"]].rename(columns={"mean": "peer"})
+        table = table.merge(ref, on="leverage_point", how="left")
+        table["difference"] = table["mean"] - table["peer"]
+        table = table.drop(columns="peer")
+    values = table.pivot(index="unit", columns="leverage_point", values="difference")
+    values = values.reindex(columns=[p for p in compare.POINT_ORDER if p in values.columns])
+    status = table.pivot(index="unit", columns="leverage_point", values="status").reindex(columns=values.columns)
+    counts = table.pivot(index="unit", columns="leverage_point", values="n").reindex(columns=values.columns)
+    reference = "the organization mean" if against.startswith("Organization") else \
+        ("the peer mean" if mode == "Departments" else "the mean of all organizations")
+    title = (f"{parent_name}, {round_name}: mean score minus {reference} (points on the 1–5 scale), "
+             f"n = {n_total}")
+    fig = compare_data.cached_figure(("heat", key, mode, parent_name, round_name, pools, against, min_n, title),
+                                     lambda: heat_map_chart(values, status, counts, title,
+                                                            value_label=f"Difference from {reference}"))
+    chart(fig, stem + "-heat-map", "compare_heat")
+    out = compare.public(table)
+    st.dataframe(out, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                                      for c in ["mean", "sd", "ci_low", "ci_high", "difference"]})
+    widgets.downloads(out, stem + "-heat-map", "dl_compare_heat")
+
+elif shown == "Profiles":
+    options = units_now.sort_values("n", ascending=False)["unit"].tolist()
+    picked_units = st.multiselect(f"{unit_word.title()}s to overlay (up to 6)", options, default=options[:2],
+                                  max_selections=6, key=f"compare_profile_{mode}")
+    rows = now[now["unit"].isin(picked_units)].copy()
+    refs = [parent[parent["round"] == round_name].assign(unit=f"{parent_name} (all)")]
+    if mode == "Departments":
+        refs.append(peers[peers["round"] == round_name].assign(unit="Peers (all organizations in the source)"))
+    rows = pd.concat([rows, *refs], ignore_index=True)
+    title = f"{parent_name}, {round_name}: mean score per leverage point (1–5) against the benchmarks, n = {n_total}"
+    fig = compare_data.cached_figure(("profile", key, mode, parent_name, round_name, pools, tuple(picked_units),
+                                      min_n, title), lambda: profile_chart(rows, "unit", title, POINTS))
+    chart(fig, stem + "-profiles", "compare_profile")
+    out = compare.public(rows)
+    st.dataframe(out, hide_index=True)
+    widgets.downloads(out, stem + "-profiles", "dl_compare_profile")
+
+elif shown == "Distributions":
+    point = st.selectbox("Leverage point", list(POINTS), format_func=POINTS.get, key="compare_dist_point")
+    dist = compare.level_shares(scores, round_name, point)
+    title = f"{parent_name}, {round_name}: answers by level, {point} (% of answers per {unit_word}), n = {n_total}"
+    fig = compare_data.cached_figure(("dist", key, mode, parent_name, round_name, pools, point, min_n, title),
+                                     lambda: level_distribution_chart(dist, instrument, title, label_column="unit"))
+    chart(fig, stem + f"-distribution-{point}", "compare_dist")
+    st.dataframe(dist, hide_index=True)
+    widgets.downloads(dist, stem + f"-distribution-{point}", "dl_compare_dist")
+
+elif shown == "Role gaps":
+    scope_options = ["(all)", *units_now["unit"].tolist()]
+    scope = st.selectbox(f"Within {unit_word}", scope_options, key=f"compare_gap_scope_{mode}",
+                         format_func=lambda u: f"{parent_name} (all)" if u == "(all)" else u)
+    units = view["units"] if scope == "(all)" else view["units"][view["units"]["unit"] == scope]
+    scope_rows = parent[parent["round"] == round_name] if scope == "(all)" else now[now["unit"] == scope]
+    roles = compare.role_scores(units, round_name, min_n, scope_rows[["leverage_point", "status"]])
+    gaps = compare.perception_gaps(roles, settings.role_labels)
+    where = parent_name if scope == "(all)" else scope
+    n_scope = n_total if scope == "(all)" else int(units_now.loc[units_now["unit"] == scope, "n"].sum())
+    title = f"{where}, {round_name}: mean score by role with 95 % intervals (1–5), n = {n_scope}"
+    fig = compare_data.cached_figure(("gaps", key, mode, parent_name, round_name, pools, scope, min_n, title),
+                                     lambda: gap_chart(roles, title, POINTS, settings.role_labels))
+    chart(fig, stem + "-role-gaps", "compare_gaps")
+    st.caption("The gap is the highest minus the lowest reportable role; its 95 % interval (Welch) tells a real "
+               "gap (interval clear of zero) from noise.")
+    st.dataframe(gaps, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                                       for c in ["highest_mean", "lowest_mean", "gap", "gap_low",
+                                                                 "gap_high"]})
+    widgets.downloads(gaps, stem + "-role-gaps", "dl_compare_gaps")
+    roles_out = roles.rename(columns={"role": "unit"}).assign(round=round_name)
+    st.dataframe(compare.public(roles_out), hide_index=True)
+    widgets.downloads(compare.public(roles_out), stem + "-roles", "dl_compare_roles")
+
+elif shown == "Trend":
+    point = st.selectbox("Leverage point", list(POINTS), index=len(POINTS) - 1, format_func=POINTS.get,
+                         key="compare_trend_point")
+    options = units_now.sort_values("n", ascending=False)["unit"].tolist()
+    picked_units = st.multiselect(f"{unit_word.title()}s (up to 8)", options, default=options[:4], max_selections=8,
+                                  key=f"compare_trend_units_{mode}")
+    all_rounds = sorted(scores["round"].dropna().unique())
+    rows = scores[scores["unit"].isin(picked_units) & (scores["leverage_point"] == point)]
+    rows = pd.concat([rows, parent[parent["leverage_point"] == point].assign(unit=f"{parent_name} (all)")],
+                     ignore_index=True)
+    title = f"{parent_name}: mean score per round, {point} (1–5), by {unit_word}"
+    fig = compare_data.cached_figure(("trend", key, mode, parent_name, pools, point, tuple(picked_units), min_n,
+                                      title), lambda: trend_chart(rows, all_rounds, title))
+    chart(fig, stem + f"-trend-{point}", "compare_trend")
+    out = compare.public(rows)
+    st.dataframe(out, hide_index=True)
+    widgets.downloads(out, f"compare-trend-{parent_name}-{point}", "dl_compare_trend")
+
+elif shown == "Funnel":
+    point = st.selectbox("Leverage point", list(POINTS), index=len(POINTS) - 1, format_func=POINTS.get,
+                         key="compare_funnel_point")
+    units, curve = compare.funnel(scores, parent, round_name, point)
+    title = (f"{parent_name}, {round_name}: {point} mean per {unit_word} against respondents, with 95 % and "
+             f"99.8 % limits around the mean of {parent_name} (1–5)")
+    fig = compare_data.cached_figure(("funnel", key, mode, parent_name, round_name, pools, point, min_n, title),
+                                     lambda: funnel_chart(units, curve, title))
+    chart(fig, stem + f"-funnel-{point}", "compare_funnel")
+    st.caption("Limits: mean ± z·SD/√n (z = 1.96 and 3.09), SD = spread of all respondents' scores in "
+               f"{widgets.esc(parent_name)}. A {unit_word} outside the 99.8 % limits differs beyond chance; withheld "
+               f"{unit_word}s are not plotted.")
+    out = compare.public(units, extra=["position"])
+    st.dataframe(out, hide_index=True)
+    widgets.downloads(out, stem + f"-funnel-{point}", "dl_compare_funnel")
+
+else:  # Statements
+    point = st.selectbox("Leverage point", [p for p in POINTS if p != compare.OVERALL], format_func=POINTS.get,
+                         key="compare_items_point")
+    point_now = now[now["leverage_point"] == point]
+    unit_status = tuple(zip(point_now["unit"], point_now["status"], strict=True))
+    if mode == "Departments":
+        filters = (("source", source), ("organization", org))
+        items = compare_data.item_view(key, filters, point, round_name, "department", pools, min_n, unit_status,
+                                       cube.items)
+    else:
+        items = compare_data.item_view(key, (("sources", chosen),), point, round_name, "organization", (), min_n,
+                                       unit_status, cube.items)
+    texts = {i.id: f"{i.id} {instrument.text(i.text, 'en')[:40]}…" for i in instrument.items}
+    values = items.pivot(index="unit", columns="item_id", values="difference")
+    status = items.pivot(index="unit", columns="item_id", values="status").reindex(columns=values.columns)
+    counts = items.pivot(index="unit", columns="item_id", values="n").reindex(columns=values.columns)
+    title = (f"{parent_name}, {round_name}: statements of {point}, mean minus the mean of {parent_name} "
+             "(points on the 1–5 scale)")
+    fig = compare_data.cached_figure(("items", key, mode, parent_name, round_name, pools, point, min_n, title),
+                                     lambda: heat_map_chart(values, status, counts, title,
+                                                            value_label=f"Difference from {parent_name}",
+                                                            column_labels={k: k for k in values.columns}))
+    chart(fig, stem + f"-statements-{point}", "compare_items")
+    out = items[["unit", "item_id", "n", "mean", "sd", "ci_low", "ci_high", "difference", "dont_know_rate",
+                 "status"]].assign(statement=items["item_id"].map(texts))
+    st.dataframe(out, hide_index=True)
+    widgets.downloads(out, stem + f"-statements-{point}", "dl_compare_items")
