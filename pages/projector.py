@@ -24,10 +24,10 @@ live.facilitator_gate()
 settings = state.settings()
 service = live.workshops()
 instrument = service.instrument
-workshop_id = st.session_state.get(live.WORKSHOP_KEY)
+workshop_id = st.query_params.get("ws") or st.session_state.get(live.WORKSHOP_KEY)
 try:
     ws = service.get(int(workshop_id)) if workshop_id is not None else None
-except WorkshopError:
+except (WorkshopError, ValueError):
     ws = None
 if ws is None:
     st.info("Choose or create a workshop in the console first; the projector then shows it.")

@@ -68,8 +68,16 @@ if listing.empty:
 labels = {int(r.id): f"{r.title} · {r.code} · {r.status}" for r in listing.itertuples()}
 if st.session_state.get(live.WORKSHOP_KEY) not in labels:
     st.session_state[live.WORKSHOP_KEY] = int(listing["id"].iloc[0])
-workshop_id = st.selectbox("Workshop", list(labels), format_func=labels.get,
-                           key=live.WORKSHOP_KEY)
+# The choice lives in a plain session key (a widget's key is dropped on pages that do not draw it), so the
+# projector page finds it too.
+st.session_state["ws_picker"] = st.session_state[live.WORKSHOP_KEY]
+
+
+def _picked() -> None:
+    st.session_state[live.WORKSHOP_KEY] = st.session_state["ws_picker"]
+
+
+workshop_id = st.selectbox("Workshop", list(labels), format_func=labels.get, key="ws_picker", on_change=_picked)
 
 
 def act(fn, *args) -> None:
@@ -96,11 +104,11 @@ def console() -> None:
     st.markdown("#### Leverage points")
     for rec in pts.itertuples():
         p = rec.leverage_point
-        row = st.columns([3, 1.2, 1, 1, 1, 1.1, 1])
-        row[0].markdown(f"**{p}** {instrument.text(instrument.point(p).title, 'en')}  \n"
-                        f"{rec.state}{' · revealed' if rec.revealed else ''} · {rec.answered} answered")
+        st.markdown(f"**{p}** {instrument.text(instrument.point(p).title, 'en')}  \n"
+                    f"{rec.state}{' · revealed' if rec.revealed else ''} · {rec.answered} answered")
         if ended:
             continue
+        row = [None, *st.columns(5)]
         row[1].button("Open", key=f"open_{p}", disabled=rec.state not in (PENDING, CLOSED),
                       on_click=act, args=(service.open_point, workshop_id, p), width="stretch")
         row[2].button("Close", key=f"close_{p}", disabled=rec.state != OPEN,
@@ -118,8 +126,8 @@ def console() -> None:
         table = scores[["leverage_point", "n_respondents", "mean", "status"]].copy()
         table["mean"] = [widgets.fmt_score(m, s) for m, s in zip(table["mean"], table["status"], strict=True)]
         st.caption(f"Results so far (you see them before the room; threshold n ≥ {snap['min_n']}):")
-        st.dataframe(table.rename(columns={"leverage_point": "Point", "n_respondents": "n", "mean": "Mean (1–5)",
-                                           "status": "Status"}).drop(columns="Status"), hide_index=True)
+        st.table(table.rename(columns={"leverage_point": "Point", "n_respondents": "n", "mean": "Mean (1–5)",
+                                       "status": "Status"}).drop(columns="Status"), hide_index=True)
     if vote > 1:
         st.markdown("#### Shift between votes")
         shift_table(snap)
@@ -138,7 +146,7 @@ def shift_table(snap: dict) -> None:
             show[col] = show[col].map(lambda v: "withheld" if pd.isna(v) else f"{v:.2f}")
         show["change"] = show["change"].map(lambda v: "—" if pd.isna(v) else f"{v:+.2f}")
         st.caption(f"Shift {label} (mean 1–5, vote 1 → vote 2; groups under n = {snap['min_n']} withheld)")
-        st.dataframe(show.rename(columns={"leverage_point": "Point", "role": "Role", "n_respondents_previous": "n 1",
+        st.table(show.rename(columns={"leverage_point": "Point", "role": "Role", "n_respondents_previous": "n 1",
                                           "mean_previous": "Vote 1", "n_respondents": "n 2", "mean": "Vote 2",
                                           "change": "Shift"})[[*(["Role"] if by else []), "Point", "n 1", "Vote 1",
                                                                "n 2", "Vote 2", "Shift"]], hide_index=True)
@@ -155,7 +163,8 @@ with right:
         st.image(qr.png(link, scale=8), caption="Scan to join", width=220)
         st.code(link, language=None)
         st.caption(f"The code expires at {ws['expires_at']:%Y-%m-%d %H:%M} UTC.")
-        st.page_link("pages/projector.py", label="Open the projector view", icon=":material/tv:")
+        st.page_link("pages/projector.py", label="Projector view (this tab)", icon=":material/tv:")
+        st.markdown(f"[Projector view in a new tab](projector?ws={int(workshop_id)})")
     else:
         st.success(f"Ended; answers saved into the round {widgets.esc(ws['round_name'])!s}.")
     st.markdown("**Export** (all votes, one row per answer)")

@@ -183,7 +183,7 @@ def test_facilitator_and_three_participants(db_url, passphrase, service):
     fresh()
     fac.run()
     no_errors(fac)
-    shift_tables = [d.value for d in fac.dataframe if "Shift" in d.value.columns]
+    shift_tables = [d.value for d in fac.table if "Shift" in d.value.columns]
     assert shift_tables, "no shift table"
     lp1 = shift_tables[0].set_index("Point").loc["LP1"]
     # 8/3 → 12/3 = +1.33
