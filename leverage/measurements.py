@@ -101,7 +101,7 @@ def check_series(frame: pd.DataFrame, kind: SeriesKind, source: str = "input") -
         for row in rows[(num < 0).to_numpy(dtype=bool, na_value=False)]:
             problems.append(f"row {row}: numerator {num.iloc[row - 1]:g} is negative")
         if kind.proportion:
-            for row in rows[(num > den).to_numpy(dtype=bool, na_value=False)]:
+            for row in rows[((num > den) & (den > 0)).to_numpy(dtype=bool, na_value=False)]:
                 problems.append(f"row {row}: numerator {num.iloc[row - 1]:g} is larger than the denominator "
                                 f"{den.iloc[row - 1]:g} (a proportion cannot exceed 1)")
     if problems:
