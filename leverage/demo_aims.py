@@ -20,6 +20,12 @@ SEED = 20080107
 LAST_PERIOD = dt.date(2026, 10, 1)
 MONTHS = {"Riverside Health System": 48, "Northfield Community Hospital": 36,
           "Lakeshore University Medical Center": 24}
+# Per organization: monthly change in the harm rate after the bundle (per 1,000 patient days), the HSMR
+# target, whether the sepsis programme started a new phase, and the HSMR after it. Gives the board view some variety:
+# on course, at risk, off course, and one aim achieved and stable.
+STYLE = {"Riverside Health System": (-0.55, 90.0, "change", 93.0),
+         "Northfield Community Hospital": (-0.25, 90.0, "change", 93.0),
+         "Lakeshore University Medical Center": (0.0, 100.0, "phase", 88.0)}
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,13 @@ def aims_for(organization_id: int, organization: str, seed: int = SEED) -> list[
     periods = _months(months)
     n = len(periods)
     change = n // 2  # the month a harm bundle went live: a new phase
+    harm_slope, hsmr_target, sepsis_kind, hsmr_after = STYLE.get(organization, (0.0, 90.0, "change", 93.0))
     out: list[DemoAim] = []
 
     # 1. Harm: adverse events per 1,000 patient days, u chart, lower is better; a shift after the bundle.
     days = rng.integers(8_500, 11_500, n).astype(float)
-    rate = np.where(np.arange(n) < change, 62.0, 44.0) / 1000
+    after = np.arange(n) - change
+    rate = np.where(after < 0, 62.0, 44.0 + harm_slope * after) / 1000
     events = rng.poisson(rate * days).astype(float)
     harm = Aim(organization_id=organization_id, title="Cut harm by half", measure="Adverse events per 1,000 "
                "patient days", definition="Global Trigger Tool adverse events found in 20 sampled records a "
@@ -98,16 +106,16 @@ def aims_for(organization_id: int, organization: str, seed: int = SEED) -> list[
                        None))
 
     # 4. Mortality: HSMR, XmR, lower is better; a shift after a sepsis programme.
-    hsmr = np.where(np.arange(n) < n - 10, 101.0, 93.0) + rng.normal(0, 2.2, n)
+    hsmr = np.where(np.arange(n) < n - 10, 101.0, hsmr_after) + rng.normal(0, 2.2, n)
     mortality = Aim(organization_id=organization_id, title="Reduce avoidable deaths",
                     measure="Hospital standardized mortality ratio (HSMR)", definition="Observed / expected "
                     "deaths × 100 (case-mix adjusted).", unit="ratio × 100", data_type="continuous",
-                    direction="down", baseline_period=_at(periods, 0), baseline_value=101.0, target_value=90.0,
+                    direction="down", baseline_period=_at(periods, 0), baseline_value=101.0, target_value=hsmr_target,
                     deadline=dt.date(2027, 3, 31), owner="Chief Executive", leverage_points=(1, 6),
                     public_commitment=True, chart="xmr", rule_set="mdc", review_cadence="monthly",
                     baseline_points=12)
     out.append(DemoAim(mortality, pd.DataFrame({"period": periods, "value": hsmr.round(1)}),
-                       ((_at(periods, n - 10), "Sepsis six bundle across the hospital", "change"),),
+                       ((_at(periods, n - 10), "Sepsis six bundle across the hospital", sepsis_kind),),
                        LAST_PERIOD + dt.timedelta(days=20)))
 
     # 5. Access: days to third next available appointment, run chart (IHI rules), lower is better.
