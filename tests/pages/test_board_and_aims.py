@@ -126,3 +126,15 @@ def test_measurement_upload_is_all_or_nothing(app: AppTest, db_url: str) -> None
     at.button(key=f"meas_import_{aim_id}").click().run()
     no_errors(at)
     assert any("Imported 8 period(s)" in s.value for s in at.success)
+
+
+def test_leverage_point_one_shows_evidence_from_the_register(app: AppTest, db_url: str) -> None:
+    from tests.pages.test_self_assessment import ORG, start
+
+    start(app, db_url)
+    evidence = [e for e in app.expander if "Evidence from the aims register" in e.label]
+    assert len(evidence) == 1
+    # Northfield's demo register: 5 aims, all with measure, baseline, target and deadline; 2 public
+    assert "5 aim(s); **5** with a measure, baseline, target and deadline; 2 publicly committed" in evidence[0].label
+    app.button[-1].click().run()  # on to leverage point 2 (unanswered: refused, still on point 1)
+    assert ORG
