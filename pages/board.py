@@ -39,8 +39,8 @@ if meeting:
                        unsafe_allow_html=True)  # fixed text only: no user input in this HTML
     view = views[index]
     st.markdown(f"# {widgets.esc(view.aim.title)}")
-    st.markdown(f"### {widgets.esc(view.aim.measure)}" + (f" · owner: {widgets.esc(view.aim.owner)}"
-                                                           if view.aim.owner else ""))
+    st.markdown(f"#### {widgets.esc(view.aim.measure)}" + (f" · owner: {widgets.esc(view.aim.owner)}"
+                                                            if view.aim.owner else ""))
     aim_widgets.aim_detail(view, large=True, key="meeting")
     if st.button("Mark as reviewed today", key="board_mark_reviewed", icon=":material/task_alt:"):
         aim_state.register().mark_reviewed(view.aim.id, aim_state.today())

@@ -38,8 +38,20 @@ def icons(view: AimView, size: int = 40) -> None:
 
 
 def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
-    """Everything a board needs on one aim: figures, icons, projection, the chart and questions to ask."""
+    """Everything a board needs on one aim: figures, icons, projection, the chart and questions to ask.
+
+    `large` (meeting mode, a projector): the chart first, in large type, then the figures.
+    """
     aim = view.aim
+
+    def chart() -> None:
+        figure = state.cached_figure(lambda: aim_chart(view, height=560 if large else 480, large=large),
+                                     "aim_chart", aim.id, large)
+        st.plotly_chart(figure, key=f"{key}_chart_{aim.id}", config={
+            "displaylogo": False, "toImageButtonOptions": {"filename": f"aim_{aim.id}", "scale": 2}})
+
+    if large:
+        chart()
     latest = view.latest
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(f"Latest ({latest[0]:%b %Y})" if latest else "Latest", fmt_value(latest[1] if latest else None))
@@ -49,10 +61,8 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
     if aim.unit:
         st.caption(f"Values in {esc(aim.unit)}.")
     icons(view, size=64 if large else 40)
-    figure = state.cached_figure(lambda: aim_chart(view, height=620 if large else 480, large=large),
-                                 "aim_chart", aim.id, large)
-    st.plotly_chart(figure, key=f"{key}_chart_{aim.id}", config={"displaylogo": False,
-                    "toImageButtonOptions": {"filename": f"aim_{aim.id}", "scale": 2}})
+    if not large:
+        chart()
     summary = view.summary
     notes = list(summary.get("notes", []))
     if summary.get("runs_signal"):
