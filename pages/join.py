@@ -96,43 +96,47 @@ vote = int(snap["vote"])
 points = snap["points"]
 st.caption(("Second vote, after the discussion. " if vote > 1 else "")
            + "Keep this page open (or bookmark it): reloading it keeps your answers.")
-mine = service.answers_of(me, vote)
-receipts = st.session_state.setdefault(RECEIPTS, {})
 options = [*instrument.level_values, DONT_KNOW]
 labels = {lv.value: f"{lv.value} {instrument.text(lv.label, 'en')}" for lv in instrument.levels}
 labels[DONT_KNOW] = instrument.text(instrument.dont_know, "en")
 asked = snap["items"]
+VIEW = "ws_view"  # an open point the participant chose to revisit
+
+
+def items_of(point: str) -> list:
+    return [i for i in instrument.items_for(point) if i.id in asked]
+
+
+def save(point: str) -> None:
+    """Form callback: runs before the script, so the same run already shows the next point (one run per send)."""
+    values = {i.id: st.session_state.get(f"ws_{vote}_{i.id}") for i in items_of(point)}
+    missing = [i for i, v in values.items() if v is None]
+    if missing:
+        st.session_state["ws_problem"] = (f"Please answer every statement of {point}, or choose "
+                                          f"“{labels[DONT_KNOW]}”: {', '.join(missing)} still open.")
+        st.session_state[VIEW] = point
+        return
+    try:
+        service.submit(me, point, {i: (None if v == DONT_KNOW else int(v)) for i, v in values.items()})
+    except WorkshopError as exc:
+        st.session_state["ws_problem"] = str(exc)
+        return
+    st.session_state[RECEIPTS][f"{vote}:{point}"] = dt.datetime.now().strftime("%H:%M:%S")
+    st.session_state["ws_recorded"] = point
+    st.session_state.pop(VIEW, None)
 
 
 def point_form(point: str) -> None:
     lp = instrument.point(point)
-    items = [i for i in instrument.items_for(point) if i.id in asked]
     st.markdown(f"### {point} {instrument.text(lp.title, 'en')}")
     with st.form(f"ws_form_{vote}_{point}"):
-        values = {}
-        for item in items:
+        for item in items_of(point):
             saved = mine.get(item.id, "missing")
             saved = DONT_KNOW if saved is None else saved
-            values[item.id] = st.radio(f"{item.id} {instrument.text(item.text, 'en')}", options,
-                                       format_func=labels.get, index=options.index(saved) if saved in options else None,
-                                       key=f"ws_{vote}_{item.id}")
-        sent = st.form_submit_button(f"Save my answers to {point}", type="primary", width="stretch")
-    if sent:
-        open_items = [i for i, v in values.items() if v is None]
-        if open_items:
-            st.error(f"Please answer every statement, or choose “{labels[DONT_KNOW]}”: {', '.join(open_items)}.")
-            return
-        try:
-            service.submit(me, point, {i: (None if v == DONT_KNOW else int(v)) for i, v in values.items()})
-        except WorkshopError as exc:
-            st.error(str(exc))
-            return
-        receipts[f"{vote}:{point}"] = dt.datetime.now().strftime("%H:%M:%S")
-        st.rerun()
-    when = receipts.get(f"{vote}:{point}")
-    if when or all(i.id in mine for i in items):
-        st.success(f"Recorded{' at ' + when if when else ''}. You may change your answers while {point} is open.",
-                   icon=":material/check_circle:")
+            st.radio(f"{item.id} {instrument.text(item.text, 'en')}", options, format_func=labels.get,
+                     index=options.index(saved) if saved in options else None, key=f"ws_{vote}_{item.id}")
+        st.form_submit_button(f"Save my answers to {point}", type="primary", width="stretch", on_click=save,
+                              args=(point,))
 
 
 def read_only(point: str, state_name: str) -> None:
@@ -144,9 +148,32 @@ def read_only(point: str, state_name: str) -> None:
     st.caption(" · ".join(given) if given else "You gave no answers to this point.")
 
 
+mine = service.answers_of(me, vote)
+receipts = st.session_state.setdefault(RECEIPTS, {})
+if st.session_state.get("ws_problem"):
+    st.error(st.session_state.pop("ws_problem"))
+recorded = st.session_state.pop("ws_recorded", None)
+if recorded:
+    st.success(f"Recorded at {receipts[f'{vote}:{recorded}']}: your answers to {recorded}. You may change them "
+               "while the point is open.", icon=":material/check_circle:")
 open_points = points.loc[points["state"] == OPEN, "leverage_point"].tolist()
-for point in open_points:
-    point_form(point)
+answered = [p for p in open_points if all(i.id in mine for i in items_of(p))]
+current = st.session_state.get(VIEW)
+if current not in open_points:
+    current = next((p for p in open_points if p not in answered), None)
+if open_points:
+    st.caption(f"{len(answered)} of {len(open_points)} open points answered.")
+if current:
+    point_form(current)
+elif open_points:
+    st.success("You have answered every open point.", icon=":material/task_alt:")
+changeable = [p for p in answered if p != current]
+if changeable:
+    st.caption("Change an answer while its point is open:")
+    cols = st.columns(min(len(changeable), 4))
+    for k, p in enumerate(changeable):
+        cols[k % len(cols)].button(f"Change {p}", key=f"ws_change_{p}", on_click=st.session_state.__setitem__,
+                                   args=(VIEW, p), width="stretch")
 done = points[points["state"].isin([CLOSED, LOCKED])]
 if not done.empty:
     with st.expander("Earlier points", expanded=not open_points):
