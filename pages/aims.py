@@ -45,7 +45,8 @@ aim_id = st.selectbox("Aim", options, key="aims_selected",
 
 
 def show_problems(exc: AimError | MeasurementError, what: str) -> None:
-    st.error(f"{what}; nothing was saved:\n" + "\n".join(f"- {widgets.esc(p)}" for p in exc.problems))
+    """One error box: what was refused (nothing of it was saved) and every problem, each naming its field or row."""
+    st.error(f"{what}:\n" + "\n".join(f"- {widgets.esc(p)}" for p in exc.problems))
 
 
 def aim_form(aim: Aim | None) -> None:
@@ -185,9 +186,9 @@ with tab_data:
                                                    source=upload.name, replace_all=replace_all)
             st.success(f"Imported {count} period(s) from {widgets.esc(upload.name)}.")
         except MeasurementError as exc:
-            show_problems(exc, f"{widgets.esc(upload.name)} was not imported")
+            show_problems(exc, f"{widgets.esc(upload.name)} was not imported; nothing was saved")
         except AimError as exc:
-            show_problems(exc, f"{widgets.esc(upload.name)} was not imported")
+            show_problems(exc, f"{widgets.esc(upload.name)} was not imported; nothing was saved")
     if not rows.empty:
         c1, c2 = st.columns([2, 1])
         doomed = c1.selectbox("Delete a period", rows["period"].dt.date.tolist()[::-1], key=f"meas_del_{aim.id}")

@@ -21,6 +21,11 @@ def _open(app: AppTest, db_url: str, page: str, org: str = RIVERSIDE) -> AppTest
     return app
 
 
+def _plain(markdown: str) -> str:
+    """Shown text without the markdown escapes the page adds to user text."""
+    return markdown.replace("\\", "")
+
+
 def _button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 
@@ -85,7 +90,7 @@ def test_create_aim_with_problems_saves_nothing_then_saves(app: AppTest, db_url:
     assert at.selectbox(key="aims_selected").value == -1  # "New aim" when there is none
     at.text_input[0].set_value("")  # no title
     _button(at, "Create aim").click().run()
-    assert any("nothing was saved" in e.value and "title" in e.value for e in at.error)
+    assert any("The aim was not saved" in e.value and "title" in e.value for e in at.error)
     store, reg = _register(db_url)
     try:
         assert reg.list_aims(oid) == []
@@ -138,3 +143,77 @@ def test_leverage_point_one_shows_evidence_from_the_register(app: AppTest, db_ur
     assert "5 aim(s); **5** with a measure, baseline, target and deadline; 2 publicly committed" in evidence[0].label
     app.button[-1].click().run()  # on to leverage point 2 (unanswered: refused, still on point 1)
     assert ORG
+
+
+def _aim_with_values(db_url: str, org_name: str, values: list[float] | None = None) -> tuple[int, int]:
+    oid = add_organization(db_url, org_name)
+    store, reg = _register(db_url)
+    try:
+        aim_id = reg.save_aim(Aim(organization_id=oid, title="Shorter waits", measure="Days to third next available "
+                                  "appointment", data_type="continuous", direction="down", target_value=7.0,
+                                  deadline=dt.date(2027, 12, 31)))
+        if values:
+            frame = pd.DataFrame({"period": pd.date_range("2025-01-01", periods=len(values), freq="MS"),
+                                  "value": values})
+            reg.save_measurements(reg.get_aim(aim_id), frame)
+    finally:
+        store.dispose()
+    return oid, aim_id
+
+
+def test_an_aim_without_data_shows_on_the_board_as_not_enough_data(app: AppTest, db_url: str) -> None:
+    _aim_with_values(db_url, "Fresh Trust")
+    at = _open(app, db_url, "pages/board.py", org="Fresh Trust")
+    no_errors(at)
+    table = at.dataframe[0].value
+    assert table["Projection"].tolist() == ["Not enough data"] and table["Latest"].tolist() == ["—"]
+
+
+def test_one_period_form_and_delete(app: AppTest, db_url: str) -> None:
+    _, aim_id = _aim_with_values(db_url, "Form Trust", [9, 8, 9])
+    at = _open(app, db_url, "pages/aims.py", org="Form Trust")
+    _button(at, "Save period").click().run()  # no date, no value
+    assert any("period (empty)" in _plain(e.value) and "value (empty)" in _plain(e.value) for e in at.error)
+    at.date_input[0].set_value(dt.date(2025, 4, 1))
+    at.number_input[0].set_value(6.5)
+    _button(at, "Save period").click().run()
+    no_errors(at)
+    store, reg = _register(db_url)
+    try:
+        assert reg.measurements([aim_id])["value"].tolist() == [9, 8, 9, 6.5]
+    finally:
+        store.dispose()
+    at.selectbox(key=f"meas_del_{aim_id}").set_value(dt.date(2025, 1, 1))
+    at.button(key=f"meas_del_btn_{aim_id}").click().run()
+    no_errors(at)
+    store, reg = _register(db_url)
+    try:
+        assert reg.measurements([aim_id])["value"].tolist() == [8, 9, 6.5]
+    finally:
+        store.dispose()
+
+
+def test_annotations_are_validated_added_and_deleted(app: AppTest, db_url: str) -> None:
+    _, aim_id = _aim_with_values(db_url, "Note Trust", [9, 8, 9, 7, 8, 7, 6])
+    at = _open(app, db_url, "pages/aims.py", org="Note Trust")
+    _button(at, "Add annotation").click().run()
+    assert any("label: say what happened" in _plain(e.value) for e in at.error)
+    label_box = next(t for t in at.text_input if t.label == "What happened")
+    label_box.set_value("=HYPERLINK(\"http://x\") *bold* new rota")
+    next(s for s in at.selectbox if s.label == "Kind").set_value("phase")
+    _button(at, "Add annotation").click().run()
+    no_errors(at)
+    store, reg = _register(db_url)
+    try:
+        notes = reg.annotations([aim_id])
+        assert notes["label"].tolist() == ["=HYPERLINK(\"http://x\") *bold* new rota"]
+        assert notes["kind"].tolist() == ["phase"]
+    finally:
+        store.dispose()
+    at.button(key=f"note_del_btn_{aim_id}").click().run()
+    no_errors(at)
+    store, reg = _register(db_url)
+    try:
+        assert reg.annotations([aim_id]).empty
+    finally:
+        store.dispose()
