@@ -20,7 +20,7 @@ def pg_url(monkeypatch: pytest.MonkeyPatch):
         yield url  # the app's pooled connections sit idle after each transaction, so the drop is not blocked
 
 
-def test_demo_loads_and_an_assessment_reaches_results_on_postgres(app, pg_url):
+def test_demo_loads_an_assessment_reaches_results_and_the_board_works_on_postgres(app, pg_url):
     app.run(timeout=90)
     no_errors(app)
     assert any("demo data was loaded" in t.value for t in app.toast)
@@ -35,6 +35,12 @@ def test_demo_loads_and_an_assessment_reaches_results_on_postgres(app, pg_url):
     app.switch_page("pages/results.py").run()
     no_errors(app)
     assert {m.label: m.value for m in app.metric}["Respondents"] == "66"  # 65 demo respondents + this one
+    app.switch_page("pages/board.py").run()  # the demo aims, read and charted from PostgreSQL
+    no_errors(app)
+    assert len(app.dataframe[0].value) == 5
+    app.toggle(key="board_meeting_mode").set_value(True).run()
+    app.button(key="board_mark_reviewed").click().run()
+    no_errors(app)
     store = Store(pg_url)
     try:
         assert store.backend == "postgresql"
