@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -212,7 +212,6 @@ class SeriesAnalysis:
     signals: list[list[str]]
     point_type: list[str]
     summary: dict
-    notes: list[str] = field(default_factory=list)
 
 
 def _phase_index(periods: np.ndarray, phase_starts: Sequence[np.datetime64]) -> np.ndarray:
@@ -337,7 +336,7 @@ def analyse_arrays(periods: np.ndarray, value: np.ndarray, chart: str = "xmr", r
                        baseline, point_type, point_side, side, phase_summaries[-1] if phase_summaries else None)
     summary["notes"] = notes + summary.pop("notes", [])
     return SeriesAnalysis(value=value_out, centre=centre_out, lower=lower, upper=upper, phase=phase,
-                          baseline=baseline, signals=signals, point_type=point_type, summary=summary, notes=notes)
+                          baseline=baseline, signals=signals, point_type=point_type, summary=summary)
 
 
 def _close(a: np.ndarray, b: np.ndarray | float) -> np.ndarray:
@@ -561,8 +560,3 @@ def analyse(data: pd.DataFrame, chart: str = "xmr", rules: str | None = None, di
 
 def _dates(items: Iterable[object]) -> list[np.datetime64]:
     return [np.datetime64(pd.Timestamp(x).date(), "D") for x in items]
-
-
-def with_rules(params: RuleParameters, **changes: object) -> RuleParameters:
-    """A copy of `params` with some thresholds changed (for sensitivity checks and tests)."""
-    return replace(params, **changes)
