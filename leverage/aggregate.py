@@ -124,3 +124,26 @@ def group(codes: Codes, columns: Sequence[str], measures: dict[str, pa.Array | n
         out = codes.split(grouped.column("_key").to_numpy(), columns)
     # pyarrow puts the results after the keys, named "<measure>_<function>".
     return out, grouped.columns[len(grouped.column_names) - len(aggregations):]
+
+
+DENSE_LIMIT = 2**26  # 64 M bins (512 MB of int64 counts at most): beyond that, hash
+
+
+def count(codes: Codes, columns: Sequence[str], source: dict[str, np.ndarray] | None = None
+          ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Rows per combination of the coded `columns` (only combinations that occur).
+
+    When the combinations fit in DENSE_LIMIT bins, a bincount replaces hashing: about ten times faster
+    for the item × level counts of ten million answers.
+    """
+    columns = list(columns)
+    source = codes.codes if source is None else source
+    total = 1
+    for name in columns:
+        total *= codes.size(name)
+    if total > DENSE_LIMIT:
+        keys, (counts,) = group(codes, columns, {}, [([], "count_all")], source=source)
+        return keys, counts.to_numpy()
+    bins = np.bincount(codes.key(columns, source), minlength=total)
+    present = np.flatnonzero(bins)
+    return codes.split(present, columns), bins[present]

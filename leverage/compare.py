@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import stdtrit
 
-from leverage.aggregate import Codes, group
+from leverage.aggregate import Codes, count, group
 from leverage.scoring import OVERALL
 from leverage.suppression import NO_DATA, OK, suppress, withheld
 
@@ -60,10 +60,15 @@ def build_cube(table: pa.Table) -> Cube:
     # Items: one count per item × level (0 = don't know); sums and SD follow from the level counts.
     item_keys = [*CUBE_KEYS, "leverage_point", "item_id"]
     codes.add("_level", pc.fill_null(value, 0).to_numpy(zero_copy_only=False), len(LEVELS) + 1)
-    keys, (count,) = group(codes, [*item_keys, "_level"], {}, [([], "count_all")])
+    item_point = _item_point(codes)
+    if item_point is None:  # an item filed under two points: keep the point in the key
+        keys, counts = count(codes, [*item_keys, "_level"])
+    else:  # the point follows from the item: leaving it out of the key keeps the count dense
+        keys, counts = count(codes, [*CUBE_KEYS, "item_id", "_level"])
+        keys["leverage_point"] = item_point[keys["item_id"]]
     uniq, inverse = np.unique(codes.key(item_keys, keys), return_inverse=True)
     width = len(LEVELS) + 1
-    matrix = np.bincount(inverse * width + keys["_level"], weights=count.to_numpy().astype(float),
+    matrix = np.bincount(inverse * width + keys["_level"], weights=counts.astype(float),
                          minlength=len(uniq) * width).reshape(-1, width)
     lv = np.arange(1, len(LEVELS) + 1, dtype=float)
     levels = matrix[:, 1:]
@@ -102,6 +107,14 @@ def build_cube(table: pa.Table) -> Cube:
     for col in CUBE_KEYS + ["leverage_point"]:
         points[col] = points[col].astype(object)
     return Cube(points=points[unit_keys + SUMS], items=items)
+
+
+def _item_point(codes: Codes) -> np.ndarray | None:
+    """The leverage-point code of each item code, or None when an item appears under two points."""
+    items, points = codes.codes["item_id"], codes.codes["leverage_point"]
+    mapping = np.zeros(codes.size("item_id"), dtype=np.int32)
+    mapping[items] = points
+    return mapping if np.array_equal(mapping[items], points) else None
 
 
 def combine(cubes: Mapping[str, Cube]) -> Cube:

@@ -22,6 +22,13 @@ DIVERGING = [[0.0, "#b35806"], [0.25, "#f1a340"], [0.5, "#f7f7f7"], [0.75, "#998
 WITHHELD_TEXT = {"below threshold": "below n", SECONDARY: "withheld", NO_DATA: ""}
 
 
+def _legend_below(fig: go.Figure, extra: int = 70) -> go.Figure:
+    """A legend under the plot: long unit names in two rows would otherwise run into the title."""
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0},
+                      margin={"b": 60 + extra}, height=fig.layout.height + extra)
+    return fig
+
+
 def _e(text: object) -> str:
     return html.escape(str(text))
 
@@ -90,7 +97,7 @@ def profile_chart(frame: pd.DataFrame, series: str, title: str, point_labels: Ma
                                    text=f"{_e(name)}: {WITHHELD_TEXT.get(s, s)}")
     fig.update_xaxes(range=[1, 5.2], dtick=1, title="Mean score (1 = not started … 5 = fully embedded)")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _layout(fig, title, height=170 + 44 * len(points))
+    return _legend_below(_layout(fig, title, height=170 + 44 * len(points)))
 
 
 def gap_chart(roles: pd.DataFrame, title: str, point_labels: Mapping[str, str],
@@ -110,14 +117,15 @@ def gap_chart(roles: pd.DataFrame, title: str, point_labels: Mapping[str, str],
                  f"{_e(name)} · {lab}<br>{_reason(s, n)}"
                  for lab, m, lo, hi, n, s, k in zip(labels, mean, low, high, g["n"].fillna(0),
                                                     g["status"].fillna(NO_DATA), ok, strict=True)]
-        fig.add_trace(go.Scatter(x=mean, y=labels, mode="markers", name=_e(name),
+        fig.add_trace(go.Scatter(x=mean, y=labels, mode="markers", name=_e(name), orientation="h",
                                  marker={"size": 11, "color": OKABE_ITO[i % len(OKABE_ITO)]},
                                  error_x={"type": "data", "symmetric": False, "array": high - mean,
                                           "arrayminus": mean - low, "color": OKABE_ITO[i % len(OKABE_ITO)]},
                                  hovertext=hover, hoverinfo="text"))
+    fig.update_layout(scattermode="group", scattergap=0.4)  # roles side by side within each point's row
     fig.update_xaxes(range=[1, 5], dtick=1, title="Mean score with 95 % interval (1–5)")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _layout(fig, title, height=170 + 50 * len(points))
+    return _legend_below(_layout(fig, title, height=170 + 50 * len(points)))
 
 
 def trend_chart(frame: pd.DataFrame, rounds: list[str], title: str) -> go.Figure:
@@ -136,7 +144,7 @@ def trend_chart(frame: pd.DataFrame, rounds: list[str], title: str) -> go.Figure
                                  line={"color": OKABE_ITO[i % len(OKABE_ITO)]}, hovertext=hover, hoverinfo="text"))
     fig.update_yaxes(range=[1, 5], dtick=1, title="Mean score (1–5)")
     fig.update_xaxes(title="Round", type="category")
-    return _layout(fig, title, height=420)
+    return _legend_below(_layout(fig, title, height=420))
 
 
 def funnel_chart(units: pd.DataFrame, curve: pd.DataFrame, title: str) -> go.Figure:
@@ -159,4 +167,4 @@ def funnel_chart(units: pd.DataFrame, curve: pd.DataFrame, title: str) -> go.Fig
                              hovertext=hover, hoverinfo="text"))
     fig.update_xaxes(title="Respondents (n)", type="log" if len(units) and units["n"].max() > 200 else "linear")
     fig.update_yaxes(title="Mean score (1–5)")
-    return _layout(fig, title, height=460)
+    return _legend_below(_layout(fig, title, height=460))

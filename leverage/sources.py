@@ -86,6 +86,46 @@ def _blame_file(source: Source) -> None:
         normalise_table(table, name)
 
 
+CACHE_DIR = ".cache"
+
+
+def cached_cube(source: Source, root: str | Path):
+    """The source's comparison cube: read from `<root>/.cache/` when it was built for this very identity,
+    else built (validating the source) and saved there, so a restarted server skips the ten-million-row
+    pass. The cache holds sums per organization × round × department × role, never answers."""
+    import hashlib
+
+    from leverage.compare import Cube, build_cube
+
+    digest = hashlib.sha256(repr(source.identity).encode()).hexdigest()[:24]
+    folder = Path(root) / CACHE_DIR
+    points_file, items_file = folder / f"{digest}.points.parquet", folder / f"{digest}.items.parquet"
+    if points_file.exists() and items_file.exists():
+        try:
+            points = pq.read_table(points_file).to_pandas()
+            for col in ("organization", "round", "department", "role", "leverage_point"):
+                points[col] = points[col].astype(object)
+            return Cube(points=points, items=pq.read_table(items_file))
+        except (pa.ArrowInvalid, OSError):
+            pass  # a damaged cache entry is rebuilt below
+    cube = build_cube(load(source))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for table, target in ((pa.Table.from_pandas(cube.points, preserve_index=False), points_file),
+                              (cube.items, items_file)):
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cube.", suffix=".tmp")
+            os.close(fd)
+            try:
+                pq.write_table(table, tmp)
+                os.replace(tmp, target)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+    except OSError:
+        pass  # a read-only folder only costs the rebuild next time
+    return cube
+
+
 def check_upload(data: bytes, filename: str) -> pa.Table:
     """Validate an uploaded parquet file in memory; ResponseDataError naming it when it cannot be used."""
     if not filename.lower().endswith(".parquet"):

@@ -216,6 +216,10 @@ elif shown == "Role gaps":
     fig = compare_data.cached_figure(("gaps", key, mode, parent_name, round_name, pools, scope, min_n, title),
                                      lambda: gap_chart(roles, title, POINTS, settings.role_labels))
     chart(fig, stem + "-role-gaps", "compare_gaps")
+    hidden_roles = sorted({settings.role_labels.get(r, r) for r in roles.loc[roles["status"] != "ok", "role"]})
+    if hidden_roles:
+        st.caption(f"Withheld for some or all points (too few respondents, or to protect a smaller group): "
+                   f"{widgets.esc(', '.join(hidden_roles))}.")
     st.caption("The gap is the highest minus the lowest reportable role; its 95 % interval (Welch) tells a real "
                "gap (interval clear of zero) from noise.")
     st.dataframe(gaps, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
@@ -248,8 +252,7 @@ elif shown == "Funnel":
     point = st.selectbox("Leverage point", list(POINTS), index=len(POINTS) - 1, format_func=POINTS.get,
                          key="compare_funnel_point")
     units, curve = compare.funnel(scores, parent, round_name, point)
-    title = (f"{parent_name}, {round_name}: {point} mean per {unit_word} against respondents, with 95 % and "
-             f"99.8 % limits around the mean of {parent_name} (1–5)")
+    title = f"{parent_name}, {round_name}: {point} mean per {unit_word} (1–5) against respondents (n)"
     fig = compare_data.cached_figure(("funnel", key, mode, parent_name, round_name, pools, point, min_n, title),
                                      lambda: funnel_chart(units, curve, title))
     chart(fig, stem + f"-funnel-{point}", "compare_funnel")

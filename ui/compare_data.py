@@ -17,7 +17,7 @@ import streamlit as st
 
 from leverage import compare
 from leverage.responses import ResponseDataError
-from leverage.sources import STORE_SOURCE, Source, discover, load
+from leverage.sources import STORE_SOURCE, Source, cached_cube, discover
 from ui import state
 
 Key = tuple  # ((source name, identity), ...) of the sources in use, plus the threshold
@@ -27,7 +27,7 @@ Key = tuple  # ((source name, identity), ...) of the sources in use, plus the th
 def _file_cube(path: str, identity: tuple, name: str) -> compare.Cube | str:
     """The cube of one parquet source, or the message saying why the source was refused."""
     try:
-        return compare.build_cube(load(Source(name, Path(path))))
+        return cached_cube(Source(name, Path(path)), state.settings().sources_dir)
     except ResponseDataError as exc:
         return str(exc)
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import os
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tests.pages.conftest import no_errors
@@ -20,6 +25,7 @@ def sources_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def open_compare(app, db_url):
+    """The Compare page after its first run, which must show no error."""
     app.switch_page("pages/compare.py")
     app.run()
     no_errors(app)
@@ -36,3 +42,128 @@ def test_every_view_renders_on_the_demo_data(app, db_url, sources_dir):
             at.segmented_control(key="compare_view").set_value(view).run()
             no_errors(at)
             assert at.get("plotly_chart"), (mode, view)
+
+
+def long_frame(org: str = "Lakeside", depts: dict[str, int] | None = None, round_name: str = "2025") -> pd.DataFrame:
+    """Every respondent answers LP1.1 and LP2.1; department sizes as given."""
+    depts = depts or {"Surgery": 8, "Medicine": 6, "Lab": 2}
+    rows = []
+    for dept, size in depts.items():
+        for k in range(size):
+            for item in ["LP1.1", "LP2.1"]:
+                rows.append({"organization": org, "department": dept, "role": ["board", "nursing"][k % 2],
+                             "round": round_name, "respondent_id": f"{dept}-{k}", "item_id": item,
+                             "leverage_point": item.split(".")[0], "value": 1 + (k + len(dept)) % 5})
+    return pd.DataFrame(rows)
+
+
+def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sink)
+    return sink.getvalue()
+
+
+def shown_frames(at) -> list[pd.DataFrame]:
+    return [d.value for d in at.dataframe]
+
+
+def test_uploaded_parquet_is_added_and_compared_beside_the_store(app, db_url, sources_dir):
+    at = open_compare(app, db_url)
+    at.file_uploader(key="compare_upload_0").upload("lakeside.parquet", parquet_bytes(long_frame()),
+                                                    "application/octet-stream").run()
+    no_errors(at)
+    at.button[0].click().run()
+    no_errors(at)
+    assert (sources_dir / "lakeside.parquet").exists()
+    assert "Added lakeside.parquet" in at.success[0].value
+    sources = shown_frames(at)[0]
+    assert set(sources["Source"]) == {"App store", "lakeside.parquet"}
+    choices = at.selectbox(key="compare_org").options
+    assert "Lakeside · lakeside.parquet" in choices and any(c.endswith("· App store") for c in choices)
+    at.selectbox(key="compare_org").set_value(("lakeside.parquet", "Lakeside")).run()
+    no_errors(at)
+    table = shown_frames(at)[-1]
+    lab = table[table["unit"] == "Lab"]
+    assert (lab["status"] == "below threshold").all() and lab["mean"].isna().all()
+    medicine = table[table["unit"] == "Medicine"]  # the next smallest, withheld so Lab cannot be worked out
+    assert (medicine["status"] == "withheld (secondary)").all() and medicine["mean"].isna().all()
+    surgery = table[table["unit"] == "Surgery"]
+    assert surgery["mean"].notna().all()
+    at.segmented_control(key="compare_mode").set_value("Organizations").run()
+    at.selectbox(key="compare_org_round").set_value("2025").run()
+    no_errors(at)
+    assert "Lakeside · lakeside.parquet" in set(shown_frames(at)[-1]["unit"])
+
+
+@pytest.mark.parametrize(("frame_change", "message"), [
+    (lambda f: f.drop(columns=["respondent_id"]), "missing column(s) respondent_id"),
+    (lambda f: f.assign(value=f["value"].astype(str).where(f.index != 3, "lots")), "column 'value' must be a whole"),
+    (lambda f: f.assign(value=f["value"].where(f.index != 5, 9)), "found 9 in row 6"),
+    (lambda f: f.assign(leverage_point=f["leverage_point"].where(f.index != 0, "LP9")), "LP9"),
+])
+def test_bad_upload_is_refused_with_a_clear_message_and_changes_nothing(app, db_url, sources_dir, frame_change,
+                                                                        message):
+    at = open_compare(app, db_url)
+    bad = frame_change(long_frame())
+    at.file_uploader(key="compare_upload_0").upload("bad.parquet", parquet_bytes(bad), "application/octet-stream").run()
+    assert at.error, "a bad upload must be reported"
+    text = at.error[0].value
+    assert "Nothing added" in text and "bad.parquet" in text and message in text.replace("\\", "")
+    assert not [b for b in at.button if b.label.startswith("Add ") and "source" in b.label], \
+        "no way to add a refused file"
+    assert list(sources_dir.iterdir()) == []
+    assert set(shown_frames(at)[0]["Source"]) == {"App store"}
+
+
+def test_a_bad_file_placed_in_a_folder_source_is_named_and_the_folder_refused(app, db_url, sources_dir):
+    folder = sources_dir / "collaborative"
+    (folder / "round=2025").mkdir(parents=True)
+    good = long_frame().drop(columns=["round"])
+    pq.write_table(pa.Table.from_pandas(good, preserve_index=False), folder / "round=2025" / "a.parquet")
+    bad = long_frame(org="Hillside").drop(columns=["round"])
+    bad.loc[4, "value"] = 0
+    pq.write_table(pa.Table.from_pandas(bad, preserve_index=False), folder / "round=2025" / "b.parquet")
+    app.switch_page("pages/compare.py")
+    at = app.run()
+    assert not at.exception
+    assert at.error and "collaborative/round=2025/b.parquet" in at.error[0].value.replace("\\", "")
+    assert "row 5" in at.error[0].value
+    assert "Hillside" not in str(at.selectbox(key="compare_org").options)
+    # Fix the file: the folder is read again (its modification time changed) and both organizations appear.
+    bad.loc[4, "value"] = 3
+    fixed = folder / "round=2025" / "b.parquet"
+    pq.write_table(pa.Table.from_pandas(bad, preserve_index=False), fixed)
+    later = fixed.stat().st_mtime_ns + 1_000_000_000  # as an edit seconds later would (coarse file-system clocks)
+    os.utime(fixed, ns=(later, later))
+    at.run()
+    no_errors(at)
+    assert {"Lakeside · collaborative/", "Hillside · collaborative/"} <= set(at.selectbox(key="compare_org").options)
+
+
+def test_pooling_small_departments_makes_one_reportable_group(app, db_url, sources_dir):
+    frame = long_frame(depts={"Surgery": 9, "Medicine": 7, "Lab": 2, "Pharmacy": 3})
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sources_dir / "pool.parquet")
+    at = open_compare(app, db_url)
+    at.selectbox(key="compare_org").set_value(("pool.parquet", "Lakeside")).run()
+    table = shown_frames(at)[-1]
+    assert table.loc[table["unit"].isin(["Lab", "Pharmacy"]), "mean"].isna().all()
+    at.text_input[0].input("Small units")
+    at.multiselect[0].select("Lab").select("Pharmacy")
+    at.button[0].click().run()  # "Add pool" (form submit)
+    no_errors(at)
+    table = shown_frames(at)[-1]
+    pool = table[table["unit"] == "Small units"]
+    assert (pool["n"] == 5).all() and pool["mean"].notna().all()
+    assert not set(table["unit"]) & {"Lab", "Pharmacy"}
+    assert (table["status"] == "ok").all()
+
+
+def test_pooling_a_large_department_is_refused(app, db_url, sources_dir):
+    pq.write_table(pa.Table.from_pandas(long_frame(), preserve_index=False), sources_dir / "p.parquet")
+    at = open_compare(app, db_url)
+    at.selectbox(key="compare_org").set_value(("p.parquet", "Lakeside")).run()
+    assert at.multiselect[0].options == ["Lab"]  # only small departments are offered
+    at.text_input[0].input("Mixed")
+    at.multiselect[0].select("Lab")
+    at.button[0].click().run()
+    assert any("at least two departments" in e.value for e in at.error)
