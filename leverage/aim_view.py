@@ -75,7 +75,8 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
     latest_period = rows["period"].max()
     target_now = target_on(latest_period, aim.target_value, aim.trajectory)
     phases = notes.loc[notes["kind"] == "phase", "on_date"].tolist() if not notes.empty else []
-    astronomical = notes.loc[notes["kind"] == "astronomical", "on_date"].tolist() if not notes.empty else []
+    marked = notes.loc[notes["kind"] == "astronomical", "on_date"].tolist() if not notes.empty else []
+    astronomical = _periods_containing(rows["period"], marked)
     result = analyse(series_for(aim, rows), chart=aim.chart, rules=aim.rule_set, direction=aim.direction,
                      target=target_now, baseline_points=aim.baseline_points, phase_starts=phases,
                      astronomical=astronomical, multiplier=aim.multiplier)
@@ -83,6 +84,17 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
     projection = project(current["period"], current["value"], aim.target_value, aim.deadline, aim.direction,
                          result.summary["assurance"], has_limits=aim.chart != "run")
     return AimView(aim, result, projection, path, notes, target_now)
+
+
+def _periods_containing(periods: pd.Series, dates: list[pd.Timestamp]) -> list[pd.Timestamp]:
+    """The measurement period each date falls in (the latest period starting on or before it)."""
+    known = np.sort(periods.to_numpy(dtype="datetime64[ns]"))
+    found = []
+    for day in dates:
+        i = np.searchsorted(known, np.datetime64(pd.Timestamp(day), "ns"), side="right") - 1
+        if i >= 0:
+            found.append(pd.Timestamp(known[i]))
+    return found
 
 
 def vital_few(views: list[AimView], today: dt.date) -> pd.DataFrame:

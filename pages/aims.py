@@ -211,7 +211,9 @@ with tab_notes:
         c1, c2, c3 = st.columns([1, 2, 1])
         on = c1.date_input("Date", dt.date.today(), format="YYYY-MM-DD")
         label = c2.text_input("What happened", max_chars=200)
-        kind = c3.selectbox("Kind", list(ANNOTATION_KINDS), format_func=ANNOTATION_KINDS.get)
+        kind = c3.selectbox("Kind", list(ANNOTATION_KINDS), format_func=ANNOTATION_KINDS.get,
+                            help="An astronomical point marks the measurement period the date falls in; a new "
+                                 "phase recalculates the limits from the first period on or after the date.")
         added = st.form_submit_button("Add annotation")
     if added:
         try:

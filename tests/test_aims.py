@@ -235,3 +235,14 @@ def test_demo_aims_load_for_every_demo_organization(store: Store) -> None:
     assert reg.list_aims(int(orgs["Somewhere Else"])) == []
     lakeshore = reg.list_aims(int(orgs["Lakeshore University Medical Center"]))
     assert len(reg.measurements([lakeshore[0].id])) == 24
+
+
+def test_an_astronomical_date_marks_the_period_it_falls_in() -> None:
+    aim = Aim(**{**normalise(_aim(1, data_type="continuous")).__dict__, "id": 1})
+    rows = pd.DataFrame({"aim_id": 1, "period": pd.date_range("2025-01-01", periods=8, freq="MS"),
+                         "value": [5.0, 6, 5, 6, 5, 6, 5, 6], "numerator": np.nan, "denominator": np.nan})
+    notes = pd.DataFrame({"id": [1, 2], "aim_id": 1, "on_date": pd.to_datetime(["2025-03-17", "2024-06-01"]),
+                          "label": ["IT outage", "before the data"], "kind": "astronomical"})
+    points = analyse_aim(aim, rows, notes).result.points
+    flagged = points.loc[points["signals"].map(lambda s: "astronomical" in s), "period"]
+    assert flagged.dt.strftime("%Y-%m-%d").tolist() == ["2025-03-01"]
