@@ -8,7 +8,7 @@ Results come back with the original text (null stays null), so callers never see
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -34,13 +34,27 @@ class Codes:
     def size(self, name: str) -> int:
         return len(self.values[name]) + 1  # + the null code
 
-    def key(self, columns: Sequence[str], source: dict[str, np.ndarray]) -> np.ndarray | None:
-        """One int64 per row combining the columns' codes, or None when the combinations overflow int64."""
+    def key(self, columns: Sequence[str], source: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """One int64 per row combining the columns' codes, or None when the combinations overflow int64.
+
+        From the keys of an earlier `group` whose columns include these in the same order, the key is
+        derived arithmetically (dropping the other columns' digits) instead of splitting and recombining.
+        """
         total = 1
         for name in columns:
             total *= self.size(name)
         if total >= _MAX_KEY:
             return None
+        if isinstance(source, Keys) and source.key is not None and _in_order(columns, source.columns):
+            key = source.key
+            low = 1  # the product of the sizes of the kept columns to the right
+            for name in reversed(source.columns):
+                size = self.size(name)
+                if name in columns:
+                    low *= size
+                    continue
+                key = (key // (size * low)) * low + key % low if low > 1 else key // size
+            return key
         key = np.zeros(len(source[columns[0]]), dtype=np.int64)
         for name in columns:
             key *= self.size(name)
@@ -56,7 +70,7 @@ class Codes:
             rest //= size
         return {name: out[name] for name in columns}
 
-    def decode(self, source: dict[str, np.ndarray], columns: Sequence[str]) -> dict[str, pa.Array]:
+    def decode(self, source: Mapping[str, np.ndarray], columns: Sequence[str]) -> dict[str, pa.Array]:
         """Code arrays back to text columns (null where the code is the null code)."""
         return {name: self.text(name, source[name]) for name in columns}
 
@@ -101,14 +115,47 @@ def _encode(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     return codes, values
 
 
+class Keys(Mapping):
+    """The groups of a `group` call: their combined key, split into per-column codes only when asked."""
+
+    def __init__(self, codes: Codes, columns: Sequence[str], key: np.ndarray | None,
+                 split: dict[str, np.ndarray] | None = None) -> None:
+        self.codes, self.columns, self.key = codes, list(columns), key
+        self._split = split
+
+    def _parts(self) -> dict[str, np.ndarray]:
+        if self._split is None:
+            self._split = self.codes.split(self.key, self.columns)
+        return self._split
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._parts()[name]
+
+    def __iter__(self):
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)
+
+    def filter(self, mask: np.ndarray) -> Keys:
+        if self.key is not None:
+            return Keys(self.codes, self.columns, self.key[mask])
+        return Keys(self.codes, self.columns, None, {c: v[mask] for c, v in self._parts().items()})
+
+
+def _in_order(wanted: Sequence[str], columns: Sequence[str]) -> bool:
+    position = [columns.index(c) if c in columns else -1 for c in wanted]
+    return -1 not in position and position == sorted(position)
+
+
 def group(codes: Codes, columns: Sequence[str], measures: dict[str, pa.Array | np.ndarray],
-          aggregations: Sequence[tuple], source: dict[str, np.ndarray] | None = None
-          ) -> tuple[dict[str, np.ndarray], list[pa.ChunkedArray]]:
+          aggregations: Sequence[tuple], source: Mapping[str, np.ndarray] | None = None
+          ) -> tuple[Keys, list[pa.ChunkedArray]]:
     """Group rows by the coded `columns` and aggregate `measures`.
 
     `aggregations` are pyarrow (measure, function[, options]) tuples such as ("value", "mean"); `source`
-    gives the code arrays to group (default: the table's own, or the keys of an earlier `group`).
-    Returns the groups' codes per column and one result column per aggregation.
+    gives the code arrays to group (default: the table's own, or the `Keys` of an earlier `group`).
+    Returns the groups' keys (codes per column on demand) and one result column per aggregation.
     """
     columns = list(columns)
     source = codes.codes if source is None else source
@@ -117,11 +164,11 @@ def group(codes: Codes, columns: Sequence[str], measures: dict[str, pa.Array | n
     if key is None:  # too many combinations for one int64: group on the code columns themselves
         table = pa.table({**{f"_{c}": source[c] for c in columns}, **data})
         grouped = table.group_by([f"_{c}" for c in columns], use_threads=True).aggregate(list(aggregations))
-        out = {c: grouped.column(f"_{c}").to_numpy() for c in columns}
+        out = Keys(codes, columns, None, {c: grouped.column(f"_{c}").to_numpy() for c in columns})
     else:
         table = pa.table({"_key": key, **data})
         grouped = table.group_by("_key", use_threads=True).aggregate(list(aggregations))
-        out = codes.split(grouped.column("_key").to_numpy(), columns)
+        out = Keys(codes, columns, grouped.column("_key").to_numpy())
     # pyarrow puts the results after the keys, named "<measure>_<function>".
     return out, grouped.columns[len(grouped.column_names) - len(aggregations):]
 
@@ -129,7 +176,7 @@ def group(codes: Codes, columns: Sequence[str], measures: dict[str, pa.Array | n
 DENSE_LIMIT = 2**26  # 64 M bins (512 MB of int64 counts at most): beyond that, hash
 
 
-def count(codes: Codes, columns: Sequence[str], source: dict[str, np.ndarray] | None = None
+def count(codes: Codes, columns: Sequence[str], source: Mapping[str, np.ndarray] | None = None
           ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Rows per combination of the coded `columns` (only combinations that occur).
 
@@ -143,7 +190,7 @@ def count(codes: Codes, columns: Sequence[str], source: dict[str, np.ndarray] | 
         total *= codes.size(name)
     if total > DENSE_LIMIT:
         keys, (counts,) = group(codes, columns, {}, [([], "count_all")], source=source)
-        return keys, counts.to_numpy()
+        return {c: keys[c] for c in columns}, counts.to_numpy()
     bins = np.bincount(codes.key(columns, source), minlength=total)
     present = np.flatnonzero(bins)
     return codes.split(present, columns), bins[present]

@@ -254,18 +254,15 @@ def _order(frame: pd.DataFrame, first: Sequence[str]) -> pd.DataFrame:
         .reset_index(drop=True)
 
 
-def heat_map(scores: pd.DataFrame, round_name: str, value: str = "difference") -> pd.DataFrame:
-    """Units × leverage points of one round: `value` per cell (NaN when withheld), plus n per unit."""
-    rows = scores[scores["round"] == round_name]
-    table = rows.pivot(index="unit", columns="leverage_point", values=value)
-    table = table.reindex(columns=[p for p in POINT_ORDER if p in table.columns])
-    return table
-
-
-def heat_status(scores: pd.DataFrame, round_name: str) -> pd.DataFrame:
-    rows = scores[scores["round"] == round_name]
-    table = rows.pivot(index="unit", columns="leverage_point", values="status")
-    return table.reindex(columns=[p for p in POINT_ORDER if p in table.columns])
+def heat_tables(rows: pd.DataFrame, columns: str = "leverage_point"
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Units × points (or items): the difference, the status and n of each cell, for `heat_map_chart`."""
+    values = rows.pivot(index="unit", columns=columns, values="difference")
+    if columns == "leverage_point":
+        values = values.reindex(columns=[p for p in POINT_ORDER if p in values.columns])
+    status = rows.pivot(index="unit", columns=columns, values="status").reindex(columns=values.columns)
+    counts = rows.pivot(index="unit", columns=columns, values="n").reindex(columns=values.columns)
+    return values, status, counts
 
 
 # --- funnel plot ---------------------------------------------------------------------------------------

@@ -80,9 +80,9 @@ def score_table(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: in
     value = pc.cast(table.column("value"), pa.float64())
     per_resp, (score, n_scored) = group(codes, resp_keys, {"value": value}, [("value", "mean"), ("value", "count")])
     scored = pc.greater(n_scored, 0).to_numpy(zero_copy_only=False)
-    per_resp = {c: per_resp[c][scored] for c in keys}
     groups, (n, mean, sd) = group(codes, keys, {"score": score.filter(pa.array(scored))}, [
-        ("score", "count"), ("score", "mean"), ("score", "stddev", pc.VarianceOptions(ddof=1))], source=per_resp)
+        ("score", "count"), ("score", "mean"), ("score", "stddev", pc.VarianceOptions(ddof=1))],
+        source=per_resp.filter(scored))
     suppressed = pc.less(n, min_n)
     null = pa.nulls(len(n), pa.float64())
     out = pa.table({

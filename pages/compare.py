@@ -37,10 +37,7 @@ with st.expander(f"Sources ({len(found)} in use" + (f", {len(refused)} refused)"
     st.caption(f"The app's own store, plus parquet files or folders (hive partitions allowed) placed in "
                f"`{widgets.esc(settings.sources_dir)}` or uploaded here, in the long response format of the "
                "`score` command. A file with any bad row is refused whole.")
-    listing = [{"Source": name, "Organizations": int(c.points["organization"].nunique()), "Answers": c.answers,
-                "Status": "in use"} for name, c in found.items()]
-    listing += [{"Source": name, "Organizations": 0, "Answers": 0, "Status": "refused"} for name in refused]
-    st.dataframe(pd.DataFrame(listing), hide_index=True)
+    st.dataframe(compare_data.listing(key, tuple(refused), found), hide_index=True)
     for name, message in refused.items():
         st.error(f"Refused {widgets.esc(name)}: {widgets.esc(message)}")
     nonce = st.session_state.get("compare_upload_nonce", 0)
@@ -91,6 +88,7 @@ if mode == "Departments":
     pools = tuple(st.session_state.get(pool_key, ()))
     view = compare_data.department_view(key, source, org, pools, min_n, cube.points)
     unit_word, parent_name = "department", org
+    scope_key: tuple = (source, org)
 else:
     sources = sorted(catalogue["source"].unique(), key=lambda s: (s != STORE_SOURCE, s))
     c1, c2 = st.columns([3, 2])
@@ -99,6 +97,7 @@ else:
     round_name = c2.selectbox("Round", rounds[::-1], key="compare_org_round")
     view = compare_data.organization_view(key, chosen, min_n, cube.points)
     unit_word, parent_name = "organization", "all organizations"
+    scope_key = chosen
 
 scores, parent, peers = view["scores"], view["parent"], view["peers"]
 now = scores[scores["round"] == round_name]
@@ -158,16 +157,12 @@ if shown == "Heat map":
         table = table.merge(ref, on="leverage_point", how="left")
         table["difference"] = table["mean"] - table["peer"]
         table = table.drop(columns="peer")
-    values = table.pivot(index="unit", columns="leverage_point", values="difference")
-    values = values.reindex(columns=[p for p in compare.POINT_ORDER if p in values.columns])
-    status = table.pivot(index="unit", columns="leverage_point", values="status").reindex(columns=values.columns)
-    counts = table.pivot(index="unit", columns="leverage_point", values="n").reindex(columns=values.columns)
     reference = "the organization mean" if against.startswith("Organization") else \
         ("the peer mean" if mode == "Departments" else "the mean of all organizations")
     title = (f"{parent_name}, {round_name}: mean score minus {reference} (points on the 1–5 scale), "
              f"n = {n_total}")
-    fig = compare_data.cached_figure(("heat", key, mode, parent_name, round_name, pools, against, min_n, title),
-                                     lambda: heat_map_chart(values, status, counts, title,
+    fig = compare_data.cached_figure(("heat", key, mode, scope_key, round_name, pools, against, min_n, title),
+                                     lambda: heat_map_chart(*compare.heat_tables(table), title,
                                                             value_label=f"Difference from {reference}"))
     chart(fig, stem + "-heat-map", "compare_heat")
     out = compare.public(table)
@@ -185,7 +180,7 @@ elif shown == "Profiles":
         refs.append(peers[peers["round"] == round_name].assign(unit="Peers (all organizations in the source)"))
     rows = pd.concat([rows, *refs], ignore_index=True)
     title = f"{parent_name}, {round_name}: mean score per leverage point (1–5) against the benchmarks, n = {n_total}"
-    fig = compare_data.cached_figure(("profile", key, mode, parent_name, round_name, pools, tuple(picked_units),
+    fig = compare_data.cached_figure(("profile", key, mode, scope_key, round_name, pools, tuple(picked_units),
                                       min_n, title), lambda: profile_chart(rows, "unit", title, POINTS))
     chart(fig, stem + "-profiles", "compare_profile")
     out = compare.public(rows)
@@ -196,7 +191,7 @@ elif shown == "Distributions":
     point = st.selectbox("Leverage point", list(POINTS), format_func=POINTS.get, key="compare_dist_point")
     dist = compare.level_shares(scores, round_name, point)
     title = f"{parent_name}, {round_name}: answers by level, {point} (% of answers per {unit_word}), n = {n_total}"
-    fig = compare_data.cached_figure(("dist", key, mode, parent_name, round_name, pools, point, min_n, title),
+    fig = compare_data.cached_figure(("dist", key, mode, scope_key, round_name, pools, point, min_n, title),
                                      lambda: level_distribution_chart(dist, instrument, title, label_column="unit"))
     chart(fig, stem + f"-distribution-{point}", "compare_dist")
     st.dataframe(dist, hide_index=True)
@@ -213,7 +208,7 @@ elif shown == "Role gaps":
     where = parent_name if scope == "(all)" else scope
     n_scope = n_total if scope == "(all)" else int(units_now.loc[units_now["unit"] == scope, "n"].sum())
     title = f"{where}, {round_name}: mean score by role with 95 % intervals (1–5), n = {n_scope}"
-    fig = compare_data.cached_figure(("gaps", key, mode, parent_name, round_name, pools, scope, min_n, title),
+    fig = compare_data.cached_figure(("gaps", key, mode, scope_key, round_name, pools, scope, min_n, title),
                                      lambda: gap_chart(roles, title, POINTS, settings.role_labels))
     chart(fig, stem + "-role-gaps", "compare_gaps")
     hidden_roles = sorted({settings.role_labels.get(r, r) for r in roles.loc[roles["status"] != "ok", "role"]})
@@ -241,7 +236,7 @@ elif shown == "Trend":
     rows = pd.concat([rows, parent[parent["leverage_point"] == point].assign(unit=f"{parent_name} (all)")],
                      ignore_index=True)
     title = f"{parent_name}: mean score per round, {point} (1–5), by {unit_word}"
-    fig = compare_data.cached_figure(("trend", key, mode, parent_name, pools, point, tuple(picked_units), min_n,
+    fig = compare_data.cached_figure(("trend", key, mode, scope_key, pools, point, tuple(picked_units), min_n,
                                       title), lambda: trend_chart(rows, all_rounds, title))
     chart(fig, stem + f"-trend-{point}", "compare_trend")
     out = compare.public(rows)
@@ -253,7 +248,7 @@ elif shown == "Funnel":
                          key="compare_funnel_point")
     units, curve = compare.funnel(scores, parent, round_name, point)
     title = f"{parent_name}, {round_name}: {point} mean per {unit_word} (1–5) against respondents (n)"
-    fig = compare_data.cached_figure(("funnel", key, mode, parent_name, round_name, pools, point, min_n, title),
+    fig = compare_data.cached_figure(("funnel", key, mode, scope_key, round_name, pools, point, min_n, title),
                                      lambda: funnel_chart(units, curve, title))
     chart(fig, stem + f"-funnel-{point}", "compare_funnel")
     st.caption("Limits: mean ± z·SD/√n (z = 1.96 and 3.09), SD = spread of all respondents' scores in "
@@ -276,15 +271,11 @@ else:  # Statements
         items = compare_data.item_view(key, (("sources", chosen),), point, round_name, "organization", (), min_n,
                                        unit_status, cube.items)
     texts = {i.id: f"{i.id} {instrument.text(i.text, 'en')[:40]}…" for i in instrument.items}
-    values = items.pivot(index="unit", columns="item_id", values="difference")
-    status = items.pivot(index="unit", columns="item_id", values="status").reindex(columns=values.columns)
-    counts = items.pivot(index="unit", columns="item_id", values="n").reindex(columns=values.columns)
     title = (f"{parent_name}, {round_name}: statements of {point}, mean minus the mean of {parent_name} "
              "(points on the 1–5 scale)")
-    fig = compare_data.cached_figure(("items", key, mode, parent_name, round_name, pools, point, min_n, title),
-                                     lambda: heat_map_chart(values, status, counts, title,
-                                                            value_label=f"Difference from {parent_name}",
-                                                            column_labels={k: k for k in values.columns}))
+    fig = compare_data.cached_figure(("items", key, mode, scope_key, round_name, pools, point, min_n, title),
+                                     lambda: heat_map_chart(*compare.heat_tables(items, "item_id"), title,
+                                                            value_label=f"Difference from {parent_name}"))
     chart(fig, stem + f"-statements-{point}", "compare_items")
     out = items[["unit", "item_id", "n", "mean", "sd", "ci_low", "ci_high", "difference", "dont_know_rate",
                  "status"]].assign(statement=items["item_id"].map(texts))

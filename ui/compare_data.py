@@ -1,5 +1,9 @@
 """Cached reads for the Compare page: one cube per source, keyed by the source's identity.
 
+Views are cached with `cache_resource` too: `cache_data` would copy a frame on every hit, which for the
+organizations view (every cube row of every source) costs more than the page itself. The page treats
+what it gets as read-only.
+
 A parquet source's identity is (path, newest mtime, total size); the store's is its revision. The cube
 (sums per organization × round × department × role × point) is kept once per process with
 `cache_resource` (no copy per hit); every view on top of it is a small frame cached by its inputs.
@@ -73,17 +77,26 @@ def combined(found: dict[str, compare.Cube], key: Key) -> compare.Cube:
     return _combined(key, found)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def catalogue(key: Key, _points: pd.DataFrame) -> pd.DataFrame:
     """Per source × organization × round: respondents (Overall n) — the pickers' choices."""
     rows = _points[_points["leverage_point"] == compare.OVERALL]
     return rows.groupby(["source", "organization", "round"], dropna=False)["n"].sum().reset_index()
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def listing(key: Key, refused: tuple[str, ...], _found: dict[str, compare.Cube]) -> pd.DataFrame:
+    """The sources table: name, organizations, answers, in use or refused."""
+    rows = [{"Source": name, "Organizations": int(c.points["organization"].nunique()), "Answers": c.answers,
+             "Status": "in use"} for name, c in _found.items()]
+    rows += [{"Source": name, "Organizations": 0, "Answers": 0, "Status": "refused"} for name in refused]
+    return pd.DataFrame(rows)
+
+
 Pools = tuple[tuple[str, tuple[str, ...]], ...]
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def department_view(key: Key, source: str, organization: str, pools: Pools, min_n: int,
                     _points: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Departments of one organization: cube rows, unit scores vs the organization, the organization's and
@@ -94,7 +107,7 @@ def department_view(key: Key, source: str, organization: str, pools: Pools, min_
     return {"units": units, "scores": compare.unit_scores(units, min_n, org), "parent": org, "peers": peers}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def organization_view(key: Key, chosen: tuple[str, ...], min_n: int, _points: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Organizations of the chosen sources against the mean of them all."""
     units = compare.organization_units(_points[_points["source"].isin(chosen)])
@@ -102,7 +115,7 @@ def organization_view(key: Key, chosen: tuple[str, ...], min_n: int, _points: pd
     return {"units": units, "scores": compare.unit_scores(units, min_n, parent), "parent": parent, "peers": parent}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def item_view(key: Key, filters: tuple[tuple[str, object], ...], point: str, round_name: str, unit_column: str,
               pools: Pools, min_n: int, unit_status: tuple[tuple[str, str], ...], _items: pa.Table) -> pd.DataFrame:
     """Statements of one point per unit; `unit_status` is each unit's status for that point and round."""
