@@ -47,6 +47,22 @@ if not code:
     st.caption("Scan the QR code on the screen, or type the code the facilitator shows.")
     code_form()
 
+def join_now(code: str, other: bool, roles: dict[str, str]) -> None:
+    """Form callback: joins before the script runs, so the same run already shows the first question."""
+    role = st.session_state.get("ws_role")
+    if role is None and not other:
+        st.session_state["ws_join_problem"] = "Choose your role: results are shown by role."
+        return
+    try:
+        p = service.join(code, live.client_key("code"), role=role, department_id=st.session_state.get("ws_dept"),
+                         roles=roles)
+    except WorkshopError as exc:
+        st.session_state["ws_join_problem"] = str(exc)
+        return
+    st.query_params["t"] = p.token
+
+
+token = st.query_params.get("t")  # read again: the join callback may have just set it
 if not token:
     try:
         ws = service.find(code, live.client_key("code"))
@@ -59,23 +75,13 @@ if not token:
     other = "other" in roles
     departments = state.cached(state.departments, ws["organization_id"])
     dept_names = {None: "Prefer not to say", **dict(zip(departments["id"], departments["name"], strict=True))}
+    if st.session_state.get("ws_join_problem"):
+        st.error(st.session_state.pop("ws_join_problem"))
     with st.form("ws_join"):
-        role = st.selectbox("Your role" + (" (optional)" if other else ""), list(roles), index=None,
-                            format_func=roles.get, placeholder="Prefer not to say" if other else "Choose your role")
-        department_id = st.selectbox("Your department (optional)", list(dept_names), format_func=dept_names.get)
-        joined = st.form_submit_button("Join", type="primary", width="stretch")
-    if joined:
-        if role is None and not other:
-            st.error("Choose your role: results are shown by role.")
-            st.stop()
-        try:
-            p = service.join(code, live.client_key("code"), role=role, department_id=department_id,
-                             roles=roles)
-        except WorkshopError as exc:
-            st.error(str(exc))
-            st.stop()
-        st.query_params["t"] = p.token
-        st.rerun()
+        st.selectbox("Your role" + (" (optional)" if other else ""), list(roles), index=None, key="ws_role",
+                     format_func=roles.get, placeholder="Prefer not to say" if other else "Choose your role")
+        st.selectbox("Your department (optional)", list(dept_names), format_func=dept_names.get, key="ws_dept")
+        st.form_submit_button("Join", type="primary", width="stretch", on_click=join_now, args=(code, other, roles))
     st.stop()
 
 try:
@@ -195,5 +201,6 @@ def wait_for_next() -> None:
                 icon=":material/hourglass_empty:")
 
 
-wait_for_next()
+if current is None:  # nothing to answer: look for the next point now and then (a busy phone never polls)
+    wait_for_next()
 st.button("Check for new questions", icon=":material/refresh:")  # a rerun; the shared cache is ≤ 1 s old

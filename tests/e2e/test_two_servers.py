@@ -15,7 +15,7 @@ from leverage.store import Store
 from leverage.workshops import Workshops
 from tests.e2e.servers import streamlit_server
 from tests.e2e.test_self_assessment_browser import TIMEOUT, wait_idle
-from tests.e2e.test_workshop_browser import answer, click_key, go, join
+from tests.e2e.test_workshop_browser import answer, check_until_form, click_key, go, join
 from tests.helpers import postgres_schema, require_postgres
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -50,7 +50,8 @@ def test_facilitator_and_participant_on_different_servers(tmp_path, browser: Bro
                 expect(participants.get_by_test_id("stMetricValue")).to_have_text("1", timeout=TIMEOUT)  # seen on A
 
                 click_key(fac, "open_LP1")  # on A
-                phone.get_by_role("button", name="Check for new questions").click()
+                expect(fac.get_by_text(re.compile(r"open · 0 answered"))).to_be_visible(timeout=TIMEOUT)
+                check_until_form(phone)  # on B
                 answer(phone, 3)  # on B
                 expect(fac.get_by_text(re.compile(r"open · 1 answered"))).to_be_visible(timeout=TIMEOUT)
 

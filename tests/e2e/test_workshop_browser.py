@@ -64,6 +64,18 @@ def answer(page: Page, value: int, wait_for_form_s: float = TIMEOUT) -> None:
     expect(page.get_by_text(re.compile(r"^Recorded at"))).to_be_visible(timeout=TIMEOUT)
 
 
+def check_until_form(page: Page) -> None:
+    """Tap "Check for new questions" until the open point's form shows (the shared cache may be 1 s old)."""
+    form = page.locator("[data-testid='stForm'] [data-testid='stRadio']")
+    for _ in range(10):
+        page.get_by_role("button", name="Check for new questions").click()
+        wait_idle(page)
+        if form.count():
+            return
+        page.wait_for_timeout(700)
+    expect(form).to_have_count(5)
+
+
 def click_key(page: Page, key: str) -> None:
     """A console button by its widget key (Streamlit marks its container with the class st-key-<key>)."""
     page.locator(f".st-key-{key} button").click()
@@ -100,8 +112,9 @@ def test_workshop_with_three_participants(server, browser: Browser):
         expect(metric(fac, "Participants")).to_have_text("3", timeout=TIMEOUT)
 
         click_key(fac, "open_LP1")
+        expect(fac.get_by_text(re.compile(r"open · 0 answered"))).to_be_visible(timeout=TIMEOUT)
         for page, value in zip(people[:2], (2, 3), strict=True):
-            page.get_by_role("button", name="Check for new questions").click()
+            check_until_form(page)
             answer(page, value)
         answer(people[2], 4, wait_for_form_s=30_000)  # the phone finds the open point by itself
         expect(fac.get_by_text(re.compile(r"open · 3 answered"))).to_be_visible(timeout=TIMEOUT)
@@ -111,6 +124,7 @@ def test_workshop_with_three_participants(server, browser: Browser):
         expect(fac.get_by_text(re.compile(r"mean \d"))).to_have_count(0)
         nav(fac, "Workshop console")
         click_key(fac, "reveal_LP1")
+        expect(fac.get_by_text(re.compile(r"revealed · 3 answered"))).to_be_visible(timeout=TIMEOUT)
         nav(fac, "Projector")
         expect(fac.get_by_text(re.compile(r"mean 3\.00 of 5 \(n = 3\)"))).to_be_visible(timeout=TIMEOUT)
 
@@ -118,8 +132,9 @@ def test_workshop_with_three_participants(server, browser: Browser):
         click_key(fac, "ws_revote")
         expect(metric(fac, "Vote")).to_have_text("2 of 2", timeout=TIMEOUT)
         click_key(fac, "open_LP1")
+        expect(fac.get_by_text(re.compile(r"open · 0 answered"))).to_be_visible(timeout=TIMEOUT)
         for page in people:
-            page.get_by_role("button", name="Check for new questions").click()
+            check_until_form(page)
             expect(page.get_by_text("Second vote, after the discussion.", exact=False)).to_be_visible(timeout=TIMEOUT)
             answer(page, 4)
         # the shift view: LP1 from 3.00 (2, 3, 4) to 4.00 (4, 4, 4)
