@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from pathlib import Path
 
@@ -167,3 +168,19 @@ def test_pooling_a_large_department_is_refused(app, db_url, sources_dir):
     at.multiselect[0].select("Lab")
     at.button[0].click().run()
     assert any("at least two departments" in e.value for e in at.error)
+
+
+def test_empty_store_without_sources_says_how_to_start(app, empty_url, sources_dir):
+    app.switch_page("pages/compare.py")
+    at = app.run()
+    no_errors(at)
+    assert any("no responses to compare" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+def test_charts_offer_a_png_download_named_after_the_view(app, db_url, sources_dir):
+    at = open_compare(app, db_url)
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["format"] == "png"
+    assert config["toImageButtonOptions"]["filename"].endswith("-heat-map")
+    assert [b.label for b in at.get("download_button")][:2] == ["CSV", "Parquet"]
