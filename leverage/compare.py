@@ -171,13 +171,33 @@ def organization_label(source: str, organization: str) -> str:
     return f"{organization} · {source}"
 
 
-def department_units(points: pd.DataFrame, source: str, organization: str,
-                     pools: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
-    """The cube rows of one organization with `unit` = department (pooled departments renamed to their pool)."""
+def department_units(points: pd.DataFrame, source: str, organization: str, pool: str | None = None,
+                     min_n: int = 5) -> pd.DataFrame:
+    """The cube rows of one organization with `unit` = department.
+
+    With `pool`, the departments below the threshold in a round (fewer than min_n respondents in all)
+    become one unit of that name in that round. Pooling all of them, never a chosen few, means no two
+    pooled groups can be set against each other to single one department out by subtraction.
+    """
     rows = points[(points["source"] == source) & (points["organization"] == organization)].copy()
-    mapping = pool_map(pools or {})
-    rows["unit"] = [mapping.get(d, d) for d in rows["department"].fillna(NOT_STATED)]
+    rows["unit"] = rows["department"].fillna(NOT_STATED).astype(object)
+    if pool:
+        small = small_departments(rows, min_n)
+        pooled = [(r, u) in small for r, u in zip(rows["round"], rows["unit"], strict=True)]
+        rows.loc[pooled, "unit"] = pool
     return rows
+
+
+def small_departments(units: pd.DataFrame, min_n: int) -> set[tuple[str, str]]:
+    """(round, unit) of the departments with fewer than min_n respondents in that round (0 excluded)."""
+    overall = units[units["leverage_point"] == OVERALL].groupby(["round", "unit"], dropna=False)["n"].sum()
+    return {key for key, n in overall.items() if 0 < n < min_n}
+
+
+def pooled_members(units: pd.DataFrame, pool: str) -> dict[str, tuple[str, ...]]:
+    """Per round, the departments that `department_units` put into the pool."""
+    rows = units[units["unit"] == pool]
+    return {r: tuple(sorted(g["department"].fillna(NOT_STATED).unique())) for r, g in rows.groupby("round")}
 
 
 def organization_units(points: pd.DataFrame) -> pd.DataFrame:
@@ -186,34 +206,14 @@ def organization_units(points: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def pool_map(pools: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    return {member: name for name, members in pools.items() for member in members}
-
-
-def check_pools(pools: Mapping[str, Sequence[str]], sizes: Mapping[str, int], min_n: int,
-                existing: Sequence[str]) -> list[str]:
-    """Problems with user-defined pools, in words; empty when they can be used.
-
-    A pool combines small departments (each below the threshold in the round shown, so never reported on
-    its own there); a department belongs to at most one pool, and a pool's name must not be a department's.
-    """
-    problems = []
-    seen: dict[str, str] = {}
-    for name, members in pools.items():
-        if not name.strip():
-            problems.append("A pooled group needs a name.")
-        if name in existing and name not in members:
-            problems.append(f"{name!r} is already the name of a department; choose another name for the pool.")
-        if len(members) < 2:
-            problems.append(f"{name!r}: choose at least two departments to pool.")
-        for m in members:
-            if m in seen:
-                problems.append(f"{m!r} is in two pools ({seen[m]!r} and {name!r}).")
-            seen[m] = name
-            if sizes.get(m, 0) >= min_n:
-                problems.append(f"{m!r} has {sizes.get(m, 0)} respondents, at or above the threshold of {min_n}: "
-                                "only departments below it can be pooled.")
-    return problems
+def check_pool_name(name: str, departments: Sequence[str]) -> list[str]:
+    """Problems with the name of a pooled group, in words; empty when it can be used."""
+    name = name.strip()
+    if not name:
+        return ["The pooled group needs a name."]
+    if name in departments:
+        return [f"{name!r} is already the name of a department; choose another name for the pooled group."]
+    return []
 
 
 def unit_scores(units: pd.DataFrame, min_n: int, reference: pd.DataFrame | None = None) -> pd.DataFrame:

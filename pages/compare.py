@@ -71,7 +71,7 @@ if catalogue.empty:
 
 mode = st.segmented_control("Compare", ["Departments", "Organizations"], default="Departments",
                             key="compare_mode") or "Departments"
-pools: compare_data.Pools = ()
+pool: str | None = None
 if mode == "Departments":
     orgs = catalogue[["source", "organization"]].drop_duplicates().sort_values(["source", "organization"],
                                                                              key=lambda s: s != STORE_SOURCE
@@ -84,9 +84,9 @@ if mode == "Departments":
                                format_func=lambda c: compare.organization_label(c[0], c[1]))
     rounds = catalogue[(catalogue["source"] == source) & (catalogue["organization"] == org)]["round"].tolist()
     round_name = c2.selectbox("Round", rounds[::-1], key=f"compare_round_{source}_{org}")
-    pool_key = f"compare_pools::{source}::{org}"
-    pools = tuple(st.session_state.get(pool_key, ()))
-    view = compare_data.department_view(key, source, org, pools, min_n, cube.points)
+    pool_key = f"compare_pool::{source}::{org}"
+    pool = st.session_state.get(pool_key)
+    view = compare_data.department_view(key, source, org, pool, min_n, cube.points)
     unit_word, parent_name = "department", org
     scope_key: tuple = (source, org)
 else:
@@ -112,35 +112,31 @@ m4.metric("Threshold", f"n ≥ {min_n}")
 widgets.threshold_note(min_n)
 
 if mode == "Departments":
-    sizes = dict(zip(units_now["unit"], units_now["n"].astype(int), strict=True))
-    with st.expander("Pool small departments into a reportable group"):
-        st.caption(f"Departments below the threshold ({min_n}) in {widgets.esc(round_name)} can be combined into "
-                   "one named group, reported like a department. Pools apply to every view of this organization.")
-        members_all = [m for p in pools for m in p[1]]
-        small = sorted([u for u, n in sizes.items() if n < min_n and u not in dict(pools)] + members_all)
+    with st.expander("Pool small departments into one reportable group"):
+        members = view["pooled"].get(round_name, ())
+        st.caption(f"Every department with fewer than {min_n} respondents in a round is combined into one named "
+                   "group, reported like a department in every view (all of them, so no two groups can be set "
+                   "against each other to single one out).")
         with st.form(f"pool_form_{source}_{org}"):
-            name = st.text_input("Name of the pooled group", placeholder="e.g. Small clinical units", max_chars=80)
-            members = st.multiselect("Departments to pool", small)
+            name = st.text_input("Name of the pooled group", value=pool or "", placeholder="e.g. Small units",
+                                 max_chars=80)
             add, clear = st.columns(2)
-            submitted = add.form_submit_button("Add pool")
-            cleared = clear.form_submit_button("Remove all pools")
+            submitted = add.form_submit_button("Pool small departments")
+            cleared = clear.form_submit_button("Stop pooling", disabled=pool is None)
         if cleared:
             st.session_state.pop(pool_key, None)
             st.rerun()
         if submitted:
-            raw = compare.department_units(cube.points, source, org)
-            raw_sizes = (raw[(raw["round"] == round_name) & (raw["leverage_point"] == compare.OVERALL)]
-                         .groupby("unit")["n"].sum().astype(int).to_dict())
-            new = (*pools, (name.strip(), tuple(members)))
-            problems = compare.check_pools(dict(new), raw_sizes, min_n, [u for u in raw_sizes if u not in members])
-            if problems:
-                for problem in problems:
-                    st.error(widgets.esc(problem))
-            else:
-                st.session_state[pool_key] = new
+            departments = view["units"]["department"].fillna(compare.NOT_STATED).unique().tolist()
+            problems = compare.check_pool_name(name, departments)
+            for problem in problems:
+                st.error(widgets.esc(problem))
+            if not problems:
+                st.session_state[pool_key] = name.strip()
                 st.rerun()
-        for pool_name, pool_members in pools:
-            st.write(f"**{widgets.esc(pool_name)}**: {widgets.esc(', '.join(pool_members))}")
+        if pool:
+            st.write(f"**{widgets.esc(pool)}** in {widgets.esc(round_name)}: "
+                     f"{widgets.esc(', '.join(members)) if members else 'no department below the threshold'}")
 
 VIEWS = ["Heat map", "Profiles", "Distributions", "Role gaps", "Trend", "Funnel", "Statements"]
 shown = st.segmented_control("View", VIEWS, default="Heat map", key="compare_view") or "Heat map"
@@ -161,7 +157,7 @@ if shown == "Heat map":
         ("the peer mean" if mode == "Departments" else "the mean of all organizations")
     title = (f"{parent_name}, {round_name}: mean score minus {reference} (points on the 1–5 scale), "
              f"n = {n_total}")
-    fig = compare_data.cached_figure(("heat", key, mode, scope_key, round_name, pools, against, min_n, title),
+    fig = compare_data.cached_figure(("heat", key, mode, scope_key, round_name, pool, against, min_n, title),
                                      lambda: heat_map_chart(*compare.heat_tables(table), title,
                                                             value_label=f"Difference from {reference}"))
     chart(fig, stem + "-heat-map", "compare_heat")
@@ -180,7 +176,7 @@ elif shown == "Profiles":
         refs.append(peers[peers["round"] == round_name].assign(unit="Peers (all organizations in the source)"))
     rows = pd.concat([rows, *refs], ignore_index=True)
     title = f"{parent_name}, {round_name}: mean score per leverage point (1–5) against the benchmarks, n = {n_total}"
-    fig = compare_data.cached_figure(("profile", key, mode, scope_key, round_name, pools, tuple(picked_units),
+    fig = compare_data.cached_figure(("profile", key, mode, scope_key, round_name, pool, tuple(picked_units),
                                       min_n, title), lambda: profile_chart(rows, "unit", title, POINTS))
     chart(fig, stem + "-profiles", "compare_profile")
     out = compare.public(rows)
@@ -191,7 +187,7 @@ elif shown == "Distributions":
     point = st.selectbox("Leverage point", list(POINTS), format_func=POINTS.get, key="compare_dist_point")
     dist = compare.level_shares(scores, round_name, point)
     title = f"{parent_name}, {round_name}: answers by level, {point} (% of answers per {unit_word}), n = {n_total}"
-    fig = compare_data.cached_figure(("dist", key, mode, scope_key, round_name, pools, point, min_n, title),
+    fig = compare_data.cached_figure(("dist", key, mode, scope_key, round_name, pool, point, min_n, title),
                                      lambda: level_distribution_chart(dist, instrument, title, label_column="unit"))
     chart(fig, stem + f"-distribution-{point}", "compare_dist")
     st.dataframe(dist, hide_index=True)
@@ -208,7 +204,7 @@ elif shown == "Role gaps":
     where = parent_name if scope == "(all)" else scope
     n_scope = n_total if scope == "(all)" else int(units_now.loc[units_now["unit"] == scope, "n"].sum())
     title = f"{where}, {round_name}: mean score by role with 95 % intervals (1–5), n = {n_scope}"
-    fig = compare_data.cached_figure(("gaps", key, mode, scope_key, round_name, pools, scope, min_n, title),
+    fig = compare_data.cached_figure(("gaps", key, mode, scope_key, round_name, pool, scope, min_n, title),
                                      lambda: gap_chart(roles, title, POINTS, settings.role_labels))
     chart(fig, stem + "-role-gaps", "compare_gaps")
     hidden_roles = sorted({settings.role_labels.get(r, r) for r in roles.loc[roles["status"] != "ok", "role"]})
@@ -236,7 +232,7 @@ elif shown == "Trend":
     rows = pd.concat([rows, parent[parent["leverage_point"] == point].assign(unit=f"{parent_name} (all)")],
                      ignore_index=True)
     title = f"{parent_name}: mean score per round, {point} (1–5), by {unit_word}"
-    fig = compare_data.cached_figure(("trend", key, mode, scope_key, pools, point, tuple(picked_units), min_n,
+    fig = compare_data.cached_figure(("trend", key, mode, scope_key, pool, point, tuple(picked_units), min_n,
                                       title), lambda: trend_chart(rows, all_rounds, title))
     chart(fig, stem + f"-trend-{point}", "compare_trend")
     out = compare.public(rows)
@@ -248,7 +244,7 @@ elif shown == "Funnel":
                          key="compare_funnel_point")
     units, curve = compare.funnel(scores, parent, round_name, point)
     title = f"{parent_name}, {round_name}: {point} mean per {unit_word} (1–5) against respondents (n)"
-    fig = compare_data.cached_figure(("funnel", key, mode, scope_key, round_name, pools, point, min_n, title),
+    fig = compare_data.cached_figure(("funnel", key, mode, scope_key, round_name, pool, point, min_n, title),
                                      lambda: funnel_chart(units, curve, title))
     chart(fig, stem + f"-funnel-{point}", "compare_funnel")
     st.caption("Limits: mean ± z·SD/√n (z = 1.96 and 3.09), SD = spread of all respondents' scores in "
@@ -265,7 +261,8 @@ else:  # Statements
     unit_status = tuple(zip(point_now["unit"], point_now["status"], strict=True))
     if mode == "Departments":
         filters = (("source", source), ("organization", org))
-        items = compare_data.item_view(key, filters, point, round_name, "department", pools, min_n, unit_status,
+        pooled = tuple((m, pool) for m in view["pooled"].get(round_name, ()))
+        items = compare_data.item_view(key, filters, point, round_name, "department", pooled, min_n, unit_status,
                                        cube.items)
     else:
         items = compare_data.item_view(key, (("sources", chosen),), point, round_name, "organization", (), min_n,
@@ -273,7 +270,7 @@ else:  # Statements
     texts = {i.id: f"{i.id} {instrument.text(i.text, 'en')[:40]}…" for i in instrument.items}
     title = (f"{parent_name}, {round_name}: statements of {point}, mean minus the mean of {parent_name} "
              "(points on the 1–5 scale)")
-    fig = compare_data.cached_figure(("items", key, mode, scope_key, round_name, pools, point, min_n, title),
+    fig = compare_data.cached_figure(("items", key, mode, scope_key, round_name, pool, point, min_n, title),
                                      lambda: heat_map_chart(*compare.heat_tables(items, "item_id"), title,
                                                             value_label=f"Difference from {parent_name}"))
     chart(fig, stem + f"-statements-{point}", "compare_items")

@@ -170,31 +170,30 @@ def test_role_scores_are_withheld_where_the_group_they_split_is_withheld():
     assert hidden["mean"].isna().all()
 
 
-def test_pooled_departments_are_reported_as_one_group_with_combined_sums():
-    units = scores_frame({"Big": [3.0] * 10, "Lab": [1.0, 2.0], "Pharmacy": [4.0, 5.0, 5.0], "Ward": [2.0] * 8})
-    cube = units.drop(columns="unit")
-    pooled = compare.department_units(cube, "s", "O", {"Small units": ["Lab", "Pharmacy"]})
+def test_pooling_combines_every_department_below_the_threshold_in_each_round():
+    units = pd.concat([scores_frame({"Big": [3.0] * 10, "Lab": [1.0, 2.0], "Pharmacy": [4.0, 5.0, 5.0],
+                                     "Ward": [2.0] * 8}),
+                       scores_frame({"Big": [3.0] * 10, "Lab": [2.0] * 6, "Pharmacy": [4.0]}, round_name="R2")])
+    cube = pd.concat([units, units.assign(leverage_point=OVERALL)], ignore_index=True).drop(columns="unit")
+    pooled = compare.department_units(cube, "s", "O", "Small units", min_n=5)
     scores = compare.unit_scores(pooled, 5)
-    pool = scores.set_index("unit").loc["Small units"]
-    assert pool["n"] == 5
-    assert pool["mean"] == pytest.approx((1 + 2 + 4 + 5 + 5) / 5)
-    assert pool["status"] == "ok"
-    assert set(scores["unit"]) == {"Big", "Small units", "Ward"}
-    assert (scores["status"] == "ok").all()  # nothing withheld once the small ones are pooled
+    r1 = scores[(scores["round"] == "R1") & (scores["leverage_point"] == "LP1")].set_index("unit")
+    assert set(r1.index) == {"Big", "Small units", "Ward"}
+    assert r1.loc["Small units", "n"] == 5
+    assert r1.loc["Small units", "mean"] == pytest.approx((1 + 2 + 4 + 5 + 5) / 5)
+    assert (r1["status"] == "ok").all()  # nothing withheld once the small ones are pooled
+    # R2: Lab has 6 respondents, so only Pharmacy (1) is small: a pool of one stays withheld, with a partner.
+    r2 = scores[(scores["round"] == "R2") & (scores["leverage_point"] == "LP1")].set_index("unit")
+    assert set(r2.index) == {"Big", "Lab", "Small units"}
+    assert r2.loc["Small units", "status"] == "below threshold" and pd.isna(r2.loc["Small units", "mean"])
+    assert r2.loc["Lab", "status"] == "withheld (secondary)"
+    assert compare.pooled_members(pooled, "Small units") == {"R1": ("Lab", "Pharmacy"), "R2": ("Pharmacy",)}
 
 
-def test_pools_may_only_combine_small_departments_once_each_under_a_new_name():
-    sizes = {"Lab": 2, "Pharmacy": 3, "Ward": 8}
-    assert compare.check_pools({"Small": ["Lab", "Pharmacy"]}, sizes, 5, ["Ward"]) == []
-    problems = compare.check_pools({"Ward": ["Lab", "Ward"]}, sizes, 5, ["Ward", "Pharmacy"])
-    assert any("at or above the threshold" in p for p in problems)
-    assert compare.check_pools({"Small": ["Lab"]}, sizes, 5, []) == [
-        "'Small': choose at least two departments to pool."]
-    assert any("already the name of a department" in p
-               for p in compare.check_pools({"Ward": ["Lab", "Pharmacy"]}, sizes, 5, ["Ward"]))
-    assert any("in two pools" in p for p in compare.check_pools({"X": ["Lab", "Pharmacy"], "Y": ["Lab", "Pharmacy"]},
-                                                                sizes, 5, []))
-    assert compare.check_pools({" ": ["Lab", "Pharmacy"]}, sizes, 5, [])[0] == "A pooled group needs a name."
+def test_a_pool_needs_a_name_of_its_own():
+    assert compare.check_pool_name("Small units", ["Lab", "Ward"]) == []
+    assert compare.check_pool_name("  ", ["Lab"]) == ["The pooled group needs a name."]
+    assert "already the name of a department" in compare.check_pool_name("Ward", ["Lab", "Ward"])[0]
 
 
 def test_item_scores_follow_the_unit_status_of_their_point():

@@ -93,18 +93,16 @@ def listing(key: Key, refused: tuple[str, ...], _found: dict[str, compare.Cube])
     return pd.DataFrame(rows)
 
 
-Pools = tuple[tuple[str, tuple[str, ...]], ...]
-
-
 @st.cache_resource(max_entries=64, show_spinner=False)
-def department_view(key: Key, source: str, organization: str, pools: Pools, min_n: int,
-                    _points: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def department_view(key: Key, source: str, organization: str, pool: str | None, min_n: int,
+                    _points: pd.DataFrame) -> dict:
     """Departments of one organization: cube rows, unit scores vs the organization, the organization's and
-    the peers' (all organizations of the same source) scores."""
-    units = compare.department_units(_points, source, organization, dict(pools))
+    the peers' (all organizations of the same source) scores, and who is pooled in each round."""
+    units = compare.department_units(_points, source, organization, pool, min_n)
     org = compare.parent_scores(units, min_n, organization)
     peers = compare.parent_scores(_points[_points["source"] == source], min_n, "Peers")
-    return {"units": units, "scores": compare.unit_scores(units, min_n, org), "parent": org, "peers": peers}
+    return {"units": units, "scores": compare.unit_scores(units, min_n, org), "parent": org, "peers": peers,
+            "pooled": compare.pooled_members(units, pool) if pool else {}}
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -117,8 +115,10 @@ def organization_view(key: Key, chosen: tuple[str, ...], min_n: int, _points: pd
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def item_view(key: Key, filters: tuple[tuple[str, object], ...], point: str, round_name: str, unit_column: str,
-              pools: Pools, min_n: int, unit_status: tuple[tuple[str, str], ...], _items: pa.Table) -> pd.DataFrame:
-    """Statements of one point per unit; `unit_status` is each unit's status for that point and round."""
+              pooled: tuple[tuple[str, str], ...], min_n: int, unit_status: tuple[tuple[str, str], ...],
+              _items: pa.Table) -> pd.DataFrame:
+    """Statements of one point per unit; `pooled` maps departments to their pooled group in this round and
+    `unit_status` gives each unit's status for the point."""
     rows = compare.item_units(_items, {k: v for k, v in filters if k != "sources"}, point)
     chosen = dict(filters).get("sources")
     if chosen is not None:
@@ -127,8 +127,7 @@ def item_view(key: Key, filters: tuple[tuple[str, object], ...], point: str, rou
         rows["unit"] = [compare.organization_label(s, o) for s, o in zip(rows["source"], rows["organization"],
                                                                            strict=True)]
         return compare.item_scores(rows, None, round_name, min_n, unit_column="unit", unit_status=dict(unit_status))
-    return compare.item_scores(rows, compare.pool_map(dict(pools)), round_name, min_n,
-                               unit_status=dict(unit_status))
+    return compare.item_scores(rows, dict(pooled), round_name, min_n, unit_status=dict(unit_status))
 
 
 def cached_figure(key: Hashable, build) -> go.Figure:

@@ -149,25 +149,26 @@ def test_pooling_small_departments_makes_one_reportable_group(app, db_url, sourc
     table = shown_frames(at)[-1]
     assert table.loc[table["unit"].isin(["Lab", "Pharmacy"]), "mean"].isna().all()
     at.text_input[0].input("Small units")
-    at.multiselect[0].select("Lab").select("Pharmacy")
-    at.button[0].click().run()  # "Add pool" (form submit)
+    at.button[0].click().run()  # "Pool small departments" (form submit)
     no_errors(at)
     table = shown_frames(at)[-1]
     pool = table[table["unit"] == "Small units"]
     assert (pool["n"] == 5).all() and pool["mean"].notna().all()
     assert not set(table["unit"]) & {"Lab", "Pharmacy"}
     assert (table["status"] == "ok").all()
+    assert any("Lab, Pharmacy" in m.value for m in at.markdown)
+    at.button[1].click().run()  # "Stop pooling"
+    assert {"Lab", "Pharmacy"} <= set(shown_frames(at)[-1]["unit"])
 
 
-def test_pooling_a_large_department_is_refused(app, db_url, sources_dir):
+def test_a_pool_named_like_a_department_is_refused(app, db_url, sources_dir):
     pq.write_table(pa.Table.from_pandas(long_frame(), preserve_index=False), sources_dir / "p.parquet")
     at = open_compare(app, db_url)
     at.selectbox(key="compare_org").set_value(("p.parquet", "Lakeside")).run()
-    assert at.multiselect[0].options == ["Lab"]  # only small departments are offered
-    at.text_input[0].input("Mixed")
-    at.multiselect[0].select("Lab")
+    at.text_input[0].input("Surgery")
     at.button[0].click().run()
-    assert any("at least two departments" in e.value for e in at.error)
+    assert any("already the name of a department" in e.value for e in at.error)
+    assert "Surgery" in set(shown_frames(at)[-1]["unit"]) and "Lab" in set(shown_frames(at)[-1]["unit"])
 
 
 def test_empty_store_without_sources_says_how_to_start(app, empty_url, sources_dir):
