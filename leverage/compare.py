@@ -26,7 +26,7 @@ from scipy.special import stdtrit
 
 from leverage.aggregate import Codes, count, group
 from leverage.scoring import OVERALL
-from leverage.suppression import NO_DATA, OK, suppress, withheld
+from leverage.suppression import NO_DATA, OK, SECONDARY, suppress, withheld
 
 LEVELS = (1, 2, 3, 4, 5)
 LEVEL_COLUMNS = [f"level_{v}" for v in LEVELS]
@@ -216,11 +216,13 @@ def check_pool_name(name: str, departments: Sequence[str]) -> list[str]:
     return []
 
 
-def unit_scores(units: pd.DataFrame, min_n: int, reference: pd.DataFrame | None = None) -> pd.DataFrame:
+def unit_scores(units: pd.DataFrame, min_n: int, reference: pd.DataFrame | None = None,
+                secondary: bool = True) -> pd.DataFrame:
     """Per unit × round × leverage point: n, mean, SD, 95 % interval, difference from the reference mean.
 
-    Withholding is decided per round × point among the units (threshold, then subtraction rule), and
-    per source too: each source's total is shown as the peer benchmark, so it is a parent as well.
+    Withholding is decided per round × point among the units: the threshold, then (with `secondary`)
+    the subtraction rule. Organizations use `secondary=False`: their benchmark counts only reportable
+    organizations (`parent_scores(reportable_only=True)`), so there is nothing to subtract from.
     `reference` (round, leverage_point, mean) is the parent mean to subtract, e.g. the organization's.
     """
     stats = describe(rollup(units, ["unit", "source", "round", "leverage_point"]))
@@ -228,12 +230,19 @@ def unit_scores(units: pd.DataFrame, min_n: int, reference: pd.DataFrame | None 
         ref = reference[["round", "leverage_point", "mean"]].rename(columns={"mean": "reference"})
         stats = stats.merge(ref, on=["round", "leverage_point"], how="left")
         stats["difference"] = stats["mean"] - stats["reference"]
-    out = protect(stats, ["source", "round", "leverage_point"], min_n)
-    return _order(out, ["unit", "round"])
+    out = protect(stats, ["source", "round", "leverage_point"], min_n) if secondary else _primary(stats, min_n)
+    return _order(out.drop(columns="reference", errors="ignore"), ["unit", "round"])
 
 
-def parent_scores(units: pd.DataFrame, min_n: int, label: str) -> pd.DataFrame:
-    """The parent total (e.g. the whole organization) per round × point, threshold applied."""
+def parent_scores(units: pd.DataFrame, min_n: int, label: str, reportable_only: bool = False) -> pd.DataFrame:
+    """The parent total (e.g. the whole organization) per round × point, threshold applied.
+
+    With `reportable_only`, only units at or above the threshold in that round × point count: a benchmark
+    of organizations then holds no small organization that subtraction could single out.
+    """
+    if reportable_only:
+        per_unit = rollup(units, ["unit", "round", "leverage_point"])
+        units = per_unit[per_unit["n"] >= min_n]
     stats = describe(rollup(units, ["round", "leverage_point"])).assign(unit=label)
     return _order(_primary(stats, min_n), ["round"])
 
@@ -376,7 +385,8 @@ def item_units(items: pa.Table, filters: Mapping[str, object], point: str) -> pd
 
 
 def item_scores(rows: pd.DataFrame, units_of: Mapping[str, str] | None, round_name: str, min_n: int,
-                unit_column: str = "department", unit_status: Mapping[str, str] | None = None) -> pd.DataFrame:
+                unit_column: str = "department", unit_status: Mapping[str, str] | None = None,
+                secondary: bool = True) -> pd.DataFrame:
     """Per unit × item of one round: n who scored it, mean, SD, interval and difference from the parent's
     item mean; withheld per item among the units (threshold, then the subtraction rule).
 
@@ -387,14 +397,23 @@ def item_scores(rows: pd.DataFrame, units_of: Mapping[str, str] | None, round_na
     mapping = dict(units_of or {})
     rows["unit"] = [mapping.get(u, u) for u in rows[unit_column].fillna(NOT_STATED)]
     sums = ["n", "s1", "s2", "n_dont_know", *LEVEL_COLUMNS]
-    stats = describe(rows.groupby(["unit", "item_id"], dropna=False, sort=True)[sums].sum().reset_index())
-    parent = _primary(describe(rows.groupby("item_id", sort=True)[sums].sum().reset_index()), min_n)
+    per_unit = rows.groupby(["unit", "item_id"], dropna=False, sort=True)[sums].sum().reset_index()
+    stats = describe(per_unit)
+    counted = per_unit if secondary else per_unit[per_unit["n"] >= min_n]  # organizations: reportable only
+    parent = _primary(describe(counted.groupby("item_id", sort=True)[sums].sum().reset_index()), min_n)
     stats = stats.merge(parent[["item_id", "mean"]].rename(columns={"mean": "reference"}), on="item_id", how="left")
     stats["difference"] = stats["mean"] - stats["reference"]
     forced = None
     if unit_status is not None:
         forced = stats["unit"].map(lambda u: unit_status.get(u, OK) != OK)
-    return protect(stats, ["item_id"], min_n, forced).sort_values(["unit", "item_id"]).reset_index(drop=True)
+    if secondary:
+        out = protect(stats, ["item_id"], min_n, forced)
+    else:
+        out = _primary(stats, min_n)
+        if forced is not None:
+            out.loc[forced & (out["status"] == OK), "status"] = SECONDARY
+            out.loc[out["status"] != OK, [c for c in SCORE_COLUMNS if c in out.columns]] = np.nan
+    return out.drop(columns="reference").sort_values(["unit", "item_id"]).reset_index(drop=True)
 
 
 # --- the frame shown and exported -------------------------------------------------------------------------

@@ -161,6 +161,8 @@ if shown == "Heat map":
                                      lambda: heat_map_chart(*compare.heat_tables(table), title,
                                                             value_label=f"Difference from {reference}"))
     chart(fig, stem + "-heat-map", "compare_heat")
+    if mode == "Organizations" or against.startswith("Peer"):
+        st.caption("Benchmarks of organizations count only organizations at or above the threshold.")
     out = compare.public(table)
     st.dataframe(out, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
                                                       for c in ["mean", "sd", "ci_low", "ci_high", "difference"]})
@@ -194,11 +196,14 @@ elif shown == "Distributions":
     widgets.downloads(dist, stem + f"-distribution-{point}", "dl_compare_dist")
 
 elif shown == "Role gaps":
-    scope_options = ["(all)", *units_now["unit"].tolist()]
-    scope = st.selectbox(f"Within {unit_word}", scope_options, key=f"compare_gap_scope_{mode}",
-                         format_func=lambda u: f"{parent_name} (all)" if u == "(all)" else u)
-    units = view["units"] if scope == "(all)" else view["units"][view["units"]["unit"] == scope]
-    scope_rows = parent[parent["round"] == round_name] if scope == "(all)" else now[now["unit"] == scope]
+    # Roles within one organization only: role groups of a department, or of all organizations together,
+    # could be set against the organization's to single out a small group.
+    if mode == "Departments":
+        scope = "(all)"
+        units, scope_rows = view["units"], parent[parent["round"] == round_name]
+    else:
+        scope = st.selectbox("Organization", units_now["unit"].tolist(), key="compare_gap_org")
+        units, scope_rows = view["units"][view["units"]["unit"] == scope], now[now["unit"] == scope]
     roles = compare.role_scores(units, round_name, min_n, scope_rows[["leverage_point", "status"]])
     gaps = compare.perception_gaps(roles, settings.role_labels)
     where = parent_name if scope == "(all)" else scope

@@ -74,7 +74,7 @@ def check_subtraction(units: pd.DataFrame, parent: pd.DataFrame, keys: list[str]
         rest = total - shown["n"].sum()
         hidden = group[group["status"].isin([BELOW, SECONDARY])]
         assert rest == 0 or rest >= MIN_N, (key, rest)
-        assert len(hidden) != 1, key
+        assert len(hidden) != 1 or rest == 0, key  # one alone is safe only if the parent leaves it out
         if not par.empty and par["status"].iloc[0] == OK and rest > 0:
             derived = (par["mean"].iloc[0] * total - (shown["mean"] * shown["n"]).sum()) / rest
             assert np.isfinite(derived)  # what can be worked out describes >= MIN_N people
@@ -128,16 +128,30 @@ def test_the_fixture_really_has_small_groups_and_secondary_withholding(cube):
     assert sorted(overall["status"]) == [BELOW, BELOW, OK, SECONDARY]
 
 
-def test_organizations_are_withheld_per_source_as_well_as_overall(cube):
+def test_organization_benchmarks_hold_only_reportable_organizations(cube):
     two = compare.combine({"a": compare.build_cube(dataset(11)), "b": compare.build_cube(dataset(12))})
     units = compare.organization_units(two.points)
-    parent = compare.parent_scores(units, MIN_N, "All")
-    scores = compare.unit_scores(units, MIN_N, parent)
+    parent = compare.parent_scores(units, MIN_N, "All", reportable_only=True)
+    scores = compare.unit_scores(units, MIN_N, parent, secondary=False)
     check_table(scores)
-    for source in ["a", "b"]:
-        mine = scores[scores["source"] == source]
-        peers = compare.parent_scores(two.points[two.points["source"] == source], MIN_N, "Peers")
-        check_subtraction(mine, peers, ["round", "leverage_point"])  # the peer benchmark is a parent too
+    tiny = scores[scores["unit"].str.startswith("Tiny")]
+    assert len(tiny) and (tiny["status"] == BELOW).all()
+    # The benchmark is exactly the shown organizations: subtraction leaves nobody.
+    for (rnd, point), group in scores.groupby(["round", "leverage_point"]):
+        ref = parent[(parent["round"] == rnd) & (parent["leverage_point"] == point)].iloc[0]
+        shown = group[group["status"] == OK]
+        assert ref["n"] == shown["n"].sum()
+        assert ref["mean"] == pytest.approx((shown["mean"] * shown["n"]).sum() / shown["n"].sum())
+    for source in ["a", "b"]:  # the peer benchmark of each source, as the departments view shows it
+        peers = compare.parent_scores(compare.organization_units(two.points[two.points["source"] == source]),
+                                      MIN_N, "Peers", reportable_only=True)
+        check_subtraction(scores[scores["source"] == source], peers, ["round", "leverage_point"])
+    rows = compare.item_units(two.items, {}, "LP1")
+    rows["unit"] = [compare.organization_label(s, o) for s, o in zip(rows["source"], rows["organization"],
+                                                                       strict=True)]
+    items = compare.item_scores(rows, None, "R1", MIN_N, unit_column="unit", secondary=False)
+    check_table(items)
+    assert (items.loc[items["unit"].str.startswith("Tiny"), "status"] == BELOW).all()
 
 
 def test_pooling_keeps_the_rules(cube):

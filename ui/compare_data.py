@@ -100,17 +100,19 @@ def department_view(key: Key, source: str, organization: str, pool: str | None, 
     the peers' (all organizations of the same source) scores, and who is pooled in each round."""
     units = compare.department_units(_points, source, organization, pool, min_n)
     org = compare.parent_scores(units, min_n, organization)
-    peers = compare.parent_scores(_points[_points["source"] == source], min_n, "Peers")
+    peers = compare.parent_scores(compare.organization_units(_points[_points["source"] == source]), min_n, "Peers",
+                                  reportable_only=True)
     return {"units": units, "scores": compare.unit_scores(units, min_n, org), "parent": org, "peers": peers,
             "pooled": compare.pooled_members(units, pool) if pool else {}}
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def organization_view(key: Key, chosen: tuple[str, ...], min_n: int, _points: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Organizations of the chosen sources against the mean of them all."""
+    """Organizations of the chosen sources against the mean of the reportable ones."""
     units = compare.organization_units(_points[_points["source"].isin(chosen)])
-    parent = compare.parent_scores(units, min_n, "All organizations")
-    return {"units": units, "scores": compare.unit_scores(units, min_n, parent), "parent": parent, "peers": parent}
+    parent = compare.parent_scores(units, min_n, "All organizations", reportable_only=True)
+    return {"units": units, "scores": compare.unit_scores(units, min_n, parent, secondary=False), "parent": parent,
+            "peers": parent}
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -126,7 +128,8 @@ def item_view(key: Key, filters: tuple[tuple[str, object], ...], point: str, rou
     if unit_column == "organization":
         rows["unit"] = [compare.organization_label(s, o) for s, o in zip(rows["source"], rows["organization"],
                                                                            strict=True)]
-        return compare.item_scores(rows, None, round_name, min_n, unit_column="unit", unit_status=dict(unit_status))
+        return compare.item_scores(rows, None, round_name, min_n, unit_column="unit", unit_status=dict(unit_status),
+                                   secondary=False)
     return compare.item_scores(rows, dict(pooled), round_name, min_n, unit_status=dict(unit_status))
 
 
