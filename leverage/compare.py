@@ -129,6 +129,13 @@ def combine(cubes: Mapping[str, Cube]) -> Cube:
     return Cube(points=points, items=items)
 
 
+def subset(cube: Cube, organization: str) -> Cube:
+    """The part of a cube that belongs to one organization."""
+    points = cube.points[cube.points["organization"] == organization]
+    items = cube.items.filter(pc.equal(cube.items.column("organization"), organization))
+    return Cube(points=points.reset_index(drop=True), items=items)
+
+
 # --- statistics from sums ------------------------------------------------------------------------------
 
 def describe(frame: pd.DataFrame) -> pd.DataFrame:

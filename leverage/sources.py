@@ -89,17 +89,28 @@ def _blame_file(source: Source) -> None:
 CACHE_DIR = ".cache"
 
 
-def cached_cube(source: Source, root: str | Path):
-    """The source's comparison cube: read from `<root>/.cache/` when it was built for this very identity,
-    else built (validating the source) and saved there, so a restarted server skips the ten-million-row
-    pass. The cache holds sums per organization × round × department × role, never answers."""
+def _cube_files(source: Source, root: str | Path) -> tuple[Path, Path]:
     import hashlib
-
-    from leverage.compare import Cube, build_cube
 
     digest = hashlib.sha256(repr(source.identity).encode()).hexdigest()[:24]
     folder = Path(root) / CACHE_DIR
-    points_file, items_file = folder / f"{digest}.points.parquet", folder / f"{digest}.items.parquet"
+    return folder / f"{digest}.points.parquet", folder / f"{digest}.items.parquet"
+
+
+def cube_is_cached(source: Source, root: str | Path) -> bool:
+    """Whether the sources folder holds a cube built for this very version of the source."""
+    return all(f.exists() for f in _cube_files(source, root))
+
+
+def cached_cube(source: Source, root: str | Path, table: pa.Table | None = None):
+    """The source's comparison cube: read from `<root>/.cache/` when it was built for this very identity,
+    else built (validating the source, unless `table` holds it validated already) and saved there, so a
+    restarted server skips the ten-million-row pass. The cache holds sums per organization × round ×
+    department × role, never answers."""
+    from leverage.compare import Cube, build_cube
+
+    points_file, items_file = _cube_files(source, root)
+    folder = points_file.parent
     if points_file.exists() and items_file.exists():
         try:
             points = pq.read_table(points_file).to_pandas()
@@ -108,7 +119,7 @@ def cached_cube(source: Source, root: str | Path):
             return Cube(points=points, items=pq.read_table(items_file))
         except (pa.ArrowInvalid, OSError):
             pass  # a damaged cache entry is rebuilt below
-    cube = build_cube(load(source))
+    cube = build_cube(load(source) if table is None else table)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for table, target in ((pa.Table.from_pandas(cube.points, preserve_index=False), points_file),

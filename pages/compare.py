@@ -31,13 +31,13 @@ def chart(fig, stem: str, key: str) -> None:
     st.plotly_chart(fig, config=config, key=key)
 
 
-found, refused, key = compare_data.cubes()
+handles, refused, catalogue = compare_data.sources()
 
-with st.expander(f"Sources ({len(found)} in use" + (f", {len(refused)} refused)" if refused else ")")):
+with st.expander(f"Sources ({len(handles)} in use" + (f", {len(refused)} refused)" if refused else ")")):
     st.caption(f"The app's own store, plus parquet files or folders (hive partitions allowed) placed in "
                f"`{widgets.esc(settings.sources_dir)}` or uploaded here, in the long response format of the "
                "`score` command. A file with any bad row is refused whole.")
-    st.dataframe(compare_data.listing(key, tuple(refused), found), hide_index=True)
+    st.dataframe(compare_data.listing(handles, refused, catalogue), hide_index=True)
     for name, message in refused.items():
         st.error(f"Refused {widgets.esc(name)}: {widgets.esc(message)}")
     nonce = st.session_state.get("compare_upload_nonce", 0)
@@ -62,8 +62,6 @@ with st.expander(f"Sources ({len(found)} in use" + (f", {len(refused)} refused)"
 if flash := st.session_state.pop("compare_flash", None):
     st.success(widgets.esc(flash))
 
-cube = compare_data.combined(found, key)
-catalogue = compare_data.catalogue(key, cube.points)
 if catalogue.empty:
     st.info("There are no responses to compare yet. Import responses under **Manage data**, or add a parquet "
             "source above.")
@@ -86,6 +84,9 @@ if mode == "Departments":
     round_name = c2.selectbox("Round", rounds[::-1], key=f"compare_round_{source}_{org}")
     pool_key = f"compare_pool::{source}::{org}"
     pool = st.session_state.get(pool_key)
+    handle = handles[source]
+    cube = compare_data.org_with_source(handle, org)
+    key = handle.key
     view = compare_data.department_view(key, source, org, pool, min_n, cube.points)
     unit_word, parent_name = "department", org
     scope_key: tuple = (source, org)
@@ -95,11 +96,22 @@ else:
     chosen = tuple(c1.multiselect("Sources", sources, default=sources, key="compare_sources") or sources)
     rounds = sorted(catalogue[catalogue["source"].isin(chosen)]["round"].unique())
     round_name = c2.selectbox("Round", rounds[::-1], key="compare_org_round")
-    view = compare_data.organization_view(key, chosen, min_n, cube.points)
+    cube = compare_data.combined([handles[c] for c in chosen])
+    key = tuple(handles[c].key for c in chosen)
+    view = compare_data.organization_view(key, min_n, cube.points)
     unit_word, parent_name = "organization", "all organizations"
     scope_key = chosen
 
-scores, parent, peers = view["scores"], view["parent"], view["peers"]
+scores, parent = view["scores"], view["parent"]
+
+
+def peers() -> pd.DataFrame:
+    """The peer benchmark: the reportable organizations of the source (built on first use)."""
+    if mode == "Organizations":
+        return view["peers"]
+    return compare_data.peer_view(handle.key, source, min_n, compare_data.combined([handle]).points)
+
+
 now = scores[scores["round"] == round_name]
 overall_parent = parent[(parent["round"] == round_name) & (parent["leverage_point"] == compare.OVERALL)]
 n_total = int(overall_parent["n"].iloc[0]) if not overall_parent.empty else 0
@@ -149,7 +161,8 @@ if shown == "Heat map":
                                                           "the source)"], horizontal=True, key="compare_against")
     table = now.copy()
     if against.startswith("Peer"):
-        ref = peers[peers["round"] == round_name][["leverage_point", "mean"]].rename(columns={"mean": "peer"})
+        peer = peers()
+        ref = peer[peer["round"] == round_name][["leverage_point", "mean"]].rename(columns={"mean": "peer"})
         table = table.merge(ref, on="leverage_point", how="left")
         table["difference"] = table["mean"] - table["peer"]
         table = table.drop(columns="peer")
@@ -175,7 +188,8 @@ elif shown == "Profiles":
     rows = now[now["unit"].isin(picked_units)].copy()
     refs = [parent[parent["round"] == round_name].assign(unit=f"{parent_name} (all)")]
     if mode == "Departments":
-        refs.append(peers[peers["round"] == round_name].assign(unit="Peers (all organizations in the source)"))
+        peer = peers()
+        refs.append(peer[peer["round"] == round_name].assign(unit="Peers (all organizations in the source)"))
     rows = pd.concat([rows, *refs], ignore_index=True)
     title = f"{parent_name}, {round_name}: mean score per leverage point (1–5) against the benchmarks, n = {n_total}"
     fig = compare_data.cached_figure(("profile", key, mode, scope_key, round_name, pool, tuple(picked_units),
@@ -265,13 +279,10 @@ else:  # Statements
     point_now = now[now["leverage_point"] == point]
     unit_status = tuple(zip(point_now["unit"], point_now["status"], strict=True))
     if mode == "Departments":
-        filters = (("source", source), ("organization", org))
         pooled = tuple((m, pool) for m in view["pooled"].get(round_name, ()))
-        items = compare_data.item_view(key, filters, point, round_name, "department", pooled, min_n, unit_status,
-                                       cube.items)
+        items = compare_data.item_view(key, point, round_name, "department", pooled, min_n, unit_status, cube.items)
     else:
-        items = compare_data.item_view(key, (("sources", chosen),), point, round_name, "organization", (), min_n,
-                                       unit_status, cube.items)
+        items = compare_data.item_view(key, point, round_name, "organization", (), min_n, unit_status, cube.items)
     texts = {i.id: f"{i.id} {instrument.text(i.text, 'en')[:40]}…" for i in instrument.items}
     title = (f"{parent_name}, {round_name}: statements of {point}, mean minus the mean of {parent_name} "
              "(points on the 1–5 scale)")

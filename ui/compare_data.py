@@ -1,40 +1,48 @@
-"""Cached reads for the Compare page: one cube per source, keyed by the source's identity.
+"""Cached reads for the Compare page, keyed by each source's identity.
 
-Views are cached with `cache_resource` too: `cache_data` would copy a frame on every hit, which for the
-organizations view (every cube row of every source) costs more than the page itself. The page treats
-what it gets as read-only.
+A parquet source's identity is (path, newest mtime, total size); the store's is its revision. A source
+is validated once (all or nothing) and kept as a dictionary-encoded table. The departments of one
+organization need only that organization's rows, so the first page load builds a small cube for it; the
+full cube of a source (every organization, for benchmarks and the organizations view) is built when a
+view first asks for it, saved under the sources folder and read from there by later server processes.
 
-A parquet source's identity is (path, newest mtime, total size); the store's is its revision. The cube
-(sums per organization × round × department × role × point) is kept once per process with
-`cache_resource` (no copy per hit); every view on top of it is a small frame cached by its inputs.
+Everything is cached with `cache_resource`: `cache_data` would copy a frame on every hit, which for a
+national source costs more than the page itself. The page treats what it gets as read-only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
 from leverage import compare
+from leverage.aggregate import Codes, equal_mask
 from leverage.responses import ResponseDataError
-from leverage.sources import STORE_SOURCE, Source, cached_cube, discover
+from leverage.sources import STORE_SOURCE, Source, cached_cube, cube_is_cached, discover, load
 from ui import state
 
-Key = tuple  # ((source name, identity), ...) of the sources in use, plus the threshold
+
+@dataclass(frozen=True)
+class Handle:
+    """One usable source: its name, where it lives (None: the app's store) and its identity."""
+
+    name: str
+    path: str | None
+    identity: Hashable
+
+    @property
+    def key(self) -> tuple:
+        return (self.name, self.path, self.identity)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _file_cube(path: str, identity: tuple, name: str) -> compare.Cube | str:
-    """The cube of one parquet source, or the message saying why the source was refused."""
-    try:
-        return cached_cube(Source(name, Path(path)), state.settings().sources_dir)
-    except ResponseDataError as exc:
-        return str(exc)
-
+# --- the store -------------------------------------------------------------------------------------------
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _store_cube(url: str, rev: state.Rev) -> compare.Cube:
@@ -45,86 +53,167 @@ def _store_cube(url: str, rev: state.Rev) -> compare.Cube:
     return compare.build_cube(table)
 
 
-def sources() -> list[Source]:
-    return discover(state.settings().sources_dir)
+# --- parquet sources -------------------------------------------------------------------------------------
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _table(path: str, identity: tuple, name: str) -> pa.Table | str:
+    """The validated answers of a source, or the message saying why it was refused."""
+    try:
+        return load(Source(name, Path(path)))
+    except ResponseDataError as exc:
+        return str(exc)
 
 
-def cubes() -> tuple[dict[str, compare.Cube], dict[str, str], Key]:
-    """Usable cubes by source name, refusals by source name, and the key naming them all."""
-    url = state.settings().database_url
-    rev = state.revision()
-    found: dict[str, compare.Cube] = {STORE_SOURCE: _store_cube(url, rev)}
-    refused: dict[str, str] = {}
-    key: list[Hashable] = [(STORE_SOURCE, url, rev)]
-    for src in sources():
-        ident = src.identity
-        with st.spinner(f"Reading {src.name}…"):
-            cube = _file_cube(str(src.path), ident, src.name)
-        if isinstance(cube, str):
-            refused[src.name] = cube
-        else:
-            found[src.name] = cube
-            key.append((src.name, ident))
-    return found, refused, tuple(key)
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _full_cube(path: str, identity: tuple, name: str) -> compare.Cube:
+    source = Source(name, Path(path))
+    root = state.settings().sources_dir
+    if cube_is_cached(source, root):
+        return cached_cube(source, root)
+    table = _table(path, identity, name)
+    if isinstance(table, str):
+        raise ResponseDataError(table)
+    return cached_cube(source, root, table)
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
-def _combined(key: Key, _cubes: dict[str, compare.Cube]) -> compare.Cube:
-    return compare.combine(_cubes)
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _file_catalogue(path: str, identity: tuple, name: str) -> pd.DataFrame | str:
+    """Organization × round pairs with their answers; from the saved cube when there is one."""
+    source = Source(name, Path(path))
+    if cube_is_cached(source, state.settings().sources_dir):
+        return _catalogue_of(_full_cube(path, identity, name))
+    table = _table(path, identity, name)
+    if isinstance(table, str):
+        return table
+    codes = Codes(table, ["organization", "round"])
+    key = codes.key(["organization", "round"], codes.codes)
+    answers = np.bincount(key, minlength=codes.size("organization") * codes.size("round"))
+    present = np.flatnonzero(answers)
+    parts = codes.decode(codes.split(present, ["organization", "round"]), ["organization", "round"])
+    return pd.DataFrame({"organization": parts["organization"].to_pylist(), "round": parts["round"].to_pylist(),
+                         "answers": answers[present]}).sort_values(["organization", "round"], ignore_index=True)
 
 
-def combined(found: dict[str, compare.Cube], key: Key) -> compare.Cube:
-    return _combined(key, found)
+def _catalogue_of(cube: compare.Cube) -> pd.DataFrame:
+    items = cube.items.select(["organization", "round", "n", "n_dont_know"]).to_pandas()
+    items["answers"] = items["n"] + items["n_dont_know"]
+    return items.groupby(["organization", "round"], sort=True)["answers"].sum().astype(int).reset_index()
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def catalogue(key: Key, _points: pd.DataFrame) -> pd.DataFrame:
-    """Per source × organization × round: respondents (Overall n) — the pickers' choices."""
-    rows = _points[_points["leverage_point"] == compare.OVERALL]
-    return rows.groupby(["source", "organization", "round"], dropna=False)["n"].sum().reset_index()
+def _file_org_cube(path: str, identity: tuple, name: str, organization: str) -> compare.Cube:
+    source = Source(name, Path(path))
+    if cube_is_cached(source, state.settings().sources_dir):
+        return compare.subset(_full_cube(path, identity, name), organization)
+    table = _table(path, identity, name)
+    return compare.build_cube(table.filter(equal_mask(table.column("organization"), organization)))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def listing(key: Key, refused: tuple[str, ...], _found: dict[str, compare.Cube]) -> pd.DataFrame:
+# --- what the page asks for -----------------------------------------------------------------------------------
+
+def sources() -> tuple[dict[str, Handle], dict[str, str], pd.DataFrame]:
+    """Usable sources by name, refusals by name, and the catalogue (source, organization, round, answers)."""
+    url = state.settings().database_url
+    store = Handle(STORE_SOURCE, None, (url, state.revision()))
+    handles = {STORE_SOURCE: store}
+    refused: dict[str, str] = {}
+    catalogues = [catalogue(store).assign(source=STORE_SOURCE)]
+    for src in discover(state.settings().sources_dir):
+        handle = Handle(src.name, str(src.path), src.identity)
+        with st.spinner(f"Reading {src.name}…"):
+            found = _file_catalogue(handle.path, handle.identity, handle.name)
+        if isinstance(found, str):
+            refused[src.name] = found
+        else:
+            handles[src.name] = handle
+            catalogues.append(found.assign(source=src.name))
+    return handles, refused, pd.concat(catalogues, ignore_index=True)
+
+
+def catalogue(handle: Handle) -> pd.DataFrame:
+    if handle.path is None:
+        return _catalogue_of(_store_cube(*handle.identity))
+    return _file_catalogue(handle.path, handle.identity, handle.name)
+
+
+def full_cube(handle: Handle) -> compare.Cube:
+    """Every organization of a source (built once, with a spinner, when a source is new)."""
+    if handle.path is None:
+        return _store_cube(*handle.identity)
+    with st.spinner(f"Preparing {handle.name} for comparison (once per file version)…"):
+        return _full_cube(handle.path, handle.identity, handle.name)
+
+
+def org_cube(handle: Handle, organization: str) -> compare.Cube:
+    if handle.path is None:
+        return compare.subset(_store_cube(*handle.identity), organization)
+    return _file_org_cube(handle.path, handle.identity, handle.name, organization)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _combined(keys: tuple, _cubes: tuple[compare.Cube, ...]) -> compare.Cube:
+    return compare.combine(dict(zip([k[0] for k in keys], _cubes, strict=True)))
+
+
+def combined(handles: list[Handle]) -> compare.Cube:
+    """The full cubes of several sources side by side (source column added)."""
+    return _combined(tuple(h.key for h in handles), tuple(full_cube(h) for h in handles))
+
+
+def org_with_source(handle: Handle, organization: str) -> compare.Cube:
+    """One organization's cube with the source column the views expect."""
+    return _org_with_source(handle.key, organization, org_cube(handle, organization))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _org_with_source(key: tuple, organization: str, _cube: compare.Cube) -> compare.Cube:
+    return compare.combine({key[0]: _cube})
+
+
+def listing(handles: dict[str, Handle], refused: dict[str, str], cat: pd.DataFrame) -> pd.DataFrame:
     """The sources table: name, organizations, answers, in use or refused."""
-    rows = [{"Source": name, "Organizations": int(c.points["organization"].nunique()), "Answers": c.answers,
-             "Status": "in use"} for name, c in _found.items()]
+    counts = cat.groupby("source").agg(organizations=("organization", "nunique"), answers=("answers", "sum"))
+    rows = [{"Source": name, "Organizations": int(counts.loc[name, "organizations"]) if name in counts.index else 0,
+             "Answers": int(counts.loc[name, "answers"]) if name in counts.index else 0, "Status": "in use"}
+            for name in handles]
     rows += [{"Source": name, "Organizations": 0, "Answers": 0, "Status": "refused"} for name in refused]
     return pd.DataFrame(rows)
 
 
+# --- views ---------------------------------------------------------------------------------------------------
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def department_view(key: Key, source: str, organization: str, pool: str | None, min_n: int,
+def department_view(key: tuple, source: str, organization: str, pool: str | None, min_n: int,
                     _points: pd.DataFrame) -> dict:
-    """Departments of one organization: cube rows, unit scores vs the organization, the organization's and
-    the peers' (all organizations of the same source) scores, and who is pooled in each round."""
+    """Departments of one organization (`_points`: its cube rows): unit scores against the organization,
+    the organization's scores and who is pooled in each round."""
     units = compare.department_units(_points, source, organization, pool, min_n)
     org = compare.parent_scores(units, min_n, organization)
-    peers = compare.parent_scores(compare.organization_units(_points[_points["source"] == source]), min_n, "Peers",
-                                  reportable_only=True)
-    return {"units": units, "scores": compare.unit_scores(units, min_n, org), "parent": org, "peers": peers,
+    return {"units": units, "scores": compare.unit_scores(units, min_n, org), "parent": org,
             "pooled": compare.pooled_members(units, pool) if pool else {}}
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def peer_view(key: tuple, source: str, min_n: int, _points: pd.DataFrame) -> pd.DataFrame:
+    """The peer benchmark of a source: its reportable organizations together, per round × point."""
+    return compare.parent_scores(compare.organization_units(_points), min_n, "Peers", reportable_only=True)
+
+
 @st.cache_resource(max_entries=64, show_spinner=False)
-def organization_view(key: Key, chosen: tuple[str, ...], min_n: int, _points: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def organization_view(key: tuple, min_n: int, _points: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Organizations of the chosen sources against the mean of the reportable ones."""
-    units = compare.organization_units(_points[_points["source"].isin(chosen)])
+    units = compare.organization_units(_points)
     parent = compare.parent_scores(units, min_n, "All organizations", reportable_only=True)
     return {"units": units, "scores": compare.unit_scores(units, min_n, parent, secondary=False), "parent": parent,
             "peers": parent}
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def item_view(key: Key, filters: tuple[tuple[str, object], ...], point: str, round_name: str, unit_column: str,
-              pooled: tuple[tuple[str, str], ...], min_n: int, unit_status: tuple[tuple[str, str], ...],
-              _items: pa.Table) -> pd.DataFrame:
+def item_view(key: tuple, point: str, round_name: str, unit_column: str, pooled: tuple[tuple[str, str], ...],
+              min_n: int, unit_status: tuple[tuple[str, str], ...], _items: pa.Table) -> pd.DataFrame:
     """Statements of one point per unit; `pooled` maps departments to their pooled group in this round and
     `unit_status` gives each unit's status for the point."""
-    rows = compare.item_units(_items, {k: v for k, v in filters if k != "sources"}, point)
-    chosen = dict(filters).get("sources")
-    if chosen is not None:
-        rows = rows[rows["source"].isin(chosen)]
+    rows = compare.item_units(_items, {}, point)
     if unit_column == "organization":
         rows["unit"] = [compare.organization_label(s, o) for s, o in zip(rows["source"], rows["organization"],
                                                                            strict=True)]
