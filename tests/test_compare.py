@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from leverage import compare
@@ -211,3 +212,15 @@ def test_item_scores_follow_the_unit_status_of_their_point():
     # A's items follow A; B (the next smallest) is withheld too, or A's items would follow by subtraction.
     assert by.loc[("A", "LP1.1")] == by.loc[("B", "LP1.1")] == "withheld (secondary)"
     assert by.loc[("C", "LP1.1")] == "ok"
+
+
+def test_one_organization_cube_equals_its_part_of_the_full_cube():
+    two = pa.concat_tables([SMALL, table([("P", "A", "board", "R1", "p1", "LP1.1", 2),
+                                          ("P", "A", "board", "R1", "p1", "LP2.1", 4)])])
+    full = compare.subset(build_cube(two), "O")
+    alone = build_cube(two.filter(pc.equal(two.column("organization"), "O")))
+    keys = [*compare.CUBE_KEYS, "leverage_point"]
+    pd.testing.assert_frame_equal(full.points.sort_values(keys).reset_index(drop=True),
+                                  alone.points.sort_values(keys).reset_index(drop=True))
+    assert full.items.sort_by([(k, "ascending") for k in [*keys, "item_id"]]).equals(
+        alone.items.sort_by([(k, "ascending") for k in [*keys, "item_id"]]))
