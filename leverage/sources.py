@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from leverage.responses import RESPONSE_COLUMNS, ResponseDataError, normalise_table, read_table
 
 STORE_SOURCE = "App store"
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # as Streamlit's default server.maxUploadSize
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,26 @@ def chart(fig, stem: str, key: str) -> None:
     st.plotly_chart(fig, config=config, key=key)
 
 
+def show(frame: pd.DataFrame) -> None:
+    """A table with readable headings and formats (downloads keep the plain column names)."""
+    labels = {"unit": unit_word.title(), "round": "Round", "leverage_point": "Leverage point", "n": "n",
+              "role": "Role", "item_id": "Statement", "statement": "Text", "status": "Status",
+              "position": "Funnel position",
+              "highest": "Highest role", "lowest": "Lowest role", "highest_n": "n (highest)",
+              "lowest_n": "n (lowest)", "clear": "Gap beyond noise"}
+    numbers = {"mean": "Mean (1–5)", "sd": "SD", "ci_low": "95 % CI low", "ci_high": "95 % CI high",
+               "difference": "Difference", "highest_mean": "Mean (highest)", "lowest_mean": "Mean (lowest)",
+               "gap": "Gap", "gap_low": "Gap 95 % CI low", "gap_high": "Gap 95 % CI high"}
+    shares = {"dont_know_rate": "Don't know", "dont_know": "Don't know",
+              **{f"level_{v}": f"Level {v}" for v in compare.LEVELS}}
+    config = {c: label for c, label in labels.items() if c in frame.columns}
+    config.update({c: st.column_config.NumberColumn(label, format="%.2f") for c, label in numbers.items()
+                   if c in frame.columns})
+    config.update({c: st.column_config.NumberColumn(label, format="percent") for c, label in shares.items()
+                   if c in frame.columns})
+    st.dataframe(frame, hide_index=True, column_config=config)
+
+
 handles, refused, catalogue = compare_data.sources()
 
 with st.expander(f"Sources ({len(handles)} in use" + (f", {len(refused)} refused)" if refused else ")")):
@@ -103,6 +123,7 @@ else:
     scope_key = chosen
 
 scores, parent = view["scores"], view["parent"]
+heading = parent_name[:1].upper() + parent_name[1:]  # chart titles start with it
 
 
 def peers() -> pd.DataFrame:
@@ -168,7 +189,7 @@ if shown == "Heat map":
         table = table.drop(columns="peer")
     reference = "the organization mean" if against.startswith("Organization") else \
         ("the peer mean" if mode == "Departments" else "the mean of all organizations")
-    title = (f"{parent_name}, {round_name}: mean score minus {reference} (points on the 1–5 scale), "
+    title = (f"{heading}, {round_name}: mean score minus {reference} (points on the 1–5 scale), "
              f"n = {n_total}")
     fig = compare_data.cached_figure(("heat", key, mode, scope_key, round_name, pool, against, min_n, title),
                                      lambda: heat_map_chart(*compare.heat_tables(table), title,
@@ -177,8 +198,7 @@ if shown == "Heat map":
     if mode == "Organizations" or against.startswith("Peer"):
         st.caption("Benchmarks of organizations count only organizations at or above the threshold.")
     out = compare.public(table)
-    st.dataframe(out, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
-                                                      for c in ["mean", "sd", "ci_low", "ci_high", "difference"]})
+    show(out)
     widgets.downloads(out, stem + "-heat-map", "dl_compare_heat")
 
 elif shown == "Profiles":
@@ -191,22 +211,22 @@ elif shown == "Profiles":
         peer = peers()
         refs.append(peer[peer["round"] == round_name].assign(unit="Peers (all organizations in the source)"))
     rows = pd.concat([rows, *refs], ignore_index=True)
-    title = f"{parent_name}, {round_name}: mean score per leverage point (1–5) against the benchmarks, n = {n_total}"
+    title = f"{heading}, {round_name}: mean score per leverage point (1–5) against the benchmarks, n = {n_total}"
     fig = compare_data.cached_figure(("profile", key, mode, scope_key, round_name, pool, tuple(picked_units),
                                       min_n, title), lambda: profile_chart(rows, "unit", title, POINTS))
     chart(fig, stem + "-profiles", "compare_profile")
     out = compare.public(rows)
-    st.dataframe(out, hide_index=True)
+    show(out)
     widgets.downloads(out, stem + "-profiles", "dl_compare_profile")
 
 elif shown == "Distributions":
     point = st.selectbox("Leverage point", list(POINTS), format_func=POINTS.get, key="compare_dist_point")
     dist = compare.level_shares(scores, round_name, point)
-    title = f"{parent_name}, {round_name}: answers by level, {point} (% of answers per {unit_word}), n = {n_total}"
+    title = f"{heading}, {round_name}: answers by level, {point} (% of answers per {unit_word}), n = {n_total}"
     fig = compare_data.cached_figure(("dist", key, mode, scope_key, round_name, pool, point, min_n, title),
                                      lambda: level_distribution_chart(dist, instrument, title, label_column="unit"))
     chart(fig, stem + f"-distribution-{point}", "compare_dist")
-    st.dataframe(dist, hide_index=True)
+    show(dist)
     widgets.downloads(dist, stem + f"-distribution-{point}", "dl_compare_dist")
 
 elif shown == "Role gaps":
@@ -232,13 +252,12 @@ elif shown == "Role gaps":
                    f"{widgets.esc(', '.join(hidden_roles))}.")
     st.caption("The gap is the highest minus the lowest reportable role; its 95 % interval (Welch) tells a real "
                "gap (interval clear of zero) from noise.")
-    st.dataframe(gaps, hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
-                                                       for c in ["highest_mean", "lowest_mean", "gap", "gap_low",
-                                                                 "gap_high"]})
+    show(gaps)
     widgets.downloads(gaps, stem + "-role-gaps", "dl_compare_gaps")
     roles_out = roles.rename(columns={"role": "unit"}).assign(round=round_name)
-    st.dataframe(compare.public(roles_out), hide_index=True)
-    widgets.downloads(compare.public(roles_out), stem + "-roles", "dl_compare_roles")
+    roles_table = compare.public(roles_out).rename(columns={"unit": "role"})
+    show(roles_table)
+    widgets.downloads(roles_table, stem + "-roles", "dl_compare_roles")
 
 elif shown == "Trend":
     point = st.selectbox("Leverage point", list(POINTS), index=len(POINTS) - 1, format_func=POINTS.get,
@@ -250,19 +269,19 @@ elif shown == "Trend":
     rows = scores[scores["unit"].isin(picked_units) & (scores["leverage_point"] == point)]
     rows = pd.concat([rows, parent[parent["leverage_point"] == point].assign(unit=f"{parent_name} (all)")],
                      ignore_index=True)
-    title = f"{parent_name}: mean score per round, {point} (1–5), by {unit_word}"
+    title = f"{heading}: mean score per round, {point} (1–5), by {unit_word}"
     fig = compare_data.cached_figure(("trend", key, mode, scope_key, pool, point, tuple(picked_units), min_n,
                                       title), lambda: trend_chart(rows, all_rounds, title))
     chart(fig, stem + f"-trend-{point}", "compare_trend")
     out = compare.public(rows)
-    st.dataframe(out, hide_index=True)
+    show(out)
     widgets.downloads(out, f"compare-trend-{parent_name}-{point}", "dl_compare_trend")
 
 elif shown == "Funnel":
     point = st.selectbox("Leverage point", list(POINTS), index=len(POINTS) - 1, format_func=POINTS.get,
                          key="compare_funnel_point")
     units, curve = compare.funnel(scores, parent, round_name, point)
-    title = f"{parent_name}, {round_name}: {point} mean per {unit_word} (1–5) against respondents (n)"
+    title = f"{heading}, {round_name}: {point} mean per {unit_word} (1–5) against respondents (n)"
     fig = compare_data.cached_figure(("funnel", key, mode, scope_key, round_name, pool, point, min_n, title),
                                      lambda: funnel_chart(units, curve, title))
     chart(fig, stem + f"-funnel-{point}", "compare_funnel")
@@ -270,7 +289,7 @@ elif shown == "Funnel":
                f"{widgets.esc(parent_name)}. A {unit_word} outside the 99.8 % limits differs beyond chance; withheld "
                f"{unit_word}s are not plotted.")
     out = compare.public(units, extra=["position"])
-    st.dataframe(out, hide_index=True)
+    show(out)
     widgets.downloads(out, stem + f"-funnel-{point}", "dl_compare_funnel")
 
 else:  # Statements
@@ -284,7 +303,7 @@ else:  # Statements
     else:
         items = compare_data.item_view(key, point, round_name, "organization", (), min_n, unit_status, cube.items)
     texts = {i.id: f"{i.id} {instrument.text(i.text, 'en')[:40]}…" for i in instrument.items}
-    title = (f"{parent_name}, {round_name}: statements of {point}, mean minus the mean of {parent_name} "
+    title = (f"{heading}, {round_name}: statements of {point}, mean minus the mean of {parent_name} "
              "(points on the 1–5 scale)")
     fig = compare_data.cached_figure(("items", key, mode, scope_key, round_name, pool, point, min_n, title),
                                      lambda: heat_map_chart(*compare.heat_tables(items, "item_id"), title,
@@ -292,5 +311,5 @@ else:  # Statements
     chart(fig, stem + f"-statements-{point}", "compare_items")
     out = items[["unit", "item_id", "n", "mean", "sd", "ci_low", "ci_high", "difference", "dont_know_rate",
                  "status"]].assign(statement=items["item_id"].map(texts))
-    st.dataframe(out, hide_index=True)
+    show(out)
     widgets.downloads(out, stem + f"-statements-{point}", "dl_compare_items")
