@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import stdtrit
 
-from leverage.aggregate import Codes, count, group
+from leverage.aggregate import Codes, count, group, respondent_scores
 from leverage.scoring import OVERALL
 from leverage.suppression import NO_DATA, OK, SECONDARY, suppress, withheld
 
@@ -78,9 +78,14 @@ def build_cube(table: pa.Table) -> Cube:
 
     # Respondent × point scores, then units.
     resp_keys = [*person, "leverage_point"]
-    per_resp, (total, n_scored) = group(codes, resp_keys, {"value": value}, [("value", "sum"), ("value", "count")])
-    score = pc.divide(pc.cast(total, pa.float64()), pc.cast(pc.if_else(pc.greater(n_scored, 0), n_scored, None),
-                                                             pa.float64()))
+    dense = respondent_scores(codes, value, person)
+    if dense is not None:  # respondent ids unique to one person: count instead of hashing
+        per_resp, score = dense[0], pa.array(dense[1])
+    else:
+        per_resp, (total, n_scored) = group(codes, resp_keys, {"value": value},
+                                            [("value", "sum"), ("value", "count")])
+        score = pc.divide(pc.cast(total, pa.float64()),
+                          pc.cast(pc.if_else(pc.greater(n_scored, 0), n_scored, None), pa.float64()))
     unit_keys = [*CUBE_KEYS, "leverage_point"]
     score2 = pc.multiply(score, score)
     keys, (n, s1, s2) = group(codes, unit_keys, {"score": score, "score2": score2}, [
@@ -101,7 +106,7 @@ def build_cube(table: pa.Table) -> Cube:
         .reset_index().assign(leverage_point=OVERALL)
     levels_frame = pd.concat([levels_frame, level_overall], ignore_index=True)
     points = pd.concat([points, overall_frame], ignore_index=True)
-    points = points.merge(levels_frame, on=unit_keys, how="left")
+    points = points.merge(levels_frame, on=unit_keys, how="outer")  # a unit of "don't know" answers only: n 0
     for col in SUMS:
         points[col] = points[col].fillna(0).astype(float)
     for col in CUBE_KEYS + ["leverage_point"]:

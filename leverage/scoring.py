@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import stdtrit  # the t quantile; scipy.stats would add ~1 s to every start
 
-from leverage.aggregate import Codes, group
+from leverage.aggregate import Codes, group, respondent_scores
 from leverage.config import DEFAULT_MIN_N
 from leverage.responses import GROUP_COLUMNS
 
@@ -77,12 +77,17 @@ def score_table(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: in
     resp_keys = _respondent_keys(by, table) + ["leverage_point"]
     keys = by + ["leverage_point"]
     codes = Codes(table, resp_keys)
-    value = pc.cast(table.column("value"), pa.float64())
-    per_resp, (score, n_scored) = group(codes, resp_keys, {"value": value}, [("value", "mean"), ("value", "count")])
-    scored = pc.greater(n_scored, 0).to_numpy(zero_copy_only=False)
-    groups, (n, mean, sd) = group(codes, keys, {"score": score.filter(pa.array(scored))}, [
-        ("score", "count"), ("score", "mean"), ("score", "stddev", pc.VarianceOptions(ddof=1))],
-        source=per_resp.filter(scored))
+    dense = respondent_scores(codes, table.column("value"), resp_keys[:-1])
+    if dense is not None:  # respondent ids unique to one person: count instead of hashing
+        per_resp, score = dense
+    else:
+        value = pc.cast(table.column("value"), pa.float64())
+        per_resp, (score, n_scored) = group(codes, resp_keys, {"value": value},
+                                            [("value", "mean"), ("value", "count")])
+        scored = pc.greater(n_scored, 0).to_numpy(zero_copy_only=False)
+        per_resp, score = per_resp.filter(scored), score.filter(pa.array(scored))
+    groups, (n, mean, sd) = group(codes, keys, {"score": score}, [
+        ("score", "count"), ("score", "mean"), ("score", "stddev", pc.VarianceOptions(ddof=1))], source=per_resp)
     suppressed = pc.less(n, min_n)
     null = pa.nulls(len(n), pa.float64())
     out = pa.table({

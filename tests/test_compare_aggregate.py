@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leverage.aggregate import Codes, count, equal_mask, group
+from leverage.aggregate import Codes, count, equal_mask, group, respondent_scores
+from leverage.compare import build_cube
+from leverage.scoring import score_table
 
 
 def table() -> pa.Table:
@@ -60,3 +63,36 @@ def test_equal_mask_on_dictionary_and_plain_text():
     plain = pa.chunked_array([pa.array(["B", None])])
     assert equal_mask(plain, "B").to_pylist() == [True, False]
     assert pc.sum(equal_mask(t.column("dept"), "y")).as_py() == 2
+
+
+def answers(shared_ids: bool) -> pa.Table:
+    """Two organizations; with `shared_ids` both number their respondents r0, r1, … (the hashing path)."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for org in ["A", "B"]:
+        for r in range(12):
+            rid = f"r{r}" if shared_ids else f"{org}-r{r}"
+            for item in ["LP1.1", "LP1.2", "LP2.1"]:
+                value = None if rng.random() < 0.2 else int(rng.integers(1, 6))
+                rows.append((org, ["x", "y", None][r % 3], ["board", "nursing"][r % 2], "R1", rid, item,
+                             item.split(".")[0], value))
+    names = ["organization", "department", "role", "round", "respondent_id", "item_id", "leverage_point", "value"]
+    columns = list(zip(*rows, strict=True))
+    return pa.table({n: pa.array(c, pa.int8() if n == "value" else pa.string()) for n, c in zip(names, columns,
+                                                                                             strict=True)})
+
+
+def test_counting_and_hashing_paths_agree():
+    shared, unique = answers(True), answers(False)
+    person = ["organization", "round", "respondent_id", "department", "role"]
+    assert respondent_scores(Codes(shared, [*person, "leverage_point"]), shared.column("value"), person) is None
+    assert respondent_scores(Codes(unique, [*person, "leverage_point"]), unique.column("value"), person) is not None
+    by = ["organization", "department", "role"]
+    hashed, counted = score_table(shared, by), score_table(unique, by)
+    assert hashed.drop_columns(["mean", "sd"]).equals(counted.drop_columns(["mean", "sd"]))
+    assert np.allclose(hashed["mean"].to_numpy(zero_copy_only=False), counted["mean"].to_numpy(zero_copy_only=False),
+                       equal_nan=True)
+    keys = ["organization", "round", "department", "role", "leverage_point"]
+    a = build_cube(shared).points.sort_values(keys, key=lambda s: s.astype(str)).reset_index(drop=True)
+    b = build_cube(unique).points.sort_values(keys, key=lambda s: s.astype(str)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
