@@ -10,7 +10,7 @@ from ui import frame, live, state, widgets
 
 frame.require()
 
-REFRESH_S = 2  # live counts on the console; reads the shared one-second snapshot
+REFRESH_S = 1  # live counts on the console; reads the shared one-second snapshot (≤ 2 s behind)
 
 widgets.header("Workshop console",
                "Run a live self-assessment: participants join on their phones with the code or QR, you open one "
