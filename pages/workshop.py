@@ -117,9 +117,9 @@ def console() -> None:
                       on_click=act, args=(service.lock_point, workshop_id, p), width="stretch")
         row[4].button("Hide" if rec.revealed else "Reveal", key=f"reveal_{p}", disabled=rec.state == PENDING,
                       on_click=act, args=(service.reveal_point, workshop_id, p, not rec.revealed), width="stretch")
-        row[5].button("Reset", key=f"reset_{p}", disabled=rec.state == PENDING and rec.answered == 0,
-                      on_click=act, args=(service.reset_point, workshop_id, p), width="stretch",
-                      help="Delete this point's answers of this vote and ask it again.")
+        with row[5].popover("Reset", disabled=rec.state == PENDING and rec.answered == 0, width="stretch"):
+            st.button(f"Delete {rec.answered} people's answers to {p} in this vote and ask again", key=f"reset_{p}",
+                      on_click=act, args=(service.reset_point, workshop_id, p), type="primary")
     asked = tuple(pts.loc[pts["state"] != PENDING, "leverage_point"])
     if asked:
         scores, _ = live.results(settings.database_url, workshop_id, vote, asked)

@@ -242,3 +242,27 @@ def test_expired_code(db_url, service):
     at.switch_page("pages/join.py").run()
     assert any("has expired" in e.value for e in at.error)
     assert service.snapshot(made["id"])["participants"] == 0
+
+
+def test_console_close_reset_and_export(db_url, passphrase, service):
+    org = org_id(db_url, ORG)
+    made = service.create(org, "Reset session", ["LP1", "LP2"], round_name="WS reset", min_n=3)
+    wid = made["id"]
+    service.open_point(wid, "LP1")
+    p = service.join(made["code"], "c")
+    service.submit(p, "LP1", {i.id: 2 for i in service.instrument.items_for("LP1")})
+    fac = console(db_url)
+    fac.session_state["ws_id"] = wid
+    fac.run()
+    no_errors(fac)
+    assert "open · 1 answered" in texts(fac)
+    fac.button(key="close_LP1").click().run()
+    assert service.points(wid).set_index("leverage_point").loc["LP1", "state"] == "closed"
+    assert fac.button(key="close_LP1").disabled and not fac.button(key="open_LP1").disabled
+    assert fac.button(key="close_LP2").disabled  # a pending point cannot be closed (the rule: test_workshops.py)
+    downloads = [b for b in fac.get("download_button")]
+    assert len(downloads) == 2  # CSV and parquet of the answers
+    fac.button(key="reset_LP1").click().run()
+    no_errors(fac)
+    assert service.answers(wid).empty
+    assert service.points(wid).set_index("leverage_point").loc["LP1", "state"] == "pending"
