@@ -153,7 +153,10 @@ for _ in range(5):
     t0 = time.perf_counter(); at.run(); reruns.append(time.perf_counter() - t0)
 at.segmented_control(key="compare_mode").set_value("Organizations")
 t0 = time.perf_counter(); at.run(); orgs_first = time.perf_counter() - t0
-t0 = time.perf_counter(); at.run(); orgs_rerun = time.perf_counter() - t0
+orgs_reruns = []
+for _ in range(3):
+    t0 = time.perf_counter(); at.run(); orgs_reruns.append(time.perf_counter() - t0)
+orgs_rerun = min(orgs_reruns)
 import base64
 import numpy as np
 
