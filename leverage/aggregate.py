@@ -109,7 +109,8 @@ def _encode(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     codes = np.empty(len(column), dtype=np.int32)
     start = 0
     for chunk, i in zip(chunks, which, strict=True):
-        idx = pc.fill_null(chunk.indices, len(dictionaries[i])).to_numpy()
+        indices = chunk.indices
+        idx = (pc.fill_null(indices, len(dictionaries[i])) if indices.null_count else indices).to_numpy()
         codes[start:start + len(chunk)] = mappings[i][idx]
         start += len(chunk)
     return codes, values
