@@ -1,0 +1,33 @@
+"""End to end in a real browser: Compare draws the departments' heat map with withheld cells marked, not
+coloured, and switches to the funnel plot."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.test_self_assessment_browser import TIMEOUT, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(browser) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    yield context.new_page()
+    context.close()
+
+
+def test_heat_map_marks_withheld_departments_and_the_funnel_follows(page: Page, app) -> None:
+    open_page(page, app, "compare")
+    chart = page.locator("[data-testid='stPlotlyChart']").first
+    expect(chart).to_be_visible(timeout=TIMEOUT)
+    expect(chart.locator(".gtitle")).to_contain_text("minus the organization mean", timeout=TIMEOUT)
+    # The demo's first organization has a department below the threshold and one withheld with it.
+    expect(chart.get_by_text("below n").first).to_be_visible(timeout=TIMEOUT)
+    expect(chart.get_by_text("withheld").first).to_be_visible()
+    page.locator("button", has_text="Funnel").first.click(force=True)
+    wait_idle(page)
+    funnel = page.locator("[data-testid='stPlotlyChart']").first
+    expect(funnel.locator(".gtitle")).to_contain_text("against respondents", timeout=TIMEOUT)
+    expect(funnel.locator(".legendtext", has_text="99.8 % limits")).to_have_count(1)
