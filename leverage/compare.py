@@ -10,7 +10,9 @@ that cube, so a page costs milliseconds once the cube exists, and all views appl
   point scores (the `scoring` rules);
 - a unit's mean and SD come from the sums (SD with n − 1); 95 % intervals use Student's t;
 - confidentiality: `suppression.suppress` (threshold, then the subtraction rule) decides per cell; a
-  withheld cell keeps its n and loses every score, level count and don't-know count.
+  withheld cell keeps its n and loses every score, level count and don't-know count. Departments are
+  protected against subtraction from their organization's total; organizations are never in a published
+  total while below the threshold (benchmarks count reportable organizations only).
 """
 
 from __future__ import annotations
