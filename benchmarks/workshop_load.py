@@ -3,6 +3,8 @@
 Prints figures; asserts nothing. Run from the project root:
     .venv/bin/python benchmarks/workshop_load.py                        # 200 participants, 1 server, SQLite
     .venv/bin/python benchmarks/workshop_load.py --servers 2 --postgres # 2 servers on one PostgreSQL schema
+    .venv/bin/python benchmarks/workshop_load.py --per-run              # server CPU of one run of each view
+    (add --no-post-script-gc to start the servers with --runner.postScriptGC false)
 
 How participants are simulated, and why that is faithful
     Each participant is a client of Streamlit's own browser protocol: a websocket to /_stcore/stream that
@@ -276,6 +278,33 @@ async def scenario(args, bases: list[str], code: str) -> tuple[Results, float]:
     return res, elapsed
 
 
+async def per_run_costs(base: str, server_pid: int, code: str, token: str, repeat: int = 20) -> None:
+    """Server CPU of one script run of each workshop view, one client at a time (nothing else queued)."""
+    async with Client(base, "join", f"code={code}&t={token}") as c:
+        await c.run()
+        views = [("join page, a participant with a form", "join", f"code={code}&t={token}"),
+                 ("join page, the join form", "join", f"code={code}")]
+        for label, page, query in views:
+            c.page, c.query = page, query
+            await c.run()
+            before = cpu_seconds(server_pid)
+            for _ in range(repeat):
+                await c.run()
+            print(f"{label}: {(cpu_seconds(server_pid) - before) / repeat * 1000:.1f} ms server CPU per run")
+    async with Client(base, "workshop", "") as c:
+        run = await c.run()
+        await c.run([string_state(run.widgets["Facilitator passphrase"].id, PASS),
+                     trigger(run.widgets["Open the console"].id)])
+        await c.run()
+        fid = next(iter(c.fragments))
+        before = cpu_seconds(server_pid)
+        for _ in range(repeat):
+            await asyncio.sleep(1.05)  # past the shared cache's second: every refresh reads the database
+            await c.run(fragment_id=fid)
+        print(f"console live fragment (fresh read): {(cpu_seconds(server_pid) - before) / repeat * 1000:.1f} ms "
+              "server CPU per refresh")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--participants", type=int, default=200)
@@ -284,6 +313,8 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=10.0, help="mean seconds between two forms")
     parser.add_argument("--max-seconds", type=float, default=300.0,
                         help="stop and report after this long even if participants are still answering")
+    parser.add_argument("--per-run", action="store_true",
+                        help="only measure the server CPU of one run of each workshop view (50 answered participants)")
     parser.add_argument("--postgres", action="store_true", help="use a fresh schema on the local PostgreSQL")
     parser.add_argument("--no-post-script-gc", action="store_true",
                         help="start the servers with --runner.postScriptGC false (no full gc.collect after every run)")
@@ -307,6 +338,23 @@ def main() -> None:
         made = service.create(org, "Load test", [f"LP{i}" for i in range(1, 8)], round_name="Load", min_n=5)
         for i in range(1, 8):
             service.open_point(made["id"], f"LP{i}")
+        if args.per_run:
+            for k in range(50):
+                p = service.join(made["code"], f"seed{k}")
+                for i in range(1, 8):
+                    items = service.instrument.items_for(f"LP{i}")
+                    service.submit(p, f"LP{i}", {it.id: 1 + (k + i) % 5 for it in items})
+            me = service.join(made["code"], "measured")
+            server = start_server(database_url, tmp / "server.log")
+            try:
+                gc = "false" if args.no_post_script_gc else "as configured (Streamlit default: true)"
+                print(f"per-run costs, runner.postScriptGC {gc}, {'PostgreSQL' if args.postgres else 'SQLite'}:")
+                asyncio.run(per_run_costs(server.base, server.pid, made["code"], me.token))
+            finally:
+                server.terminate()
+                server.wait(timeout=20)
+                store.dispose()
+            return
         servers = [start_server(database_url, tmp / f"server{k}.log") for k in range(args.servers)]
         try:
             before = [cpu_seconds(p.pid) for p in servers]
