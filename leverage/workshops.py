@@ -360,9 +360,11 @@ class Workshops:
         if row is None:
             delay = self.throttle.failed(client_key, now)
             extra = f" Wait {int(np.ceil(delay))} s before the next try." if delay else ""
-            shown = code if joincode.looks_like_code(code) else "that"
-            raise WorkshopError(f"No workshop has the code {shown}. Check the code on the screen and type it "
-                                f"again (letters and digits, no spaces).{extra}")
+            if joincode.looks_like_code(code):
+                raise WorkshopError(f"No workshop has the code {code}. Check the code on the screen and type it "
+                                    f"again.{extra}")
+            raise WorkshopError(f"That is not a workshop code: codes are {joincode.CODE_LENGTH} letters and digits, "
+                                f"as shown on the screen.{extra}")
         ws = self._shape(row)
         if ws["status"] != RUNNING:
             raise WorkshopError("This workshop has ended. Thank you for taking part.")
@@ -432,7 +434,8 @@ class Workshops:
             if state != OPEN:
                 what = {PENDING: "is not open yet", CLOSED: "is closed", LOCKED: "is locked"}[state]
                 raise WorkshopError(f"{point} {what}: your answers were not changed.")
-            asked = [i for i in ws.item_ids.split(",") if inst.item_point().get(i) == point]
+            item_point = inst.item_point()
+            asked = [i for i in ws.item_ids.split(",") if item_point.get(i) == point]
             extra = sorted(set(given) - set(asked))
             if extra:
                 raise WorkshopError(f"{', '.join(extra)} is not a statement of {point} in this workshop.")

@@ -24,7 +24,6 @@ service = live.workshops()
 instrument = service.instrument
 params = st.query_params
 code = params.get("code", "")
-token = params.get("t")
 
 st.title("Join the workshop")
 
@@ -46,6 +45,7 @@ def code_form(message: str | None = None) -> None:
 if not code:
     st.caption("Scan the QR code on the screen, or type the code the facilitator shows.")
     code_form()
+
 
 def join_now(code: str, other: bool, roles: dict[str, str]) -> None:
     """Form callback: joins before the script runs, so the same run already shows the first question."""

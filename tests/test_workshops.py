@@ -122,6 +122,8 @@ def test_join_by_code_and_refusals(ws):
         w.join(made["code"], "phone-2", role="pilot", roles=ROLES, now=NOW)
     with pytest.raises(WorkshopError, match="No workshop has the code"):
         w.join("XXXXXX" if made["code"] != "XXXXXX" else "YYYYYY", "phone-3", now=NOW)
+    with pytest.raises(WorkshopError, match="That is not a workshop code"):
+        w.join("0O1", "phone-3", now=NOW)
     with pytest.raises(WorkshopError, match="has expired"):
         w.join(made["code"], "phone-4", now=NOW + dt.timedelta(hours=12, seconds=1))
     other_org = w.store.add_organization("Elsewhere")
