@@ -391,7 +391,7 @@ class Workshops:
         return Participant(int(pid), ws["id"], token, role, department_id)
 
     def participant(self, code: str, token: str | None) -> Participant:
-        """The participant a link names; refused when the token is unknown or of another workshop."""
+        """The participant a link names; refused when the token is unknown or the link names another workshop."""
         refused = WorkshopError("This participant link is not valid for this workshop. Open the join link again "
                                 "to join as a new participant.")
         if not token or len(token) > 64:
@@ -402,8 +402,14 @@ class Workshops:
                 sa.select(workshop_participants, workshops.c.code)
                 .join(workshops, workshops.c.id == workshop_participants.c.workshop_id)
                 .where(workshop_participants.c.token == token)).mappings().first()
-        if row is None or not hmac.compare_digest(row["code"], code):
+        if row is None:
             raise refused
+        if not hmac.compare_digest(row["code"], code):
+            # The token decides the workshop. A link whose code is now another workshop's is refused; a code
+            # this workshop had before `renew_code` is fine (joined people keep their links).
+            with self.store.engine.connect() as conn:
+                if conn.execute(sa.select(workshops.c.id).where(workshops.c.code == code)).first() is not None:
+                    raise refused
         return Participant(int(row["id"]), int(row["workshop_id"]), row["token"], row["role"], row["department_id"])
 
     def answers_of(self, participant: Participant, vote: int) -> dict[str, int | None]:

@@ -94,6 +94,8 @@ except WorkshopError as exc:
     st.stop()
 
 snap = live.live(me.workshop_id)
+if snap["code"] != code:  # the facilitator issued a new code: keep the bookmark current
+    st.query_params["code"] = snap["code"]
 st.subheader(widgets.esc(snap["title"]))
 if snap["status"] != "running":
     st.success("The workshop has ended and your answers are saved. Thank you for taking part.")

@@ -163,6 +163,9 @@ with right:
         st.image(qr.png(link, scale=8), caption="Scan to join", width=220)
         st.code(link, language=None)
         st.caption(f"The code expires at {ws['expires_at']:%Y-%m-%d %H:%M} UTC.")
+        st.button("New code", key="ws_new_code", on_click=act, args=(service.renew_code, workshop_id),
+                  help="Issue a fresh code valid for 12 hours; the old code stops working, and people who "
+                       "already joined keep their links.")
         st.page_link("pages/projector.py", label="Projector view (this tab)", icon=":material/tv:")
         st.markdown(f"[Projector view in a new tab](projector?ws={int(workshop_id)})")
     else:

@@ -341,3 +341,24 @@ def test_closed_point_still_reveals_and_other_workshop_is_isolated(ws):
     with pytest.raises(WorkshopError, match="revealed before it has been asked"):
         w.reveal_point(a["id"], "LP2")
     assert w.points(a["id"])["state"].tolist() == [CLOSED, PENDING]
+
+
+def test_renew_code_replaces_the_old_one_and_keeps_participants(ws):
+    w, org = ws
+    made = make(w, org)
+    p = w.join(made["code"], "c", now=NOW)
+    later = NOW + dt.timedelta(hours=11)
+    code = w.renew_code(made["id"], hours=2, now=later)
+    assert code != made["code"] and len(code) == 6
+    assert w.get(made["id"])["expires_at"] == later + dt.timedelta(hours=2)
+    with pytest.raises(WorkshopError, match="No workshop has the code"):
+        w.find(made["code"], "x", now=later)
+    assert w.find(code, "x", now=later + dt.timedelta(hours=1))["id"] == made["id"]
+    assert w.participant(made["code"], p.token) == p  # joined people keep their link with the old code
+    assert w.participant(code, p.token) == p
+    other = make(w, org, title="Other", round_name="Other round", now=later)
+    with pytest.raises(WorkshopError, match="not valid"):
+        w.participant(other["code"], p.token)  # a link naming another live workshop is refused
+    w.end(made["id"], ROLES, now=later)
+    with pytest.raises(WorkshopError, match="ended"):
+        w.renew_code(made["id"])
