@@ -362,3 +362,40 @@ def test_renew_code_replaces_the_old_one_and_keeps_participants(ws):
     w.end(made["id"], ROLES, now=later)
     with pytest.raises(WorkshopError, match="ended"):
         w.renew_code(made["id"])
+
+
+def test_no_answer_changes_after_a_lock_under_concurrent_submits(ws):
+    """Phones keep sending while the facilitator locks: every send either lands before the lock or is refused."""
+    import threading
+
+    w, org = ws
+    made = make(w, org, points=["LP1"])
+    w.open_point(made["id"], "LP1")
+    people = [w.join(made["code"], f"c{i}", now=NOW) for i in range(6)]
+    locked = threading.Event()
+    after_lock_ok: list[int] = []
+    refused: list[str] = []
+
+    def phone(k: int) -> None:
+        for value in [1, 2, 3, 4, 5] * 6:
+            started_after_lock = locked.is_set()
+            try:
+                w.submit(people[k], "LP1", {i: value for i in items_of(w, "LP1")})
+                if started_after_lock:
+                    after_lock_ok.append(k)  # a send that started after the lock had returned succeeded
+            except WorkshopError as exc:
+                refused.append(str(exc))
+                return
+
+    threads = [threading.Thread(target=phone, args=(k,)) for k in range(len(people))]
+    for t in threads:
+        t.start()
+    w.lock_point(made["id"], "LP1")
+    locked.set()
+    frozen = w.answers(made["id"])[["respondent_id", "item_id", "value"]].reset_index(drop=True)
+    for t in threads:
+        t.join()
+    assert not after_lock_ok
+    assert all("LP1 is locked" in r for r in refused)
+    after = w.answers(made["id"])[["respondent_id", "item_id", "value"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(frozen, after)
