@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from leverage import __version__
+from leverage.columns import GROUP_COLUMNS, RESPONSE_COLUMNS
 from leverage.config import DEMO_DIR, ConfigError, load_settings, parse_min_n
-from leverage.responses import GROUP_COLUMNS, RESPONSE_COLUMNS, ResponseDataError, normalise_table, read_table
 
 EXIT_BAD_INPUT = 2
 
@@ -22,7 +22,7 @@ class CliError(Exception):
 
 
 def _parse_by(text: str) -> list[str]:
-    from leverage.scoring import check_by
+    from leverage.columns import check_by
 
     try:
         return check_by([c.strip() for c in text.split(",") if c.strip()])
@@ -54,9 +54,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from leverage.responses import write_table_atomic
-    from leverage.scoring import score_table
-
     by = _parse_by(args.by)
     try:
         min_n = parse_min_n(str(args.min_n)) if args.strict_min_n else int(args.min_n)
@@ -65,14 +62,49 @@ def cmd_score(args: argparse.Namespace) -> int:
     if min_n < 1:
         raise CliError("--min-n must be at least 1")
     out = _out_path(args.out)
-    try:
-        table = normalise_table(read_table(args.input, list(RESPONSE_COLUMNS), dictionary=True), str(args.input))
-    except ResponseDataError as exc:
-        raise CliError(str(exc)) from None
-    result = score_table(table, by, min_n)
-    write_table_atomic(result, out)
+    result = None
+    if args.engine in ("auto", "duckdb"):
+        from leverage import score_duckdb
+
+        if score_duckdb.available():
+            result = score_duckdb.score_parquet(args.input, by, min_n)
+        elif args.engine == "duckdb":
+            raise CliError("--engine duckdb: the duckdb package is not installed")
+    if result is None:  # CSV, other types, or invalid rows: the pyarrow engine names any problem
+        from leverage.responses import ResponseDataError, normalise_table, read_table
+        from leverage.scoring import score_table
+
+        try:
+            table = normalise_table(read_table(args.input, list(RESPONSE_COLUMNS), dictionary=True), str(args.input))
+        except ResponseDataError as exc:
+            raise CliError(str(exc)) from None
+        result = score_table(table, by, min_n)
+    _write_atomic(result, out)
     print(f"wrote {result.num_rows} rows to {out}", file=sys.stderr)
     return 0
+
+
+def _write_atomic(table, out: Path) -> None:
+    """Parquet without loading pandas (the fast path stays fast); CSV through the formula-safe writer."""
+    if out.suffix.lower() == ".csv":
+        from leverage.responses import write_table_atomic
+
+        write_table_atomic(table, out)
+        return
+    import os
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp)
+        os.replace(tmp, out)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -182,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", default="", help=f"comma-separated subset of {','.join(GROUP_COLUMNS)} (default: one group)")
     p.add_argument("--min-n", default=5, type=int, help="anonymity threshold (default 5)")
     p.add_argument("--strict-min-n", action="store_true", help="refuse a threshold outside 3-10")
+    p.add_argument("--engine", default="auto", choices=("auto", "duckdb", "pyarrow"),
+                   help="auto: DuckDB for valid parquet input, pyarrow otherwise (same results)")
     p.add_argument("--out", required=True, help="output .parquet or .csv")
     p.set_defaults(func=cmd_score)
 
@@ -196,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="output .parquet or .csv")
     p.set_defaults(func=cmd_export)
 
-    from leverage.spc import CHARTS, DIRECTIONS, RULE_SETS
+    from leverage.spc_settings import CHARTS, DIRECTIONS, RULE_SETS
 
     p = sub.add_parser("spc", help="run chart or SPC chart of a measurement series, as JSON",
                        description="Points (centre, limits, signals, point type) and the summary (runs, MDC "

@@ -16,9 +16,10 @@ from typing import Any
 import jsonschema
 import yaml
 
+from leverage.columns import POINT_IDS
+
 INSTRUMENT_DIR = Path(__file__).resolve().parent / "instruments"
 DEFAULT_INSTRUMENT_ID = "seven-leverage-points"
-POINT_IDS = tuple(f"LP{i}" for i in range(1, 8))
 
 _TEXT = {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string", "minLength": 1}}
 _SCHEMA: dict[str, Any] = {

@@ -19,11 +19,10 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from leverage.instrument import POINT_IDS, Instrument
+from leverage.columns import GROUP_COLUMNS, POINT_IDS, RESPONSE_COLUMNS, SCALE_RANGE
+from leverage.instrument import Instrument
 
-GROUP_COLUMNS = ("organization", "department", "role", "round")
-RESPONSE_COLUMNS = (*GROUP_COLUMNS, "respondent_id", "item_id", "leverage_point", "value")
-SCALE_RANGE = (1, 5)
+__all__ = ["GROUP_COLUMNS", "RESPONSE_COLUMNS", "SCALE_RANGE"]  # re-exported: callers import them from here
 MAX_PROBLEMS = 50
 
 

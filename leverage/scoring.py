@@ -23,30 +23,18 @@ import pyarrow.compute as pc
 from scipy.special import stdtrit  # the t quantile; scipy.stats would add ~1 s to every start
 
 from leverage.aggregate import Codes, group, respondent_scores
+from leverage.columns import IDENTITY, check_by
 from leverage.config import DEFAULT_MIN_N
-from leverage.responses import GROUP_COLUMNS
 
 BELOW_THRESHOLD = "below threshold"
 NO_DATA = "no data"
 OVERALL = "Overall"
-IDENTITY = ("organization", "round", "respondent_id")
 
 
 def _as_table(data: pd.DataFrame | pa.Table) -> pa.Table:
     if isinstance(data, pa.Table):
         return data
     return pa.Table.from_pandas(data, preserve_index=False)
-
-
-def check_by(by: Sequence[str]) -> list[str]:
-    """The grouping columns, or ValueError naming the unknown or repeated one."""
-    by = list(by)
-    unknown = [c for c in by if c not in GROUP_COLUMNS]
-    if unknown:
-        raise ValueError(f"cannot group by {', '.join(unknown)}; choose from {', '.join(GROUP_COLUMNS)}")
-    if len(set(by)) != len(by):
-        raise ValueError("a grouping column is repeated")
-    return by
 
 
 def _respondent_keys(by: list[str], table: pa.Table) -> list[str]:

@@ -19,14 +19,16 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-CHARTS = ("run", "xmr", "p", "u", "p_prime", "u_prime")
-ATTRIBUTE_CHARTS = ("p", "u", "p_prime", "u_prime")
-CHART_NAMES = {"run": "Run chart", "xmr": "XmR chart (individuals)", "p": "p chart", "u": "u chart",
-               "p_prime": "Laney p′ chart", "u_prime": "Laney u′ chart"}
-RULE_SETS = ("ihi", "anhoej", "mdc")
-RULE_SET_NAMES = {"ihi": "IHI (Health Care Data Guide)", "anhoej": "Anhøj", "mdc": "NHS Making Data Count"}
-DEFAULT_RULES = {"run": "ihi", "xmr": "mdc", "p": "mdc", "u": "mdc", "p_prime": "mdc", "u_prime": "mdc"}
-DIRECTIONS = ("up", "down", "none")
+from leverage.spc_settings import (  # noqa: F401  (re-exported: callers import them from here)
+    ATTRIBUTE_CHARTS,
+    CHART_NAMES,
+    CHARTS,
+    DEFAULT_RULES,
+    DIRECTIONS,
+    RULE_SET_NAMES,
+    RULE_SETS,
+)
+
 SIGNALS = ("outside_limits", "shift", "trend", "two_of_three", "inner_third", "long_run", "astronomical")
 POINT_TYPES = ("common_cause", "improvement", "concern", "neutral")
 VARIATIONS = ("common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
