@@ -40,6 +40,7 @@ class Settings:
     # Live workshops: the facilitator console's passphrase (never in the repo) and the address phones use.
     facilitator_passphrase: str | None = field(default=None, repr=False)
     public_url: str | None = None
+    facilitator_emails: tuple[str, ...] = ()  # who may open the console through single sign-on (st.login)
 
     @property
     def role_labels(self) -> dict[str, str]:
@@ -104,4 +105,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         sources_dir=env.get("LEVERAGE_SOURCES_DIR", "").strip() or str(SOURCES_DIR),
         facilitator_passphrase=env.get("LEVERAGE_FACILITATOR_PASSPHRASE") or None,
         public_url=parse_public_url(env.get("LEVERAGE_PUBLIC_URL", "")),
+        facilitator_emails=tuple(sorted({e.strip().lower()
+                                         for e in env.get("LEVERAGE_FACILITATOR_EMAILS", "").split(",") if e.strip()})),
     )

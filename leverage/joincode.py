@@ -67,6 +67,11 @@ def passphrase_matches(given: str | None, configured: str | None) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), configured.encode("utf-8"))
 
 
+def email_allowed(email: str | None, allowed: tuple[str, ...]) -> bool:
+    """A single-sign-on user may facilitate only when their e-mail is listed (case-insensitive, exact)."""
+    return bool(email) and email.strip().lower() in set(allowed)
+
+
 def delay_after(failures: int) -> float:
     """Seconds a key is blocked after its `failures`-th miss in a row: 0 for the first few, then doubling."""
     if failures <= FREE_FAILURES:

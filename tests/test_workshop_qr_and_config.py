@@ -40,3 +40,13 @@ def test_workshop_settings():
     assert load_settings({}).facilitator_passphrase is None and load_settings({}).public_url is None
     with pytest.raises(ConfigError, match="LEVERAGE_PUBLIC_URL"):
         load_settings({"LEVERAGE_PUBLIC_URL": "x.org"})
+
+
+def test_facilitator_emails_for_single_sign_on():
+    from leverage.joincode import email_allowed
+
+    s = load_settings({"LEVERAGE_FACILITATOR_EMAILS": " Ana@X.org, ben@x.org,,ana@x.org "})
+    assert s.facilitator_emails == ("ana@x.org", "ben@x.org")
+    assert email_allowed("ANA@x.org ", s.facilitator_emails)
+    assert not email_allowed("ana@x.org.evil", s.facilitator_emails)
+    assert not email_allowed(None, s.facilitator_emails) and not email_allowed("", ())

@@ -16,7 +16,7 @@ import streamlit as st
 from leverage import joincode
 from leverage.charts import level_distribution_chart
 from leverage.workshops import Workshops
-from ui import state
+from ui import state, widgets
 
 LIVE_TTL = 1.0  # seconds a snapshot is shared between the sessions of one process
 AUTH_KEY = "ws_facilitator"  # session flag: this browser session passed the passphrase
@@ -94,17 +94,48 @@ def base_url() -> str:
     return "http://localhost:8501"
 
 
+def sso_configured() -> bool:
+    """True when `.streamlit/secrets.toml` has an `[auth]` section, so `st.login()` can work."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def _sso_gate(emails: tuple[str, ...]) -> bool:
+    """Single sign-on for facilitators listed in LEVERAGE_FACILITATOR_EMAILS; True when this user may enter."""
+    if st.user.is_logged_in:
+        email = st.user.get("email")
+        if joincode.email_allowed(email, emails):
+            return True
+        st.error(f"You are signed in as {widgets.esc(email or 'an account without an e-mail address')}, "
+                 "which is not a facilitator of this app.")
+        st.button("Sign out", on_click=st.logout)
+    else:
+        st.button("Sign in with single sign-on", type="primary", on_click=st.login)
+    return False
+
+
 def facilitator_gate() -> None:
-    """Stop the page unless this session passed the facilitator passphrase (constant-time, throttled)."""
+    """Stop the page unless this session passed the passphrase (constant-time, throttled) or single sign-on."""
     if st.session_state.get(AUTH_KEY):
         return
-    configured = state.settings().facilitator_passphrase
-    if not configured:
+    settings = state.settings()
+    configured = settings.facilitator_passphrase
+    sso = sso_configured() and bool(settings.facilitator_emails)
+    if sso and _sso_gate(settings.facilitator_emails):
+        st.session_state[AUTH_KEY] = True
+        return
+    if not configured and not sso:
         st.warning("The facilitator console is locked because no facilitator passphrase is configured.")
         st.markdown("Set one before starting the app, either as an environment variable:\n\n"
                     "```\nLEVERAGE_FACILITATOR_PASSPHRASE='a long phrase only facilitators know' scripts/run\n```\n\n"
                     "or as `LEVERAGE_FACILITATOR_PASSPHRASE = \"…\"` in `.streamlit/secrets.toml` (git-ignored). "
-                    "Participants never need it: they join with the workshop code.")
+                    "With single sign-on (an `[auth]` section in secrets.toml), list the facilitators' e-mail "
+                    "addresses in `LEVERAGE_FACILITATOR_EMAILS` instead. "
+                    "Participants never need either: they join with the workshop code.")
+        st.stop()
+    if not configured:
         st.stop()
     with st.form("ws_gate"):
         given = st.text_input("Facilitator passphrase", type="password")

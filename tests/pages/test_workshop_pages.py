@@ -266,3 +266,27 @@ def test_console_close_reset_and_export(db_url, passphrase, service):
     no_errors(fac)
     assert service.answers(wid).empty
     assert service.points(wid).set_index("leverage_point").loc["LP1", "state"] == "pending"
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only",
+        "client_id": "x", "client_secret": "y", "server_metadata_url": "https://idp.invalid/.well-known/openid"}
+
+
+@pytest.mark.parametrize(("user", "allowed"), [
+    ({"is_logged_in": True, "email": "Ana@Harbour.example"}, True),
+    ({"is_logged_in": True, "email": "someone@else.example"}, False),
+    ({"is_logged_in": False}, False),
+])
+def test_single_sign_on_for_listed_facilitators(app, db_url, monkeypatch, user, allowed):
+    monkeypatch.delenv("LEVERAGE_FACILITATOR_PASSPHRASE", raising=False)
+    monkeypatch.setenv("LEVERAGE_FACILITATOR_EMAILS", "ana@harbour.example, ben@harbour.example")
+    app.secrets["auth"] = AUTH
+    app.user = user
+    app.switch_page("pages/workshop.py").run()
+    assert not app.exception
+    console_open = any(e.label == "Create a workshop" for e in app.expander)
+    assert console_open is allowed
+    if not allowed and user["is_logged_in"]:
+        assert any("not a facilitator" in e.value for e in app.error)
+    if not user["is_logged_in"]:
+        assert [b for b in app.button if b.label == "Sign in with single sign-on"]
