@@ -119,7 +119,8 @@ def level_distribution_chart(dist: pd.DataFrame, instrument: Instrument, title: 
 def heat_table(scores: pd.DataFrame, column: str, labels: dict[str, str] | None = None) -> pd.DataFrame:
     """A group × point table of means as text, "below threshold" where withheld (for st.dataframe)."""
     frame = scores.copy()
-    frame["cell"] = [f"{m:.2f}" if pd.notna(m) else ("below threshold" if s == "below threshold" else "no data")
+    frame["cell"] = [f"{m:.2f}" if pd.notna(m) else (s if s in ("below threshold", "withheld (secondary)")
+                                                      else "no data")
                      for m, s in zip(frame["mean"], frame["status"], strict=True)]
     table = frame.pivot(index=column, columns="leverage_point", values="cell")
     n = frame.groupby(column)["n_respondents"].max()

@@ -64,3 +64,27 @@ def _withhold_more(status: pd.Series, n: pd.Series, rows: pd.Index, min_n: int) 
 
 def withheld(status: pd.Series) -> pd.Series:
     return status.isin([BELOW, SECONDARY])
+
+
+SCORE_COLUMNS = ("mean", "sd", "ci_low", "ci_high", "n_dont_know", "dont_know_rate")
+
+
+def withhold_secondary(scores: pd.DataFrame, parent: Sequence[str], min_n: int) -> pd.DataFrame:
+    """A `point_scores` table by one grouping (roles, departments) with the subtraction rule applied.
+
+    The organization's own row per point is shown beside such tables, so a lone group below the
+    threshold could be had by subtraction; the groups `suppress` marks lose their scores like
+    groups below the threshold (their counts stay), with status "withheld (secondary)".
+    """
+    status = suppress(scores, parent, min_n, n_column="n_respondents")
+    secondary = status == SECONDARY
+    if not secondary.any():
+        return scores
+    out = scores.copy()
+    for column in SCORE_COLUMNS:
+        if column in out:
+            out[column] = out[column].astype(float).where(~secondary)
+    out.loc[secondary, "status"] = SECONDARY
+    if "suppressed" in out:
+        out.loc[secondary, "suppressed"] = True
+    return out
