@@ -91,7 +91,7 @@ workshop_answers = sa.Table(
 )
 TABLES = (workshops, workshop_points, workshop_participants, workshop_answers, joincode.attempts)
 EXPORT_COLUMNS = ["workshop", "vote", "organization", "department", "role", "round", "respondent_id", "item_id",
-                  "leverage_point", "value", "answered_at"]
+                  "leverage_point", "value"]  # no answer times: with role and department they could identify people
 
 
 class WorkshopError(StoreError):
@@ -470,7 +470,7 @@ class Workshops:
         ws = self.get(workshop_id)
         q = (sa.select(workshop_answers.c.vote, departments.c.name.label("department"), workshop_participants.c.role,
                        workshop_answers.c.participant_id, workshop_answers.c.item_id,
-                       workshop_answers.c.leverage_point, workshop_answers.c.value, workshop_answers.c.answered_at)
+                       workshop_answers.c.leverage_point, workshop_answers.c.value)
              .select_from(workshop_answers
                           .join(workshop_participants, workshop_participants.c.id == workshop_answers.c.participant_id)
                           .outerjoin(departments, departments.c.id == workshop_participants.c.department_id))
@@ -483,14 +483,13 @@ class Workshops:
             org = conn.execute(sa.select(organizations.c.name)
                                .where(organizations.c.id == ws["organization_id"])).scalar_one()
         frame = pd.DataFrame([tuple(r) for r in rows], columns=["vote", "department", "role", "participant_id",
-                                                                "item_id", "leverage_point", "value", "answered_at"])
+                                                                "item_id", "leverage_point", "value"])
         frame["workshop"] = ws["code"]
         frame["organization"] = org
         frame["round"] = ws["round_name"]
         frame["respondent_id"] = [respondent_key(workshop_id, int(p)) for p in frame["participant_id"]]
         frame["value"] = frame["value"].astype("Int64")
         frame["vote"] = frame["vote"].astype(int)
-        frame["answered_at"] = pd.to_datetime(frame["answered_at"], utc=True)
         return frame[EXPORT_COLUMNS]
 
     def results(self, workshop_id: int, vote: int | None = None, points: Iterable[str] | None = None
@@ -501,7 +500,7 @@ class Workshops:
         frame = self.answers(workshop_id, [vote])
         if points is not None:
             frame = frame[frame["leverage_point"].isin(list(points))]
-        frame = frame.drop(columns=["workshop", "vote", "answered_at"])
+        frame = frame.drop(columns=["workshop", "vote"])
         levels = tuple(self.instrument.level_values)
         return (point_scores(frame, (), ws["min_n"], include_overall=False),
                 level_distribution(frame, (), ws["min_n"], levels))
@@ -512,7 +511,7 @@ class Workshops:
         A group below the threshold in either vote shows no mean and no change.
         """
         ws = self.get(workshop_id)
-        frame = self.answers(workshop_id, [1, 2]).drop(columns=["workshop", "answered_at"])
+        frame = self.answers(workshop_id, [1, 2]).drop(columns=["workshop"])
         frame["role"] = frame["role"].fillna(UNSPECIFIED_ROLE)
         first = point_scores(frame[frame["vote"] == 1].drop(columns="vote"), by, ws["min_n"], include_overall=False)
         second = point_scores(frame[frame["vote"] == 2].drop(columns="vote"), by, ws["min_n"], include_overall=False)
@@ -533,7 +532,7 @@ class Workshops:
         roles = set(roles)
         frame = self.answers(workshop_id)
         frame = (frame.sort_values("vote").drop_duplicates(["respondent_id", "item_id"], keep="last")
-                 .drop(columns=["workshop", "vote", "answered_at"]))
+                 .drop(columns=["workshop", "vote"]))
         if frame["role"].isna().any():
             if UNSPECIFIED_ROLE not in roles:
                 raise WorkshopError(f"Some participants chose no role and the role {UNSPECIFIED_ROLE!r} is not "

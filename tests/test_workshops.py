@@ -304,8 +304,15 @@ def test_end_into_existing_round_and_export(ws):
     answer_all(w, p, "LP3", None)
     export = w.answers(made["id"])
     assert list(export.columns) == ["workshop", "vote", "organization", "department", "role", "round",
-                                    "respondent_id", "item_id", "leverage_point", "value", "answered_at"]
+                                    "respondent_id", "item_id", "leverage_point", "value"]
     assert len(export) == 5 and export["value"].isna().all() and set(export["round"]) == {"Spring"}
+    import io
+
+    from leverage.responses import to_csv_bytes, to_parquet_bytes
+
+    back = pd.read_parquet(io.BytesIO(to_parquet_bytes(export)))
+    assert len(back) == 5 and back["value"].isna().all() and set(back["vote"]) == {1}
+    assert to_csv_bytes(export).decode("utf-8").splitlines()[0].startswith("workshop,vote,organization")
     report = w.end(made["id"], ROLES, now=NOW)
     assert report.rounds == 0 and report.respondents == 1
     assert w.store.list_rounds(org).set_index("name").loc["Spring", "respondents"] == 1
