@@ -136,7 +136,7 @@ def save(point: str) -> None:
 
 def point_form(point: str) -> None:
     lp = instrument.point(point)
-    st.markdown(f"### {point} {instrument.text(lp.title, 'en')}")
+    st.markdown(f"**{point}** · {instrument.text(lp.title, 'en')}")
     with st.form(f"ws_form_{vote}_{point}"):
         for item in items_of(point):
             saved = mine.get(item.id, "missing")
