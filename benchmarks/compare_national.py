@@ -11,7 +11,8 @@ Measures, in one run:
 3. the peak memory (max RSS) of each;
 4. the Compare page's script time via AppTest with the dataset as a parquet source: first load (cold
    caches) and cached rerun;
-5. the engines for the page's aggregation, side by side: pyarrow compute (the app's choice), DuckDB,
+5. the engines for the page's aggregation, side by side: pyarrow compute (the page's choice; `score`
+   reads valid parquet with DuckDB, whose end-to-end pass wins once imports and reading count), DuckDB,
    pandas, polars (when installed).
 """
 
