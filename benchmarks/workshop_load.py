@@ -4,7 +4,8 @@ Prints figures; asserts nothing. Run from the project root:
     .venv/bin/python benchmarks/workshop_load.py                        # 200 participants, 1 server, SQLite
     .venv/bin/python benchmarks/workshop_load.py --servers 2 --postgres # 2 servers on one PostgreSQL schema
     .venv/bin/python benchmarks/workshop_load.py --per-run              # server CPU of one run of each view
-    (add --no-post-script-gc to start the servers with --runner.postScriptGC false)
+    (add --post-script-gc for Streamlit's default full garbage collection after every run, which the
+    app's .streamlit/config.toml turns off)
 
 How participants are simulated, and why that is faithful
     Each participant is a client of Streamlit's own browser protocol: a websocket to /_stcore/stream that
@@ -316,11 +317,12 @@ def main() -> None:
     parser.add_argument("--per-run", action="store_true",
                         help="only measure the server CPU of one run of each workshop view (50 answered participants)")
     parser.add_argument("--postgres", action="store_true", help="use a fresh schema on the local PostgreSQL")
-    parser.add_argument("--no-post-script-gc", action="store_true",
-                        help="start the servers with --runner.postScriptGC false (no full gc.collect after every run)")
+    parser.add_argument("--post-script-gc", action="store_true",
+                        help="start the servers with --runner.postScriptGC true (Streamlit's default: a full "
+                             "gc.collect after every run; the app's config turns it off)")
     args = parser.parse_args()
-    if args.no_post_script_gc:
-        EXTRA.extend(["--runner.postScriptGC", "false"])
+    if args.post_script_gc:
+        EXTRA.extend(["--runner.postScriptGC", "true"])
 
     from leverage.store import Store
     from leverage.workshops import Workshops, workshop_answers
@@ -347,7 +349,7 @@ def main() -> None:
             me = service.join(made["code"], "measured")
             server = start_server(database_url, tmp / "server.log")
             try:
-                gc = "false" if args.no_post_script_gc else "as configured (Streamlit default: true)"
+                gc = "true (Streamlit's default)" if args.post_script_gc else "false (.streamlit/config.toml)"
                 print(f"per-run costs, runner.postScriptGC {gc}, {'PostgreSQL' if args.postgres else 'SQLite'}:")
                 asyncio.run(per_run_costs(server.base, server.pid, made["code"], me.token))
             finally:
@@ -385,7 +387,7 @@ def main() -> None:
         if seen is not None:
             visible.append(seen - sent)
     print(f"servers: {args.servers} ({'PostgreSQL' if args.postgres else 'SQLite'}; runner.postScriptGC "
-          f"{'false' if args.no_post_script_gc else 'as configured (Streamlit default: true)'}); machine: "
+          f"{'true (Streamlit default)' if args.post_script_gc else 'false (.streamlit/config.toml)'}); machine: "
           f"{os.cpu_count()} cores shared with other work during the run")
     print(f"participants: {args.participants} started, {res.joined} joined, {res.finished} finished all 7 points; "
           f"{res.polls} fragment reruns of phones waiting after their last point")
