@@ -91,20 +91,12 @@ def _write_atomic(table, out: Path) -> None:
 
         write_table_atomic(table, out)
         return
-    import os
-    import tempfile
-
     import pyarrow.parquet as pq
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    from leverage.atomic import replaced_atomically
+
+    with replaced_atomically(out) as tmp:
         pq.write_table(table, tmp)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -153,11 +145,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_spc(args: argparse.Namespace) -> int:
     import json
-    import os
-    import tempfile
 
     import pandas as pd
 
+    from leverage.atomic import replaced_atomically
     from leverage.measurements import MeasurementError, check_series, kind_for_chart, read_frame
     from leverage.spc import DEFAULT_RULES, SpcError, analyse
 
@@ -181,10 +172,8 @@ def cmd_spc(args: argparse.Namespace) -> int:
         raise CliError(f"{args.input}: no such file") from None
     except (MeasurementError, SpcError) as exc:
         raise CliError(str(exc)) from None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, suffix=".tmp", delete=False, encoding="utf-8") as tmp:
-        json.dump(result.to_json_dict(), tmp, indent=1, allow_nan=False)
-    os.replace(tmp.name, out)
+    with replaced_atomically(out) as tmp:
+        Path(tmp).write_text(json.dumps(result.to_json_dict(), indent=1, allow_nan=False), encoding="utf-8")
     summary = result.summary
     print(f"wrote {summary['points']} points to {out}: variation {summary['variation']}, "
           f"assurance {summary['assurance']}", file=sys.stderr)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from leverage.atomic import replaced_atomically
 from leverage.columns import GROUP_COLUMNS, POINT_IDS, RESPONSE_COLUMNS, SCALE_RANGE
 from leverage.instrument import Instrument
 
@@ -268,17 +267,10 @@ def write_table_atomic(table: pa.Table | pd.DataFrame, out: str | Path) -> None:
     if suffix not in {".parquet", ".csv"}:
         raise ValueError(f"{out}: output must end in .parquet or .csv")
     frame = table if isinstance(table, pd.DataFrame) else None
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with replaced_atomically(out) as tmp:
         if suffix == ".parquet":
             pq.write_table(table if isinstance(table, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False),
                            tmp)
         else:
             data = frame if frame is not None else table.to_pandas()
             Path(tmp).write_bytes(to_csv_bytes(data))
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -8,9 +8,7 @@ cached result, so replacing a file is seen at once and an unchanged one costs no
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from leverage.atomic import replaced_atomically
 from leverage.responses import RESPONSE_COLUMNS, ResponseDataError, normalise_table, read_table
 
 STORE_SOURCE = "App store"
@@ -124,14 +123,8 @@ def cached_cube(source: Source, root: str | Path, table: pa.Table | None = None)
         folder.mkdir(parents=True, exist_ok=True)
         for table, target in ((pa.Table.from_pandas(cube.points, preserve_index=False), points_file),
                               (cube.items, items_file)):
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".cube.", suffix=".tmp")
-            os.close(fd)
-            try:
+            with replaced_atomically(target) as tmp:
                 pq.write_table(table, tmp)
-                os.replace(tmp, target)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
     except OSError:
         pass  # a read-only folder only costs the rebuild next time
     return cube
@@ -161,12 +154,6 @@ def save_upload(data: bytes, filename: str, folder: str | Path) -> Source:
     while target.exists():
         target = root / f"{stem}-{k}.parquet"
         k += 1
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".upload.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with replaced_atomically(target) as tmp:
+        Path(tmp).write_bytes(data)
     return Source(target.name, target)
