@@ -1,15 +1,57 @@
-"""Start extra `streamlit run` servers with their own environment (a passphrase, a shared PostgreSQL store)."""
+"""`streamlit run` servers for the browser tests: the app on a free port with its own environment (a store,
+a passphrase, a shared PostgreSQL schema), stopped when the block ends."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.e2e.conftest import ROOT, App, _free_port, _wait_healthy
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STARTUP_TIMEOUT = 60.0
+
+
+@dataclass
+class App:
+    url: str  # http://127.0.0.1:PORT, no trailing slash
+    database_url: str
+    process: subprocess.Popen
+    log: Path
+
+    def output(self) -> str:
+        """The server's stdout and stderr so far, for assertion messages."""
+        return self.log.read_text(errors="replace")[-6000:]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(app: App) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if app.process.poll() is not None:
+            pytest.fail(f"streamlit exited with code {app.process.returncode} before answering:\n{app.output()}")
+        try:
+            with urllib.request.urlopen(f"{app.url}/_stcore/health", timeout=2) as resp:
+                if resp.read().decode().strip() == "ok":
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.25)
+    pytest.fail(f"streamlit did not answer /_stcore/health within {STARTUP_TIMEOUT:.0f} s:\n{app.output()}")
 
 
 @contextlib.contextmanager
