@@ -66,10 +66,16 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.engine in ("auto", "duckdb"):
         from leverage import score_duckdb
 
-        if score_duckdb.available():
+        if not score_duckdb.available():
+            if args.engine == "duckdb":
+                raise CliError("--engine duckdb: the duckdb package is not installed")
+        elif out.suffix.lower() == ".parquet":
+            rows = score_duckdb.write_score_parquet(args.input, by, min_n, out)
+            if rows is not None:
+                print(f"wrote {rows} rows to {out}", file=sys.stderr)
+                return 0
+        else:
             result = score_duckdb.score_parquet(args.input, by, min_n)
-        elif args.engine == "duckdb":
-            raise CliError("--engine duckdb: the duckdb package is not installed")
     if result is None:  # CSV, other types, or invalid rows: the pyarrow engine names any problem
         from leverage.responses import ResponseDataError, normalise_table, read_table
         from leverage.scoring import score_table
