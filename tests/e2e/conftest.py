@@ -47,6 +47,14 @@ def browser():
         launched.close()
 
 
+@pytest.fixture
+def desktop_page(browser):
+    """A fresh page at a desktop/projector size (1400 × 1200), closed with its context after the test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    yield context.new_page()
+    context.close()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Attach the server's output to the report of a failed browser test (a Playwright timeout says nothing

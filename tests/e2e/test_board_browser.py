@@ -17,10 +17,8 @@ SECOND_AIM = "Fewer avoidable readmissions"
 
 
 @pytest.fixture
-def page(browser) -> Page:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    yield context.new_page()
-    context.close()
+def page(desktop_page: Page) -> Page:
+    return desktop_page
 
 
 def test_board_row_opens_the_chart_with_rules_on_hover(page: Page, app) -> None:

@@ -12,10 +12,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(browser) -> Page:
-    context = browser.new_context(viewport={"width": 1400, "height": 1200})
-    yield context.new_page()
-    context.close()
+def page(desktop_page: Page) -> Page:
+    return desktop_page
 
 
 def test_heat_map_marks_withheld_departments_and_the_funnel_follows(page: Page, app) -> None:
