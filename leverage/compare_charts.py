@@ -33,6 +33,13 @@ def _e(text: object) -> str:
     return html.escape(str(text))
 
 
+def _hovers(heads: list[str], mean: np.ndarray, rows: pd.DataFrame, ok: np.ndarray) -> list[str]:
+    """Hover text per point: the mean and n when shown, else why it is withheld (never the withheld mean)."""
+    return [f"{head}<br>mean {m:.2f} (1–5), n = {int(n)}" if k else f"{head}<br>{_reason(s, n)}"
+            for head, m, n, s, k in zip(heads, mean, rows["n"].fillna(0), rows["status"].fillna(NO_DATA), ok,
+                                        strict=True)]
+
+
 def _reason(status: str, n: float) -> str:
     if status == SECONDARY:
         return f"withheld so that a smaller group cannot be worked out (n = {int(n)})"
@@ -83,10 +90,7 @@ def profile_chart(frame: pd.DataFrame, series: str, title: str, point_labels: Ma
         g = g.set_index("leverage_point").reindex(points)
         ok = g["status"].eq(OK).to_numpy()
         mean = np.where(ok, g["mean"].to_numpy(dtype=float), np.nan)
-        hover = [f"{_e(name)} · {lab}<br>mean {m:.2f} (1–5), n = {int(n)}" if k else
-                 f"{_e(name)} · {lab}<br>{_reason(s, n)}"
-                 for lab, m, n, s, k in zip(labels, mean, g["n"].fillna(0), g["status"].fillna(NO_DATA), ok,
-                                            strict=True)]
+        hover = _hovers([f"{_e(name)} · {lab}" for lab in labels], mean, g, ok)
         fig.add_trace(go.Scatter(x=mean, y=labels, mode="lines+markers", name=_e(name),
                                  marker={"size": 11, "color": OKABE_ITO[i % len(OKABE_ITO)]},
                                  line={"width": 2, "color": OKABE_ITO[i % len(OKABE_ITO)]},
@@ -135,10 +139,7 @@ def trend_chart(frame: pd.DataFrame, rounds: list[str], title: str) -> go.Figure
         g = g.set_index("round").reindex(rounds)
         ok = g["status"].eq(OK).to_numpy()
         mean = np.where(ok, g["mean"].to_numpy(dtype=float), np.nan)
-        hover = [f"{_e(unit)} · {_e(r)}<br>mean {m:.2f} (1–5), n = {int(n)}" if k else
-                 f"{_e(unit)} · {_e(r)}<br>{_reason(s, n)}"
-                 for r, m, n, s, k in zip(rounds, mean, g["n"].fillna(0), g["status"].fillna(NO_DATA), ok,
-                                          strict=True)]
+        hover = _hovers([f"{_e(unit)} · {_e(r)}" for r in rounds], mean, g, ok)
         fig.add_trace(go.Scatter(x=[_e(r) for r in rounds], y=mean, mode="lines+markers", name=_e(unit),
                                  marker={"size": 10, "color": OKABE_ITO[i % len(OKABE_ITO)]},
                                  line={"color": OKABE_ITO[i % len(OKABE_ITO)]}, hovertext=hover, hoverinfo="text"))
