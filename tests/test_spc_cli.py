@@ -215,13 +215,7 @@ BAD_INPUTS = {
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_input_exits_2_naming_the_row_and_writes_nothing(tmp_path, capsys, case):
     chart, header, rows, bad_row = BAD_INPUTS[case]
-    source = write_csv(tmp_path / "bad.csv", header, rows)
-    out = tmp_path / "out.json"
-    code, err = run_spc(capsys, source, "--chart", chart, "--out", out)
-    assert code == 2
-    assert f"row {bad_row}" in err, err
-    assert not out.exists()
-    assert list(tmp_path.iterdir()) == [source]  # no temporary file left behind either
+    _assert_refused(tmp_path, capsys, chart, header, rows, bad_row)
 
 
 @pytest.mark.parametrize(("chart", "header", "rows", "bad_row"), [
@@ -230,12 +224,18 @@ def test_bad_input_exits_2_naming_the_row_and_writes_nothing(tmp_path, capsys, c
     ("xmr", "period,value", ["2024-01-01,5", "2024-02-01,", "2024-03-01,7"], 2),  # empty value
 ])
 def test_other_bad_values_name_the_row(tmp_path, capsys, chart, header, rows, bad_row):
+    _assert_refused(tmp_path, capsys, chart, header, rows, bad_row)
+
+
+def _assert_refused(tmp_path, capsys, chart, header, rows, bad_row):
+    """Exit 2, the message names the row, and nothing is written (no output, no temporary file)."""
     source = write_csv(tmp_path / "bad.csv", header, rows)
     out = tmp_path / "out.json"
     code, err = run_spc(capsys, source, "--chart", chart, "--out", out)
     assert code == 2
     assert f"row {bad_row}" in err, err
     assert not out.exists()
+    assert list(tmp_path.iterdir()) == [source]  # no temporary file left behind either
 
 
 def test_missing_column_is_refused(tmp_path, capsys):

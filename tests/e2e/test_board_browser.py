@@ -16,12 +16,8 @@ FIRST_AIM = "Cut harm by half"
 SECOND_AIM = "Fewer avoidable readmissions"
 
 
-@pytest.fixture
-def page(desktop_page: Page) -> Page:
-    return desktop_page
-
-
-def test_board_row_opens_the_chart_with_rules_on_hover(page: Page, app) -> None:
+def test_board_row_opens_the_chart_with_rules_on_hover(desktop_page: Page, app) -> None:
+    page = desktop_page
     open_page(page, app, "board")
     grid = page.locator("[data-testid='stDataFrame']").first
     expect(grid).to_be_visible(timeout=TIMEOUT)
@@ -44,7 +40,8 @@ def test_board_row_opens_the_chart_with_rules_on_hover(page: Page, app) -> None:
                                              "astronomical|long run"))
 
 
-def test_meeting_mode_steps_through_the_aims(page: Page, app) -> None:
+def test_meeting_mode_steps_through_the_aims(desktop_page: Page, app) -> None:
+    page = desktop_page
     open_page(page, app, "board")
     page.get_by_text("Meeting mode: one aim per screen, large type").click()
     wait_idle(page)

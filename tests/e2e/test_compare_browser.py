@@ -11,12 +11,8 @@ from tests.e2e.test_self_assessment_browser import TIMEOUT, open_page, wait_idle
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(desktop_page: Page) -> Page:
-    return desktop_page
-
-
-def test_heat_map_marks_withheld_departments_and_the_funnel_follows(page: Page, app) -> None:
+def test_heat_map_marks_withheld_departments_and_the_funnel_follows(desktop_page: Page, app) -> None:
+    page = desktop_page
     open_page(page, app, "compare")
     chart = page.locator("[data-testid='stPlotlyChart']").first
     expect(chart).to_be_visible(timeout=TIMEOUT)

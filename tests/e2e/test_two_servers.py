@@ -15,7 +15,7 @@ from leverage.store import Store
 from leverage.workshops import Workshops
 from tests.e2e.servers import streamlit_server
 from tests.e2e.test_self_assessment_browser import TIMEOUT, wait_idle
-from tests.e2e.test_workshop_browser import answer, check_until_form, click_key, go, join
+from tests.e2e.test_workshop_browser import answer, check_until_form, click_key, go, join, open_console
 from tests.helpers import postgres_schema, require_postgres
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
@@ -37,10 +37,7 @@ def test_facilitator_and_participant_on_different_servers(tmp_path, browser: Bro
             fac_ctx, phone_ctx = browser.new_context(viewport={"width": 1400, "height": 1000}), browser.new_context()
             try:
                 fac = fac_ctx.new_page()
-                go(fac, f"{a.url}/workshop")
-                fac.get_by_role("textbox", name="Facilitator passphrase").fill(PASS)
-                fac.get_by_role("button", name="Open the console").click()
-                wait_idle(fac)
+                open_console(fac, a.url, PASS)
                 expect(fac.get_by_text(re.compile(r"pending · 0 answered"))).to_be_visible(timeout=TIMEOUT)
 
                 phone = phone_ctx.new_page()

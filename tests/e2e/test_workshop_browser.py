@@ -82,15 +82,20 @@ def click_key(page: Page, key: str) -> None:
     wait_idle(page)
 
 
+def open_console(page: Page, base_url: str, passphrase: str) -> None:
+    """Open the facilitator console on a server and pass its passphrase gate."""
+    go(page, f"{base_url}/workshop")
+    page.get_by_role("textbox", name="Facilitator passphrase").fill(passphrase)
+    page.get_by_role("button", name="Open the console").click()
+    wait_idle(page)
+
+
 def test_workshop_with_three_participants(server, browser: Browser):
     fac_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     contexts = [fac_ctx]
     try:
         fac = fac_ctx.new_page()
-        go(fac, f"{server.url}/workshop")
-        fac.get_by_role("textbox", name="Facilitator passphrase").fill(PASS)
-        fac.get_by_role("button", name="Open the console").click()
-        wait_idle(fac)
+        open_console(fac, server.url, PASS)
         fac.get_by_role("textbox", name="Title", exact=True).fill("Board away day")
         fac.get_by_role("textbox", name="Name of the new round").fill("Workshop e2e")
         fac.get_by_role("spinbutton", name="Anonymity threshold (people)").fill("3")
