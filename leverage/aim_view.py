@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leverage.aims import ANNOTATION_KINDS, Aim
+from leverage.aims import ANNOTATION_KINDS, Aim, AimStore
 from leverage.mdc_icons import ASSURANCE_LABELS, SIGNAL_LABELS, VARIATION_LABELS
 from leverage.projection import Projection, project, required_path, target_on
 from leverage.spc import SpcResult, analyse
@@ -84,6 +84,22 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
     projection = project(current["period"], current["value"], aim.target_value, aim.deadline, aim.direction,
                          result.summary["assurance"], has_limits=aim.chart != "run")
     return AimView(aim, result, projection, path, notes, target_now)
+
+
+def analyse_register(register: AimStore, org_id: int, as_of: dt.date | None = None) -> list[AimView]:
+    """Every aim of an organization analysed, in two queries for all its measurements and annotations.
+
+    With `as_of`, only what was known then: later measurements and annotations are left out.
+    """
+    aims = register.list_aims(org_id)
+    ids = [a.id for a in aims]
+    rows, notes = register.measurements(ids), register.annotations(ids)
+    if as_of is not None and not notes.empty:
+        notes = notes[notes["on_date"] <= pd.Timestamp(as_of)]
+    by_rows = dict(tuple(rows.groupby("aim_id"))) if not rows.empty else {}
+    by_notes = dict(tuple(notes.groupby("aim_id"))) if not notes.empty else {}
+    return [analyse_aim(a, by_rows.get(a.id, rows.iloc[0:0]), by_notes.get(a.id, notes.iloc[0:0]), as_of=as_of)
+            for a in aims]
 
 
 def _periods_containing(periods: pd.Series, dates: list[pd.Timestamp]) -> list[pd.Timestamp]:

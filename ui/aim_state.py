@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from leverage.aim_view import AimView, analyse_aim
+from leverage.aim_view import AimView, analyse_register
 from leverage.aims import Aim, AimStore
 from ui import state
 
@@ -23,14 +23,7 @@ def register() -> AimStore:
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _views(url: str, rev: state.Rev, org_id: int) -> list[AimView]:
-    reg = register()
-    aims = reg.list_aims(org_id)
-    ids = [a.id for a in aims]
-    rows, notes = reg.measurements(ids), reg.annotations(ids)
-    by_aim_rows = dict(tuple(rows.groupby("aim_id"))) if not rows.empty else {}
-    by_aim_notes = dict(tuple(notes.groupby("aim_id"))) if not notes.empty else {}
-    return [analyse_aim(a, by_aim_rows.get(a.id, rows.iloc[0:0]), by_aim_notes.get(a.id, notes.iloc[0:0]))
-            for a in aims]
+    return analyse_register(register(), org_id)
 
 
 def views(org_id: int) -> list[AimView]:
