@@ -230,12 +230,28 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def neutralise_text(value: object) -> object:
+    """One value made safe for a spreadsheet: text a spreadsheet would run as a formula gets a leading quote."""
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA_START) else value
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells a spreadsheet would run as a formula with a quote, so they arrive as text."""
+    """Prefix text cells a spreadsheet would run as a formula with a quote, so they arrive as text.
+
+    Column headings too (a table pivoted by department has department names as headings), and text held
+    in categorical columns, which would otherwise slip past a check on the column's dtype.
+    """
     out = frame.copy()
-    for name in out.columns:
-        if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
-            out[name] = out[name].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            out.isetitem(i, column.map(neutralise_text))
+    if isinstance(out.columns, pd.MultiIndex):
+        out.columns = pd.MultiIndex.from_tuples([tuple(neutralise_text(p) for p in c) for c in out.columns])
+    else:
+        out.columns = [neutralise_text(c) for c in out.columns]
     return out
 
 
@@ -251,7 +267,10 @@ def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    return neutralise_formulas(frame).to_csv(index=False, quoting=csv.QUOTE_MINIMAL).encode("utf-8")
+    """UTF-8 CSV with formula-like text quoted; CRLF line ends (RFC 4180), so a carriage return inside a
+    cell is quoted too (with "\n" line ends the csv module leaves a lone CR bare and a reader splits the row)."""
+    return neutralise_formulas(frame).to_csv(index=False, quoting=csv.QUOTE_MINIMAL,
+                                             lineterminator="\r\n").encode("utf-8")
 
 
 def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
