@@ -1,4 +1,4 @@
-"""Command line: `python -m leverage {demo,score,import,export,spc}`.
+"""Command line: `python -m leverage {demo,score,import,export,spc,boardpack}`.
 
 Exit codes: 0 success, 2 bad input (the message names the problem; nothing is written), 1 other errors.
 """
@@ -186,6 +186,48 @@ def cmd_spc(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_date(option: str, text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"{option}: {text!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def cmd_boardpack(args: argparse.Namespace) -> int:
+    from leverage.atomic import replaced_atomically
+    from leverage.boardpack import BoardPackError, gather
+    from leverage.store import Store
+
+    out = Path(args.out)
+    if out.suffix.lower() not in {".pdf", ".pptx"}:
+        raise CliError(f"--out: {out} must end in .pdf (the board pack) or .pptx (the slide deck)")
+    as_of = _iso_date("--as-of", args.as_of)
+    settings = load_settings()
+    try:
+        pack = gather(Store(settings.database_url), settings, args.organization, as_of=as_of,
+                      meeting_date=_iso_date("--meeting", args.meeting), period_start=_iso_date("--since", args.since))
+    except BoardPackError as exc:
+        raise CliError(str(exc)) from None
+    if out.suffix.lower() == ".pptx":
+        from leverage.boardpack_pptx import build_deck
+
+        data, what, note = build_deck(pack, images=not args.no_charts), "slides", ""
+    else:
+        from leverage.boardpack_pdf import make_pdf
+
+        result = make_pdf(pack, charts=not args.no_charts)
+        data, what, note = result.pdf, f"{result.pages} pages", result.chart_note
+    with replaced_atomically(out) as tmp:
+        Path(tmp).write_bytes(data)
+    print(f"wrote the board pack of {pack.organization} ({len(pack.views)} aims, data cut-off {pack.cut_off}, "
+          f"{what}) to {out}", file=sys.stderr)
+    if note:
+        print(f"note: charts are shown as tables: {note}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m leverage",
@@ -241,6 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="XmR: drop moving ranges above 3.267 x mean and recompute once")
     p.add_argument("--out", required=True, help="output .json")
     p.set_defaults(func=cmd_spc)
+
+    p = sub.add_parser("boardpack", help="the board pack of an organization as PDF (or PowerPoint)",
+                       description="Cover, the vital-few summary, a page per aim (chart, projection, questions to "
+                                   "ask), the latest self-assessment and the period's workshops. Charts need "
+                                   "Chromium (LEVERAGE_CHROMIUM or chromium on PATH); without it they are tables.")
+    p.add_argument("--organization", required=True, help="the organization's name")
+    p.add_argument("--as-of", metavar="DATE", help="data cut-off: measurements after it are left out (default today)")
+    p.add_argument("--meeting", metavar="DATE", help="the meeting's date for the cover (default: the cut-off)")
+    p.add_argument("--since", metavar="DATE", help="workshops from this date (default: 92 days before the cut-off)")
+    p.add_argument("--no-charts", action="store_true", help="tables in place of charts (no browser needed)")
+    p.add_argument("--out", required=True, help="output .pdf, or .pptx for a slide deck")
+    p.set_defaults(func=cmd_boardpack)
     return parser
 
 

@@ -50,7 +50,7 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
     fig.update_layout(title={"text": chart_title(view), "x": 0, "xanchor": "left"}, font=font, height=height,
                       template=_NO_TEMPLATE, plot_bgcolor="white", hovermode="closest",
                       margin={"l": 10, "r": 10, "t": 90, "b": 110},
-                      legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0},
+                      legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
                       xaxis={"title": "Period", "showgrid": False, "linecolor": "#bfbfbf"},
                       yaxis={"title": html.escape(aim.unit or aim.measure), "gridcolor": "#eeeeee",
                              "zeroline": False})
