@@ -1,6 +1,7 @@
 """Aims: the register of system-level aims: create and edit aims, enter or import measurements, annotate."""
 
 import datetime as dt
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +15,7 @@ from leverage.aims import (
     Aim,
     AimError,
 )
+from leverage.exports import XLSX_MIME, aims_register_workbook
 from leverage.instrument import default_instrument
 from leverage.measurements import READABLE_SUFFIXES, MeasurementError, read_bytes
 from leverage.measures import WHOLE_SYSTEM_MEASURES
@@ -42,6 +44,20 @@ if st.session_state.get("aims_selected") not in options:
     st.session_state["aims_selected"] = options[0]
 aim_id = st.selectbox("Aim", options, key="aims_selected",
                       format_func=lambda i: "➕ New aim…" if i == NEW else titles[i])
+
+
+def register_workbook(organization_id: int) -> bytes:
+    """The organization's whole register, read fresh when the button is clicked (not on every rerun)."""
+    listed = register.list_aims(organization_id)
+    ids = [a.id for a in listed]
+    return aims_register_workbook(listed, register.measurements(ids), register.annotations(ids))
+
+
+if titles:
+    st.download_button("Download the aims register (Excel)", partial(register_workbook, org_id),
+                       f"aims-register-{org_name}.xlsx".replace(" ", "_"), XLSX_MIME, key="aims_register_xlsx",
+                       icon=":material/download:", on_click="ignore",
+                       help="Every aim of the organization with its measurements and annotations, one sheet each.")
 
 
 def show_problems(exc: AimError | MeasurementError, what: str) -> None:
@@ -205,8 +221,10 @@ with tab_notes:
     if notes.empty:
         st.info("No annotations yet.")
     else:
-        st.dataframe(pd.DataFrame({"Date": notes["on_date"].dt.date, "Label": notes["label"],
-                                   "Kind": notes["kind"].map(ANNOTATION_KINDS)}), hide_index=True)
+        shown_notes = pd.DataFrame({"Date": notes["on_date"].dt.date, "Label": notes["label"],
+                                    "Kind": notes["kind"].map(ANNOTATION_KINDS)})
+        st.dataframe(shown_notes, hide_index=True)
+        widgets.downloads(shown_notes, f"annotations_{aim.id}", key=f"note_dl_{aim.id}")
     with st.form(f"note_add_{aim.id}", clear_on_submit=True):
         c1, c2, c3 = st.columns([1, 2, 1])
         on = c1.date_input("Date", dt.date.today(), format="YYYY-MM-DD")

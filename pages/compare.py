@@ -29,6 +29,7 @@ PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 
 def chart(fig, stem: str, key: str) -> None:
     config = {**PNG, "toImageButtonOptions": {**PNG["toImageButtonOptions"], "filename": stem.replace(" ", "_")}}
     st.plotly_chart(fig, config=config, key=key)
+    widgets.chart_downloads(fig, stem, f"img_{key}")
 
 
 def show(frame: pd.DataFrame) -> None:

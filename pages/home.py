@@ -37,9 +37,10 @@ with left:
             c2.metric("Overall score (1–5)", widgets.fmt_score(overall["mean"], overall["status"]))
             title = (f"{org_name}, {latest['name']}: mean score per leverage point (1–5), "
                      f"n = {int(overall['n_respondents'])} respondents")
-            st.plotly_chart(state.cached_figure(lambda: point_scores_chart(scores, instrument, title),
-                                                "home", org_id, int(latest["id"]), settings.min_n, title),
-                            key="home_chart")
+            fig = state.cached_figure(lambda: point_scores_chart(scores, instrument, title),
+                                      "home", org_id, int(latest["id"]), settings.min_n, title)
+            st.plotly_chart(fig, key="home_chart")
+            widgets.chart_downloads(fig, f"scores-chart-{org_name}-{latest['name']}", "img_home")
             widgets.threshold_note(settings.min_n)
 
     st.subheader("What would you like to do?")

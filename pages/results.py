@@ -58,12 +58,16 @@ tab_points, tab_items, tab_roles, tab_depts, tab_change, tab_focus = st.tabs(
 
 with tab_points:
     title = f"{org_name}, {round_name}: mean score per leverage point with 95 % interval (1–5), n = {n}"
-    st.plotly_chart(state.cached_figure(lambda: point_scores_chart(scores, instrument, title),
-                                        "points", org_id, round_id, min_n, title), key="results_points")
+    fig = state.cached_figure(lambda: point_scores_chart(scores, instrument, title), "points", org_id, round_id,
+                              min_n, title)
+    st.plotly_chart(fig, key="results_points")
+    widgets.chart_downloads(fig, f"scores-chart-{org_name}-{round_name}", "img_points")
     levels = state.cached(state.round_levels, org_id, round_id, (), min_n)
     title = f"Answers by level, {round_name} (% of answers per point), n = {n}"
-    st.plotly_chart(state.cached_figure(lambda: level_distribution_chart(levels, instrument, title),
-                                        "levels", org_id, round_id, min_n, title), key="results_levels")
+    fig = state.cached_figure(lambda: level_distribution_chart(levels, instrument, title), "levels", org_id,
+                              round_id, min_n, title)
+    st.plotly_chart(fig, key="results_levels")
+    widgets.chart_downloads(fig, f"levels-chart-{org_name}-{round_name}", "img_levels")
     table = scores.rename(columns={"leverage_point": "Leverage point", "n_respondents": "n", "mean": "Mean",
                                    "sd": "SD", "ci_low": "95% CI low", "ci_high": "95% CI high",
                                    "dont_know_rate": "Don't know", "status": "Status"})
@@ -85,10 +89,10 @@ with tab_items:
     items["statement"] = items["item_id"].map(texts)
     dist = item_level_shares(items, instrument.level_values)
     title = f"{point_id}: answers by level per statement (% of answers), n = {n}"
-    st.plotly_chart(state.cached_figure(lambda: level_distribution_chart(dist, instrument, title,
-                                                                         label_column="item_id"),
-                                        "items", org_id, round_id, min_n, point_id, title),
-                    key="results_items_chart")
+    fig = state.cached_figure(lambda: level_distribution_chart(dist, instrument, title, label_column="item_id"),
+                              "items", org_id, round_id, min_n, point_id, title)
+    st.plotly_chart(fig, key="results_items_chart")
+    widgets.chart_downloads(fig, f"items-chart-{point_id}-{org_name}-{round_name}", "img_items")
     shown = items[["item_id", "statement", "n_respondents", "mean", "sd", "dont_know_rate", "status"]]
     st.dataframe(shown.rename(columns={"item_id": "Item", "statement": "Statement", "n_respondents": "n scored",
                                        "mean": "Mean", "sd": "SD", "dont_know_rate": "Don't know",
@@ -121,9 +125,10 @@ with tab_change:
         both = pd.concat([before.assign(series=f"{previous['name']} (n = {int(before['n_respondents'].max())})"),
                           scores.assign(series=f"{round_name} (n = {n})")])
         title = f"{org_name}: mean score per leverage point, {previous['name']} and {round_name} (1–5)"
-        st.plotly_chart(state.cached_figure(lambda: point_scores_chart(both, instrument, title, series="series"),
-                                            "change", org_id, round_id, int(previous["id"]), min_n, title),
-                        key="results_change")
+        fig = state.cached_figure(lambda: point_scores_chart(both, instrument, title, series="series"),
+                                  "change", org_id, round_id, int(previous["id"]), min_n, title)
+        st.plotly_chart(fig, key="results_change")
+        widgets.chart_downloads(fig, f"change-chart-{org_name}-{round_name}", "img_change")
         table = change.rename(columns={"leverage_point": "Leverage point", "n_respondents": "n",
                                        "mean": round_name, "n_respondents_previous": "n before",
                                        "mean_previous": str(previous["name"]), "change": "Change"})
@@ -131,6 +136,7 @@ with tab_change:
             round_name: st.column_config.NumberColumn(format="%.2f"),
             str(previous["name"]): st.column_config.NumberColumn(format="%.2f"),
             "Change": st.column_config.NumberColumn(format="%+.2f")})
+        widgets.downloads(change, f"change-{org_name}-{previous['name']}-{round_name}", "dl_change")
         st.caption("Overlapping 95 % intervals in the chart mean the change may be noise.")
 
 with tab_focus:
@@ -145,3 +151,4 @@ with tab_focus:
                        "measures.")
             st.dataframe(focus.rename(columns={"measure": "System-level measure", "respondents": "Respondents"}),
                          hide_index=True)
+            widgets.downloads(focus, f"focus-measures-{org_name}-{round_name}", "dl_focus")

@@ -148,9 +148,11 @@ def profile_step(draft: Draft) -> None:
     both = pd.concat([mine["points"].assign(series="You"), org.assign(series=f"{org_name} (n = {n_org})")])
 
     st.subheader("Your profile")
-    st.plotly_chart(point_scores_chart(both, instrument, f"Your scores beside {org_name}'s, this round "
-                                                         f"(mean, 1–5; organization n = {n_org})",
-                                       language=lang, series="series"), key="sa_profile_chart")
+    profile = point_scores_chart(both, instrument, f"Your scores beside {org_name}'s, this round "
+                                                   f"(mean, 1–5; organization n = {n_org})",
+                                 language=lang, series="series")
+    st.plotly_chart(profile, key="sa_profile_chart")
+    widgets.chart_downloads(profile, "my-leverage-profile", "img_sa_profile")
     widgets.threshold_note(settings.min_n)
 
     def names(frame: pd.DataFrame) -> str:

@@ -18,7 +18,7 @@ from leverage.projection import METHOD
 from leverage.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.spc_charts import aim_chart
 from ui import aim_state, state
-from ui.widgets import esc
+from ui.widgets import chart_downloads, esc
 
 
 def fmt_value(value: float | None, unit: str = "") -> str:
@@ -49,6 +49,8 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
                                      "aim_chart", aim.id, large)
         st.plotly_chart(figure, key=f"{key}_chart_{aim.id}", config={
             "displaylogo": False, "toImageButtonOptions": {"filename": f"aim_{aim.id}", "scale": 2}})
+        if not large:  # meeting mode is shown on a projector: no buttons under its chart
+            chart_downloads(figure, f"aim_{aim.id}", f"{key}_img_{aim.id}")
 
     if large:
         chart()

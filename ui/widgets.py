@@ -6,9 +6,11 @@ import re
 from functools import partial
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from leverage import CITATION
+from leverage import CITATION, chart_images
+from leverage.exports import MAX_COLUMNS, MAX_ROWS, XLSX_MIME, frame_to_excel_bytes
 from leverage.responses import to_csv_bytes, to_parquet_bytes
 from ui import state
 
@@ -56,16 +58,42 @@ def threshold_note(min_n: int) -> None:
 
 
 def downloads(frame: pd.DataFrame, stem: str, key: str) -> None:
-    """CSV and parquet downloads of a table that has already had the threshold applied.
+    """CSV, Excel and parquet downloads of a table that has already had the threshold applied.
 
-    The bytes are made only when a button is clicked, so a page with many tables stays fast.
+    The bytes are made only when a button is clicked, so a page with many tables stays fast. CSV and Excel
+    neutralise formula-like text, so a hostile department name arrives as text.
     """
     stem = stem.replace(" ", "_")
-    c1, c2, _ = st.columns([1, 1, 4])
+    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
     c1.download_button("CSV", partial(to_csv_bytes, frame), f"{stem}.csv", "text/csv", key=f"{key}_csv",
                        icon=":material/download:", on_click="ignore")
-    c2.download_button("Parquet", partial(to_parquet_bytes, frame), f"{stem}.parquet", "application/octet-stream",
+    if len(frame) < MAX_ROWS and frame.shape[1] <= MAX_COLUMNS:
+        c2.download_button("Excel", partial(frame_to_excel_bytes, frame, stem), f"{stem}.xlsx", XLSX_MIME,
+                           key=f"{key}_xlsx", icon=":material/download:", on_click="ignore")
+    else:
+        c2.caption("Too large for Excel")
+    c3.download_button("Parquet", partial(to_parquet_bytes, frame), f"{stem}.parquet", "application/octet-stream",
                        key=f"{key}_parquet", icon=":material/download:", on_click="ignore")
+
+
+def chart_downloads(figure: go.Figure, stem: str, key: str) -> None:
+    """PNG and SVG downloads of a chart, drawn by Chromium only when a button is clicked.
+
+    Where the server has no Chromium, a short caption says why instead (the page never fails for it).
+    """
+    found = chart_images.status()
+    if not found.available:
+        st.caption(f"Chart images (PNG, SVG) cannot be downloaded here: {esc(found.reason)}.")
+        return
+    stem = stem.replace(" ", "_")
+    height = figure.layout.height or 520
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button("PNG", partial(chart_images.figure_image, figure, "png", height=height, scale=2.0),
+                       f"{stem}.png", chart_images.MIME["png"], key=f"{key}_png", icon=":material/image:",
+                       on_click="ignore")
+    c2.download_button("SVG", partial(chart_images.figure_image, figure, "svg", height=height),
+                       f"{stem}.svg", chart_images.MIME["svg"], key=f"{key}_svg", icon=":material/image:",
+                       on_click="ignore")
 
 
 def about() -> None:

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from leverage.chart_images import status
 from tests.pages.conftest import no_errors
 
 VIEWS = ["Heat map", "Profiles", "Distributions", "Role gaps", "Trend", "Funnel", "Statements"]
@@ -184,4 +185,7 @@ def test_charts_offer_a_png_download_named_after_the_view(app, db_url, sources_d
     config = json.loads(at.get("plotly_chart")[0].proto.config)
     assert config["toImageButtonOptions"]["format"] == "png"
     assert config["toImageButtonOptions"]["filename"].endswith("-heat-map")
-    assert [b.label for b in at.get("download_button")][:2] == ["CSV", "Parquet"]
+    tables = [b.label for b in at.get("download_button") if not b.key.startswith("img_")]
+    assert tables[:3] == ["CSV", "Excel", "Parquet"]
+    images = {b.key: b.label for b in at.get("download_button") if b.key.startswith("img_")}
+    assert images == ({"img_compare_heat_png": "PNG", "img_compare_heat_svg": "SVG"} if status().available else {})

@@ -261,7 +261,7 @@ def test_console_close_reset_and_export(db_url, passphrase, service):
     assert fac.button(key="close_LP1").disabled and not fac.button(key="open_LP1").disabled
     assert fac.button(key="close_LP2").disabled  # a pending point cannot be closed (the rule: test_workshops.py)
     downloads = [b for b in fac.get("download_button")]
-    assert len(downloads) == 2  # CSV and parquet of the answers
+    assert [b.label for b in downloads] == ["CSV", "Excel", "Parquet"]  # of the answers
     fac.button(key="reset_LP1").click().run()
     no_errors(fac)
     assert service.answers(wid).empty
