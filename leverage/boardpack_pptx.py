@@ -204,7 +204,7 @@ def _oval(slide, left: float, top: float, ic: Icon, name: str) -> None:
     tf = shape.text_frame
     _frame(tf, anchor=MSO_ANCHOR.MIDDLE, margin_in=0)
     tf.word_wrap = False
-    _fill(tf, [ic.letter], 13 if len(ic.letter) > 1 else 16, PP_ALIGN.CENTER, bold=True, colour=WHITE)
+    _fill(tf, [ic.letter], SMALL_PT if len(ic.letter) > 1 else 16, PP_ALIGN.CENTER, bold=True, colour=WHITE)
     # The oval's alternative text is its meaning in words, for a screen reader.
     shape._element.nvSpPr.cNvPr.set("descr", ic.label)
 

@@ -171,6 +171,23 @@ def test_assessment_focus_and_workshop_slides(pack: BoardPack, plain) -> None:
     assert "Board away day" in workshop and "Change from vote 1" in workshop and "+1.00" in workshop
 
 
+def test_text_is_readable_and_a_long_title_wraps(pack: BoardPack, plain) -> None:
+    import dataclasses
+
+    for slide in plain.slides:  # body text at 14 pt or more; only the footer is smaller
+        for shape in slide.shapes:
+            frames = [shape.text_frame] if shape.has_text_frame else \
+                [c.text_frame for r in shape.table.rows for c in r.cells] if shape.has_table else []
+            sizes = {run.font.size.pt for tf in frames for p in tf.paragraphs for run in p.runs}
+            assert shape.name == "Footer" or not sizes or min(sizes) >= 14, (shape.name, sizes)
+    view = pack.views[0]
+    long = dataclasses.replace(view, aim=dataclasses.replace(view.aim, title="Reduce harm " * 16 + "by half"))
+    deck = Presentation(io.BytesIO(build_deck(dataclasses.replace(pack, views=[long]), images=False)))
+    title = deck.slides[2].shapes.title.text_frame
+    assert title.text == long.aim.title and title.word_wrap
+    assert 22 <= title.paragraphs[0].runs[0].font.size.pt <= 32
+
+
 def test_a_withheld_round_shows_no_scores(pack: BoardPack) -> None:
     import dataclasses
 
@@ -181,6 +198,28 @@ def test_a_withheld_round_shows_no_scores(pack: BoardPack) -> None:
     assert "There are no aims in the register yet." in _texts(deck.slides[1])
     text = _texts(deck.slides[2])
     assert "Withheld" in text and not [s for s in deck.slides[2].shapes if s.has_table]
+
+
+def test_without_a_browser_or_when_drawing_fails_the_note_says_why(pack: BoardPack, monkeypatch) -> None:
+    import dataclasses
+
+    one = dataclasses.replace(pack, views=pack.views[:1])
+    monkeypatch.setattr(chart_images, "renderer", lambda: None)
+    monkeypatch.setattr(chart_images, "status", lambda: chart_images.RendererStatus(False, "no browser here", None))
+    deck = Presentation(io.BytesIO(build_deck(one, images=True)))
+    assert [s.text_frame.text for s in deck.slides[2].shapes if s.name == "Chart note"] == [
+        "Chart not drawn: no browser here"]
+
+    def broken(*_args, **_kwargs):
+        raise chart_images.ChartImageError("Chromium took longer than 60 s to draw a chart")
+
+    monkeypatch.setattr(chart_images, "renderer", lambda: object())
+    monkeypatch.setattr(chart_images, "figure_image", broken)
+    deck = Presentation(io.BytesIO(build_deck(one, images=True)))
+    slide = deck.slides[2]
+    assert not [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    assert [s.text_frame.text for s in slide.shapes if s.name == "Chart note"] == [
+        "Chart not drawn: Chromium took longer than 60 s to draw a chart"]
 
 
 def test_with_chromium_each_aim_slide_has_one_chart_picture(pack: BoardPack) -> None:
