@@ -10,9 +10,11 @@ still builds: each chart's place holds its latest points as a table and a note t
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,7 @@ from pypdf import PdfReader, PdfWriter, Transformation
 from leverage.aim_view import AimView, questions_to_ask
 from leverage.boardpack import AssessmentSummary, BoardPack, WorkshopSummary
 from leverage.chart_images import ChartImageError, ChartRenderer, renderer, status
-from leverage.mdc_icons import SIGNAL_LABELS, assurance_label, assurance_svg, variation_label, variation_svg
+from leverage.mdc_icons import assurance_label, assurance_svg, variation_label, variation_svg
 from leverage.scoring import OVERALL
 from leverage.spc import CHART_NAMES
 from leverage.spc_charts import POINT_NAMES, aim_chart
@@ -34,7 +36,7 @@ Progress = Callable[[float, str], None]
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 12.0  # A4 landscape, mm
 FOOTER_H = 14.0
-CHART_PX = (1100, 400)  # CSS pixels of a chart; drawn at CHART_W mm wide
+CHART_PX = (1100, 380)  # CSS pixels of a chart; drawn at CHART_W mm wide
 CHART_W = PAGE_W - 2 * MARGIN
 CHART_H = CHART_W * CHART_PX[1] / CHART_PX[0]
 FALLBACK_POINTS = 12
@@ -46,6 +48,8 @@ FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/us
              "/Library/Fonts", "C:/Windows/Fonts")
 
 HEADINGS = FontFace(emphasis="BOLD", fill_color=HEAD_FILL)
+
+_SVG_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 
 logging.getLogger("fpdf.svg").setLevel(logging.ERROR)  # it reports each <title> it skips; titles are alt text
 
@@ -116,7 +120,10 @@ class _PackPdf(FPDF):
         self.multi_cell(PAGE_W - 2 * MARGIN - 18, 3.2, self.clean(self.footer_text), new_x="RIGHT", new_y="TOP")
         self.cell(18, 3.2, f"{self.page_no()}", align="R")
 
-    def svg(self, svg: str, x: float, y: float, size: float, alt: str) -> None:
+    def svg(self, svg: str, x: float, y: float, size: float) -> None:
+        """An icon drawn from its SVG, its <title> (the icon's meaning) kept as the image's alternative text."""
+        found = _SVG_TITLE.search(svg)
+        alt = html.unescape(found.group(1)) if found else "icon"
         if not self.unicode:
             svg = svg.replace("–", "-")
         self.image(io.BytesIO(svg.encode()), x=x, y=y, w=size, h=size, alt_text=alt, title=alt)
@@ -225,7 +232,7 @@ def _note_box(pdf: _PackPdf, text: str) -> None:
 
 
 SUMMARY_COLS = (("Aim", 56), ("Variation", 42), ("Assurance", 42), ("Projection", 25), ("Latest", 22),
-                ("Target now", 19), ("Deadline", 18), ("Owner", 36), ("Review", 13))
+                ("Target now", 21), ("Deadline", 18), ("Owner", 34), ("Review", 13))
 ICON = 7.0
 ROW_H = 13.0
 
@@ -276,7 +283,7 @@ def _summary_row(pdf: _PackPdf, row) -> None:
     text_cell(_truncate(row.aim, 80), widths["Aim"], bold=True, size=9)
     for svg, label, w in ((variation_svg(row.variation), variation_label(row.variation), widths["Variation"]),
                           (assurance_svg(row.assurance), assurance_label(row.assurance), widths["Assurance"])):
-        pdf.svg(svg, x + 0.5, y0 + (ROW_H - ICON) / 2, ICON, alt=label)
+        pdf.svg(svg, x + 0.5, y0 + (ROW_H - ICON) / 2, ICON)
         pdf.set_xy(x + ICON + 1.5, y0 + 1)
         pdf.font(7.5)
         pdf.multi_cell(w - ICON - 2, 3.3, pdf.clean(label), align="L", new_x="RIGHT", new_y="TOP")
@@ -333,14 +340,14 @@ def _fallback_table(pdf: _PackPdf, view: AimView, why: str) -> None:
     heads = ("Period", "Value", "Centre", "Lower limit", "Upper limit", "Reading")
     pdf.font(8)
     pdf.set_fill_color(*ZEBRA)
-    with pdf.table(col_widths=(22, 20, 20, 20, 20, 120), line_height=4.2, text_align="LEFT",
-                   headings_style=HEADINGS, cell_fill_color=ZEBRA, cell_fill_mode="ROWS", width=222, align="LEFT",
+    with pdf.table(col_widths=(22, 20, 20, 22, 22, 167), line_height=4.2, text_align="LEFT",
+                   headings_style=HEADINGS, cell_fill_color=ZEBRA, cell_fill_mode="ROWS", width=273, align="LEFT",
                    padding=0.6) as table:
         table.row(heads)
         for p in points.itertuples(index=False):
             reading = POINT_NAMES.get(p.point_type, p.point_type)
-            if len(p.signals):
-                reading += ": " + "; ".join(SIGNAL_LABELS.get(s, s) for s in p.signals)
+            if len(p.signals):  # the rules' short names keep each point on one line
+                reading += ": " + ", ".join(s.replace("_", " ") for s in p.signals)
             table.row([_date(p.period, "%b %Y"), _fmt(p.value), _fmt(p.centre), _fmt(p.lower), _fmt(p.upper),
                        pdf.clean(reading)])
     pdf.ln(2)
@@ -367,7 +374,7 @@ def _reading(pdf: _PackPdf, view: AimView, cut_off: dt.date) -> None:
     for i, (svg, label) in enumerate(((variation_svg(view.variation), variation_label(view.variation)),
                                       (assurance_svg(view.assurance), assurance_label(view.assurance)))):
         x = MARGIN + i * half
-        pdf.svg(svg, x, y, ICON + 1, alt=label)
+        pdf.svg(svg, x, y, ICON + 1)
         pdf.set_xy(x + ICON + 2.5, y)
         pdf.font(8)
         pdf.multi_cell(half - ICON - 4, 3.5, pdf.clean(("Variation: " if i == 0 else "Assurance: ") + label),

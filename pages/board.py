@@ -5,7 +5,7 @@ import streamlit as st
 
 from leverage.aim_view import vital_few
 from leverage.mdc_icons import assurance_label, assurance_svg, data_uri, variation_label, variation_svg
-from ui import aim_state, aim_widgets, frame, state, widgets
+from ui import aim_state, aim_widgets, boardpack_widget, frame, state, widgets
 
 frame.require()
 
@@ -25,6 +25,7 @@ if not views:
     st.page_link("pages/aims.py", label="Go to Aims", icon=":material/flag:")
     st.stop()
 
+boardpack_widget.panel(org_id, org_name)
 meeting = st.toggle("Meeting mode: one aim per screen, large type", key="board_meeting_mode")
 
 if meeting:
