@@ -29,7 +29,7 @@ def test_board_row_opens_the_chart_with_rules_on_hover(desktop_page: Page, app) 
     chart = page.locator("[data-testid='stPlotlyChart']").first
     expect(chart).to_be_visible(timeout=TIMEOUT)
     expect(chart.locator(".gtitle")).to_contain_text(FIRST_AIM, timeout=TIMEOUT)
-    expect(page.get_by_text("Questions to ask")).to_be_visible()
+    expect(page.get_by_role("heading", name="Questions to ask")).to_be_visible()
     expect(chart.locator(".legendtext", has_text="Required path")).to_have_count(1)
     # the measurement markers are the last traces drawn (after limits, target, path and projection)
     point = chart.locator(".scatterlayer .trace").last.locator(".points path").first
@@ -50,3 +50,28 @@ def test_meeting_mode_steps_through_the_aims(desktop_page: Page, app) -> None:
     wait_idle(page)
     expect(page.get_by_role("heading", name=SECOND_AIM, exact=True).first).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("[data-testid='stPlotlyChart']").first.locator(".gtitle")).to_contain_text(SECOND_AIM)
+
+
+def test_board_pack_downloads_from_the_board_page(desktop_page: Page, app, tmp_path) -> None:
+    """Open the panel, build (the progress bar runs aim by aim), download, and read the PDF that arrived."""
+    from pypdf import PdfReader
+
+    page = desktop_page
+    open_page(page, app, "board")
+    page.get_by_text("Board pack: the board paper as a PDF or PowerPoint").click()
+    page.get_by_role("button", name="Build the board pack").click()
+    download_button = page.get_by_role("button", name="Download the board pack (PDF)")
+    expect(download_button).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(re.compile(r"The board pack is ready: \d+ pages, 5 of 5 charts drawn"))).to_be_visible()
+    with page.expect_download(timeout=60_000) as caught:
+        download_button.click()
+    download = caught.value
+    assert re.fullmatch(r"board-pack-[A-Za-z-]+-\d{4}-\d{2}-\d{2}\.pdf", download.suggested_filename)
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    reader = PdfReader(saved)
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert len(reader.pages) >= 2 + 5 + 2
+    for title in (FIRST_AIM, SECOND_AIM):
+        assert title in text
+    assert "Data cut-off:" in text and "Rule set:" in text and "Chart not drawn" not in text
