@@ -56,7 +56,10 @@ def sheet_names(names: Iterable[object]) -> list[str]:
     out = []
     for raw in names:
         name = _SHEET_FORBIDDEN.sub("_", ILLEGAL_CHARACTERS_RE.sub("", str(raw)))
-        name = name.strip().strip("'").strip()[:SHEET_NAME_MAX].strip().strip("'") or "Sheet"
+        name = name.strip().strip("'").strip()
+        if len(name) > SHEET_NAME_MAX:  # cut, and no dangling separator where the cut fell
+            name = name[:SHEET_NAME_MAX].rstrip(" -_.'")
+        name = name or "Sheet"
         candidate, n = name, 1
         while candidate.lower() in taken or candidate.lower() in _RESERVED_SHEET_NAMES:
             n += 1

@@ -147,6 +147,8 @@ def test_sheet_names_are_valid_and_unique() -> None:
     assert names == ["Scores", "scores (2)", "a_b_c_d_e_f_g_h", "x" * 31, "x" * 27 + " (2)", "Sheet",
                      "quoted", "History (2)"]
     assert all(len(n) <= 31 for n in names)
+    assert sheet_names(["scores-Riverside_Health_System-2026_Autumn", "a-"]) == ["scores-Riverside_Health_System",
+                                                                                 "a-"]
     assert len({n.lower() for n in names}) == len(names)
 
 

@@ -63,7 +63,7 @@ def test_results_tables_offer_csv_excel_and_parquet_and_charts_png_and_svg(app, 
 
     book = openpyxl.load_workbook(io.BytesIO(made["scores-Riverside_Health_System-2026_Autumn.xlsx"]()))
     ws = book.active
-    assert ws.title == "scores-Riverside_Health_System-"  # the file's stem cut to Excel's 31 characters
+    assert ws.title == "scores-Riverside_Health_System"  # the stem cut to Excel's 31 characters, no dangling "-"
     heading = [c.value for c in ws[1]]
     assert heading[:3] == ["leverage_point", "n_respondents", "mean"]
     assert ws.max_row == 1 + 8  # seven leverage points and the overall score
