@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
-from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
 from leverage.aim_view import AimView, questions_to_ask
 from leverage.boardpack import AssessmentSummary, BoardPack, WorkshopSummary
@@ -159,20 +160,23 @@ def build_pdf(pack: BoardPack, renderer: ChartRenderer | None, no_chart_reason: 
     pdf = _PackPdf()
     stamps: list[_Stamp] = []
     note = "" if renderer is not None else (no_chart_reason or "chart images were not available")
+    views = pack.views
+    charts: list[bytes | ChartImageError | None] = [None] * len(views)
+    if renderer is not None and views:
+        report(0.02, "Starting the chart renderer…")
+        charts = renderer.images(
+            [aim_chart(v, height=CHART_PX[1]) for v in views], "pdf", *CHART_PX,
+            done=lambda i: report(0.05 + 0.8 * (i + 1) / len(views),
+                                  f"Chart {i + 1} of {len(views)}: {views[i].aim.title}"))
+    report(0.86, "Laying out the pages")
     _cover(pdf, pack, note)
     _summary(pdf, pack)
-    total = max(len(pack.views), 1)
     drawn = 0
-    for i, view in enumerate(pack.views):
-        report(0.1 + 0.8 * i / total, f"Aim {i + 1} of {len(pack.views)}: {view.aim.title}")
-        chart_pdf, why = None, note
-        if renderer is not None:
-            try:
-                chart_pdf = renderer.image(aim_chart(view, height=CHART_PX[1]), "pdf", *CHART_PX)
-            except ChartImageError as exc:
-                why = str(exc)
-        page = _aim_page(pdf, pack, view, chart_pdf is not None, why)
-        if chart_pdf is not None:
+    for view, chart_pdf in zip(views, charts, strict=True):
+        why = str(chart_pdf) if isinstance(chart_pdf, ChartImageError) else note
+        has_chart = isinstance(chart_pdf, bytes)
+        page = _aim_page(pdf, pack, view, has_chart, why)
+        if has_chart:
             drawn += 1
             stamps.append(_Stamp(page, MARGIN, page_chart_top(), CHART_W, CHART_H, chart_pdf))
     report(0.92, "Self-assessment and workshops")
@@ -486,17 +490,37 @@ def _workshop(pdf: _PackPdf, ws: WorkshopSummary) -> None:
 # --- charts onto their pages ---------------------------------------------------------------------------
 
 def _stamp(raw: bytes, stamps: list[_Stamp]) -> bytes:
-    """Place each chart's one-page PDF, scaled to its box, onto its page: vectors stay vectors."""
+    """Place each chart's one-page PDF, scaled to its box, onto its page: vectors stay vectors.
+
+    Each chart becomes a form XObject drawn with one `Do`; pypdf's `merge_transformed_page` would do the
+    same by rewriting every operator of both pages, four times slower for a 25-aim pack.
+    """
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
+    add = writer._add_object  # a new indirect object: pypdf has no public name for this
     mm = 72 / 25.4
-    for stamp in stamps:
+    for n, stamp in enumerate(stamps):
         chart = PdfReader(io.BytesIO(stamp.pdf)).pages[0]
-        cw, ch = float(chart.mediabox.width), float(chart.mediabox.height)
-        scale = min(stamp.w * mm / cw, stamp.h * mm / ch)
+        box = [float(v) for v in chart.mediabox]
+        cw, ch = box[2] - box[0], box[3] - box[1]
+        form = DecodedStreamObject()
+        form.set_data(chart.get_contents().get_data())
+        form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                     NameObject("/BBox"): ArrayObject([FloatObject(v) for v in box]),
+                     NameObject("/Resources"): chart["/Resources"].get_object().clone(writer)})
+        name = NameObject(f"/LeverageChart{n}")
         page = writer.pages[stamp.page]
-        x = stamp.x * mm + (stamp.w * mm - cw * scale) / 2
-        y = (PAGE_H - stamp.y - stamp.h) * mm + (stamp.h * mm - ch * scale)
-        page.merge_transformed_page(chart, Transformation().scale(scale).translate(x, y))
+        resources = page[NameObject("/Resources")].get_object()
+        if "/XObject" not in resources:
+            resources[NameObject("/XObject")] = DictionaryObject()
+        resources["/XObject"].get_object()[name] = add(form.flate_encode())
+        scale = min(stamp.w * mm / cw, stamp.h * mm / ch)
+        x = stamp.x * mm + (stamp.w * mm - cw * scale) / 2 - box[0] * scale
+        y = (PAGE_H - stamp.y - stamp.h) * mm + (stamp.h * mm - ch * scale) - box[1] * scale
+        draw = DecodedStreamObject()
+        draw.set_data(f"q {scale:.6f} 0 0 {scale:.6f} {x:.4f} {y:.4f} cm {name} Do Q".encode())
+        contents = page["/Contents"].get_object()
+        parts = list(contents) if isinstance(contents, ArrayObject) else [page.raw_get("/Contents")]
+        page[NameObject("/Contents")] = ArrayObject([*parts, add(draw)])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

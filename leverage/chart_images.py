@@ -17,7 +17,7 @@ import atexit
 import os
 import shutil
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,6 +30,7 @@ MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 ENV_BROWSER = "LEVERAGE_CHROMIUM"
 TIMEOUT = 60.0  # seconds for one image (the first call also waits for the browser to start)
+TABS = 2  # figures drawn at once: these machines have two cores
 
 
 class ChartImageError(RuntimeError):
@@ -65,8 +66,10 @@ def print_ready(fig: go.Figure, width: int, height: int) -> go.Figure:
     """A copy sized for a page: axis labels make room for themselves (the app's theme does this on screen)."""
     out = go.Figure(fig)
     out.update_layout(width=width, height=height, paper_bgcolor="white")
+    margin = out.layout.margin
+    out.update_layout(margin={"l": max(margin.l or 0, 16), "r": max(margin.r or 0, 16)})
     out.update_xaxes(automargin=True)
-    out.update_yaxes(automargin=True)
+    out.update_yaxes(automargin=True, title_standoff=10)
     return out
 
 
@@ -89,15 +92,15 @@ class ChartRenderer:
         return self._loop
 
     async def _open(self) -> None:
+        if self._kaleido is not None:
+            return
         import kaleido  # imported here: the app starts without paying for it
 
-        k = kaleido.Kaleido(n=1, timeout=TIMEOUT, mathjax=False, path=self.browser)
+        k = kaleido.Kaleido(n=TABS, timeout=TIMEOUT, mathjax=False, path=self.browser)
         await k.open()
         self._kaleido = k
 
     async def _draw(self, spec: dict, opts: dict) -> bytes:
-        if self._kaleido is None:
-            await self._open()
         return await self._kaleido.calc_fig(spec, opts=opts)
 
     async def _close(self) -> None:
@@ -118,22 +121,47 @@ class ChartRenderer:
     def image(self, fig: go.Figure, fmt: ImageFormat = "png", width: int = 1000, height: int = 520,
               scale: float = 1.0) -> bytes:
         """The figure drawn as `fmt` at width x height CSS pixels (`scale` multiplies PNG pixels)."""
+        (drawn,) = self.images([fig], fmt, width, height, scale)
+        if isinstance(drawn, ChartImageError):
+            raise drawn
+        return drawn
+
+    def images(self, figs: Sequence[go.Figure], fmt: ImageFormat = "png", width: int = 1000, height: int = 520,
+               scale: float = 1.0, done: Callable[[int], None] | None = None) -> list[bytes | ChartImageError]:
+        """Several figures at once, drawn in parallel tabs; a figure that fails gives its error, not bytes.
+
+        `done(i)` is called as each figure, in order, is ready (for a progress bar).
+        """
         if fmt not in FORMATS:
             raise ValueError(f"image format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-        spec = print_ready(fig, width, height).to_plotly_json()
+        specs = [print_ready(f, width, height).to_plotly_json() for f in figs]
         opts = {"format": fmt, "width": width, "height": height, "scale": scale}
+        out: list[bytes | ChartImageError] = []
         with self._lock:
             loop = self._ensure_loop()
-            future = asyncio.run_coroutine_threadsafe(self._draw(spec, opts), loop)
             try:
-                return future.result(TIMEOUT + 30)
-            except FutureTimeout:
-                future.cancel()
+                asyncio.run_coroutine_threadsafe(self._open(), loop).result(TIMEOUT)
+            except Exception as exc:  # no browser could start: every figure fails the same way
                 self._abandon()
-                raise ChartImageError(f"Chromium took longer than {TIMEOUT:.0f} s to draw a chart") from None
-            except Exception as exc:  # any browser failure becomes one clear error
+                error = ChartImageError(f"Chromium could not start: {exc}")
+                return [error for _ in specs]
+            futures = [asyncio.run_coroutine_threadsafe(self._draw(spec, opts), loop) for spec in specs]
+            broken = False
+            for i, future in enumerate(futures):
+                try:
+                    out.append(future.result(TIMEOUT + 30))
+                except FutureTimeout:
+                    future.cancel()
+                    broken = True
+                    out.append(ChartImageError(f"Chromium took longer than {TIMEOUT:.0f} s to draw a chart"))
+                except Exception as exc:  # any browser failure becomes one clear error
+                    broken = True
+                    out.append(ChartImageError(f"Chromium could not draw the chart: {exc}"))
+                if done is not None:
+                    done(i)
+            if broken:
                 self._abandon()
-                raise ChartImageError(f"Chromium could not draw the chart: {exc}") from exc
+        return out
 
     def _abandon(self) -> None:
         """Forget a browser that failed, so the next call starts a fresh one."""
