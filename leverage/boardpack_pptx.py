@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -350,11 +350,33 @@ def _summary_slides(prs, pack: BoardPack) -> None:
         _footer(slide, pack.footer())
 
 
-def _chart_picture(slide, view: AimView, left: float, top: float) -> None:
+def _chart_figure(view: AimView):
     fig = aim_chart(view, height=CHART_PX[1], large=True)
     # The slide's title and measure line already say what the chart's title would; the room goes to the plot.
     fig.update_layout(title_text="", margin={"t": 20})
-    png = chart_images.figure_image(fig, "png", width=CHART_PX[0], height=CHART_PX[1], scale=2)
+    return fig
+
+
+def chart_pictures(views: list[AimView], images: bool = True,
+                   progress: Callable[[float, str], None] | None = None) -> list[bytes | str]:
+    """Each aim's chart as PNG bytes, or the reason it is not drawn; drawn together in parallel tabs."""
+    out: list[bytes | str] = ["there are no measurements yet" if v.result is None else "" for v in views]
+    wanted = [i for i, v in enumerate(views) if v.result is not None]
+    if not wanted:
+        return out
+    renderer = chart_images.renderer()
+    if not images or renderer is None:
+        reason = "chart images were not requested" if not images else chart_images.status().reason
+        return [reason if i in wanted else text for i, text in enumerate(out)]
+    report = progress or (lambda _f, _m: None)
+    drawn = renderer.images([_chart_figure(views[i]) for i in wanted], "png", *CHART_PX, scale=2,
+                            done=lambda k: report((k + 1) / len(wanted), f"Chart {k + 1} of {len(wanted)}"))
+    for i, picture in zip(wanted, drawn, strict=True):
+        out[i] = str(picture) if isinstance(picture, chart_images.ChartImageError) else picture
+    return out
+
+
+def _chart_picture(slide, view: AimView, png: bytes, left: float, top: float) -> None:
     pic = slide.shapes.add_picture(io.BytesIO(png), Inches(left), Inches(top), Inches(CHART_W_IN), Inches(CHART_H_IN))
     pic.name = "Chart"
     labels = f"{icon('variation', view.variation).label}; {icon('assurance', view.assurance).label}"
@@ -376,7 +398,7 @@ def _points_table(slide, view: AimView, left: float, top: float, reason: str) ->
            right=(1, 2, 3, 4))
 
 
-def _aim_slide(prs, pack: BoardPack, view: AimView, images: bool) -> None:
+def _aim_slide(prs, pack: BoardPack, view: AimView, picture: bytes | str) -> None:
     aim = view.aim
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
     _title(slide, aim.title, height=0.95)
@@ -385,20 +407,10 @@ def _aim_slide(prs, pack: BoardPack, view: AimView, images: bool) -> None:
     _text(slide, MARGIN, 1.15, CONTENT_W, 0.4, [f"{aim.measure}{unit} · {CHART_NAMES[aim.chart]}{owner}"],
           pt=SMALL_PT, name="Measure", colour=GREY)
 
-    drawn_reason = None
-    if view.result is None:
-        drawn_reason = "there are no measurements yet"
-    elif not images:
-        drawn_reason = "chart images were not requested"
-    elif chart_images.renderer() is None:
-        drawn_reason = chart_images.status().reason
+    if isinstance(picture, bytes):
+        _chart_picture(slide, view, picture, MARGIN, CONTENT_TOP)
     else:
-        try:
-            _chart_picture(slide, view, MARGIN, CONTENT_TOP)
-        except chart_images.ChartImageError as exc:
-            drawn_reason = str(exc)
-    if drawn_reason is not None:
-        _points_table(slide, view, MARGIN, CONTENT_TOP, drawn_reason)
+        _points_table(slide, view, MARGIN, CONTENT_TOP, picture)
 
     latest = view.latest
     facts = [f"Latest: {_num(latest[1])} ({_month(latest[0])})" if latest else "Latest: no measurements yet",
@@ -506,8 +518,11 @@ def _workshop_slide(prs, pack: BoardPack, ws: WorkshopSummary) -> None:
     _footer(slide, pack.footer())
 
 
-def build_deck(pack: BoardPack, images: bool = True) -> bytes:
+def build_deck(pack: BoardPack, images: bool = True, progress: Callable[[float, str], None] | None = None) -> bytes:
     """The board pack as .pptx bytes; charts as pictures when `images` and a Chromium are available."""
+    report = progress or (lambda _f, _m: None)
+    pictures = chart_pictures(pack.views, images, lambda f, m: report(0.05 + 0.8 * f, m))
+    report(0.9, "Laying out the slides")
     prs = Presentation()
     prs.slide_width, prs.slide_height = Emu(Inches(SLIDE_W)), Emu(Inches(SLIDE_H))
     props = prs.core_properties
@@ -516,8 +531,8 @@ def build_deck(pack: BoardPack, images: bool = True) -> bytes:
     props.subject = f"Data cut-off {_day(pack.cut_off)}"
     _title_slide(prs, pack)
     _summary_slides(prs, pack)
-    for view in pack.views:
-        _aim_slide(prs, pack, view, images)
+    for view, picture in zip(pack.views, pictures, strict=True):
+        _aim_slide(prs, pack, view, picture)
     _assessment_slide(prs, pack, pack.assessment)
     if pack.assessment is not None and not pack.assessment.withheld and not pack.assessment.focus.empty:
         _focus_slide(prs, pack, pack.assessment)

@@ -185,6 +185,19 @@ def test_without_a_browser_each_aim_says_why_and_lists_its_points(pack, table_pd
         assert "Process limits" not in page  # the chart's legend is not there
 
 
+def test_a_chart_that_fails_to_draw_becomes_its_table_with_the_error(pack) -> None:
+    from leverage.chart_images import ChartImageError
+
+    class HungBrowser:
+        def images(self, figs, *_args, **_kwargs):
+            return [ChartImageError("Chromium took longer than 60 s to draw a chart") for _ in figs]
+
+    result = build_pdf(pack, HungBrowser())
+    assert result.charts_drawn == 0 and result.chart_note == "some charts could not be drawn"
+    page = " ".join(page_texts(result.pdf)[2].split())
+    assert "Chart not drawn: Chromium took longer than 60 s to draw a chart." in page
+
+
 def test_user_text_arrives_verbatim(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'x.db'}")
     org = store.add_organization("Ærøskøbing Sygehus")

@@ -210,11 +210,13 @@ def test_without_a_browser_or_when_drawing_fails_the_note_says_why(pack: BoardPa
     assert [s.text_frame.text for s in deck.slides[2].shapes if s.name == "Chart note"] == [
         "Chart not drawn: no browser here"]
 
-    def broken(*_args, **_kwargs):
-        raise chart_images.ChartImageError("Chromium took longer than 60 s to draw a chart")
+    class Broken:
+        """A renderer whose every drawing fails, as a hung browser's would."""
 
-    monkeypatch.setattr(chart_images, "renderer", lambda: object())
-    monkeypatch.setattr(chart_images, "figure_image", broken)
+        def images(self, figs, *_args, **_kwargs):
+            return [chart_images.ChartImageError("Chromium took longer than 60 s to draw a chart") for _ in figs]
+
+    monkeypatch.setattr(chart_images, "renderer", Broken)
     deck = Presentation(io.BytesIO(build_deck(one, images=True)))
     slide = deck.slides[2]
     assert not [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]

@@ -38,8 +38,7 @@ def _build(org_name: str, as_of: dt.date, meeting: dt.date, fmt: str) -> tuple[b
     if fmt == "PowerPoint":
         from leverage.boardpack_pptx import build_deck
 
-        progress(0.3, "Drawing the slides…")
-        data = build_deck(pack)
+        data = build_deck(pack, progress=progress)
         what = f"{len(pack.views)} aim slide(s)"
     else:
         from leverage.boardpack_pdf import make_pdf
