@@ -76,6 +76,9 @@ event = st.dataframe(
         "Trend": st.column_config.LineChartColumn("Trend", help="Last 24 points", width="small"),
         "Reading": st.column_config.TextColumn("Reading", width="medium"),
     })
+widgets.downloads(display.drop(columns=["Variation", "Assurance", "Trend"]).assign(
+    Variation=[variation_label(v) for v in table["variation"]],
+    Assurance=[assurance_label(a) for a in table["assurance"]]), f"vital-few-{org_name}", "dl_vital_few")
 aim_widgets.legend()
 
 rows = event.selection.rows if event is not None else []

@@ -43,6 +43,7 @@ if flash := st.session_state.pop("manage_flash", None):
 with tab_orgs:
     orgs = state.cached(state.organizations)
     st.dataframe(orgs.rename(columns={"id": "Id", "name": "Organization"}), hide_index=True)
+    widgets.downloads(orgs, "organizations", "dl_orgs")
     with st.form("add_org", clear_on_submit=True):
         name = st.text_input("New organization", max_chars=200)
         if st.form_submit_button("Add organization"):
@@ -50,8 +51,9 @@ with tab_orgs:
     if selected is not None:
         org_id, org_name = selected
         st.subheader(f"Departments of {widgets.esc(org_name)}")
-        st.dataframe(state.cached(state.departments, org_id).rename(columns={"id": "Id", "name": "Department"}),
-                     hide_index=True)
+        depts = state.cached(state.departments, org_id)
+        st.dataframe(depts.rename(columns={"id": "Id", "name": "Department"}), hide_index=True)
+        widgets.downloads(depts, f"departments-{org_name}", "dl_depts")
         with st.form("add_dept", clear_on_submit=True):
             dept = st.text_input("New department", max_chars=200)
             if st.form_submit_button("Add department"):
@@ -69,6 +71,7 @@ with tab_rounds:
                                             "instrument_version": "Version", "opens_on": "Opens",
                                             "closes_on": "Closes", "respondents": "Respondents"}),
                      hide_index=True)
+        widgets.downloads(rounds, f"rounds-{org_name}", "dl_rounds")
         instruments = available_instruments()
         with st.form("add_round", clear_on_submit=True):
             round_name = st.text_input("Round name", placeholder="e.g. 2027 Spring", max_chars=200)
@@ -94,8 +97,10 @@ with tab_import:
         if not check.ok:
             st.error(f"{widgets.esc(upload.name)} cannot be imported: {len(check.problems)} problem(s) found. "
                      "Nothing was written.")
-            st.dataframe(pd.DataFrame([{"Row": p.row, "Column": p.column, "Problem": p.message}
-                                       for p in check.problems]), hide_index=True)
+            problems = pd.DataFrame([{"Row": p.row, "Column": p.column, "Problem": p.message}
+                                     for p in check.problems])
+            st.dataframe(problems, hide_index=True)
+            widgets.downloads(problems, f"problems-{upload.name}", "dl_import_problems")
         else:
             st.success(f"{widgets.esc(upload.name)} is valid.")
             st.dataframe(pd.DataFrame([check.summary()]), hide_index=True)

@@ -136,3 +136,31 @@ def test_home_chart_has_png_and_svg(app, db_url, monkeypatch) -> None:
     no_errors(at)
     assert {k: v for k, v in _labels(at).items() if k.startswith("img_")} == {"img_home_png": "PNG",
                                                                              "img_home_svg": "SVG"}
+
+
+def test_board_vital_few_downloads_carry_the_icons_in_words(app, db_url, made) -> None:
+    at = _open(app, db_url, "pages/board.py")
+    assert [_labels(at).get(f"dl_vital_few_{fmt}") for fmt in ("csv", "xlsx", "parquet")] == ["CSV", "Excel", "Parquet"]
+    import pandas as pd
+
+    frame = pd.read_parquet(io.BytesIO(made["vital-few-Riverside_Health_System.parquet"]()))
+    table = at.dataframe[0].value
+    assert frame["Aim"].tolist() == table["Aim"].tolist()
+    assert not frame.astype(str).apply(lambda c: c.str.startswith("data:")).any().any()
+    assert set(frame["Variation"]) <= {"Common cause variation", "Special cause improvement (high)",
+                                       "Special cause improvement (low)", "Special cause concern (high)",
+                                       "Special cause concern (low)", "Special cause (high; no direction set)",
+                                       "Special cause (low; no direction set)",
+                                       "Not enough data for a variation summary"}
+
+
+def test_department_named_like_a_formula_arrives_as_text_from_manage_data(app, db_url, made) -> None:
+    store = Store(db_url)
+    store.add_department(org_id(db_url, RIVERSIDE), EVIL)
+    store.dispose()
+    _open(app, db_url, "pages/manage_data.py")
+    csv_text = made["departments-Riverside_Health_System.csv"]().decode("utf-8")
+    assert "'" + EVIL.replace('"', '""') in csv_text
+    book = openpyxl.load_workbook(io.BytesIO(made["departments-Riverside_Health_System.xlsx"]()))
+    cells = [c for row in book.active.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert [(c.value, c.data_type) for c in cells] == [("'" + EVIL, "s")]
