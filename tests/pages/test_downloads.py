@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pandas as pd
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
@@ -141,8 +142,6 @@ def test_home_chart_has_png_and_svg(app, db_url, monkeypatch) -> None:
 def test_board_vital_few_downloads_carry_the_icons_in_words(app, db_url, made) -> None:
     at = _open(app, db_url, "pages/board.py")
     assert [_labels(at).get(f"dl_vital_few_{fmt}") for fmt in ("csv", "xlsx", "parquet")] == ["CSV", "Excel", "Parquet"]
-    import pandas as pd
-
     frame = pd.read_parquet(io.BytesIO(made["vital-few-Riverside_Health_System.parquet"]()))
     table = at.dataframe[0].value
     assert frame["Aim"].tolist() == table["Aim"].tolist()
