@@ -89,16 +89,16 @@ class _PackPdf(FPDF):
             self.family = "body"
         else:
             self.family = "helvetica"
+            self.core_fonts_encoding = "windows-1252"  # has – — • “ ” … (Latin-1 has none of them)
         self.set_title("Board pack")
         self.set_creator("Leverage")
 
-    def clean(self, text: object) -> str:
-        """Text the font can draw (the built-in font only has Latin-1)."""
-        text = str(text)
-        if self.unicode:
-            return text
-        text = text.replace("–", "-").replace("—", "-").replace("≥", ">=").replace("…", "...").replace("·", "-")
-        return text.encode("latin-1", "replace").decode("latin-1")
+    def normalize_text(self, text: str) -> str:
+        """Every text drawn passes here: without a Unicode font, what Windows-1252 lacks becomes near text."""
+        if not self.unicode:
+            text = text.replace("≥", ">=").replace("≤", "<=").replace("−", "-")
+            text = text.encode("windows-1252", "replace").decode("windows-1252")
+        return super().normalize_text(text)
 
     def font(self, size: float, bold: bool = False, colour: tuple[int, int, int] = INK) -> None:
         self.set_font(self.family, "B" if bold else "", size)
@@ -107,7 +107,7 @@ class _PackPdf(FPDF):
     def para(self, text: str, size: float = 10, bold: bool = False, colour: tuple[int, int, int] = INK,
              h: float | None = None, w: float = 0) -> None:
         self.font(size, bold, colour)
-        self.multi_cell(w, h or size * 0.5, self.clean(text), new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(w, h or size * 0.5, text, new_x="LMARGIN", new_y="NEXT")
 
     def heading(self, text: str, size: float = 18) -> None:
         self.para(text, size, bold=True, h=size * 0.48)
@@ -118,7 +118,7 @@ class _PackPdf(FPDF):
         self.set_draw_color(*RULE)
         self.line(MARGIN, self.get_y() - 1, PAGE_W - MARGIN, self.get_y() - 1)
         self.font(7, colour=MUTED)
-        self.multi_cell(PAGE_W - 2 * MARGIN - 18, 3.2, self.clean(self.footer_text), new_x="RIGHT", new_y="TOP")
+        self.multi_cell(PAGE_W - 2 * MARGIN - 18, 3.2, self.footer_text, new_x="RIGHT", new_y="TOP")
         self.cell(18, 3.2, f"{self.page_no()}", align="R")
 
     def svg(self, svg: str, x: float, y: float, size: float) -> None:
@@ -232,7 +232,7 @@ def _cover(pdf: _PackPdf, pack: BoardPack, note: str) -> None:
 def _note_box(pdf: _PackPdf, text: str) -> None:
     pdf.set_fill_color(*NOTE_FILL)
     pdf.font(10, bold=True)
-    pdf.multi_cell(0, 5.5, pdf.clean(text), fill=True, border=0, padding=2, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5.5, text, fill=True, border=0, padding=2, new_x="LMARGIN", new_y="NEXT")
 
 
 SUMMARY_COLS = (("Aim", 56), ("Variation", 42), ("Assurance", 42), ("Projection", 25), ("Latest", 22),
@@ -281,7 +281,7 @@ def _summary_row(pdf: _PackPdf, row) -> None:
         nonlocal x
         pdf.set_xy(x + 0.5, y0 + 1)
         pdf.font(size, bold)
-        pdf.multi_cell(w - 1, 3.6, pdf.clean(text), align="L", new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(w - 1, 3.6, text, align="L", new_x="RIGHT", new_y="TOP")
         x += w
 
     text_cell(_truncate(row.aim, 80), widths["Aim"], bold=True, size=9)
@@ -290,7 +290,7 @@ def _summary_row(pdf: _PackPdf, row) -> None:
         pdf.svg(svg, x + 0.5, y0 + (ROW_H - ICON) / 2, ICON)
         pdf.set_xy(x + ICON + 1.5, y0 + 1)
         pdf.font(7.5)
-        pdf.multi_cell(w - ICON - 2, 3.3, pdf.clean(label), align="L", new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(w - ICON - 2, 3.3, label, align="L", new_x="RIGHT", new_y="TOP")
         x += w
     text_cell(row.projection_label, widths["Projection"], bold=True)
     latest = f"{_fmt(row.latest)}\n{_date(row.latest_period, '%b %Y')}" if pd.notna(row.latest) else "no data yet"
@@ -353,7 +353,7 @@ def _fallback_table(pdf: _PackPdf, view: AimView, why: str) -> None:
             if len(p.signals):  # the rules' short names keep each point on one line
                 reading += ": " + ", ".join(s.replace("_", " ") for s in p.signals)
             table.row([_date(p.period, "%b %Y"), _fmt(p.value), _fmt(p.centre), _fmt(p.lower), _fmt(p.upper),
-                       pdf.clean(reading)])
+                       reading])
     pdf.ln(2)
 
 
@@ -370,10 +370,10 @@ def _reading(pdf: _PackPdf, view: AimView, cut_off: dt.date) -> None:
     for line in lines:
         pdf.set_x(MARGIN)
         pdf.font(10, bold=True)
-        pdf.multi_cell(left_w, 4.8, pdf.clean(line), align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(left_w, 4.8, line, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.set_x(MARGIN)
     pdf.font(8, colour=MUTED)
-    pdf.multi_cell(left_w, 3.6, pdf.clean(view.projection.reason), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(left_w, 3.6, view.projection.reason, align="L", new_x="LMARGIN", new_y="NEXT")
     y, half = pdf.get_y() + 1.5, left_w / 2
     for i, (svg, label) in enumerate(((variation_svg(view.variation), variation_label(view.variation)),
                                       (assurance_svg(view.assurance), assurance_label(view.assurance)))):
@@ -381,7 +381,7 @@ def _reading(pdf: _PackPdf, view: AimView, cut_off: dt.date) -> None:
         pdf.svg(svg, x, y, ICON + 1)
         pdf.set_xy(x + ICON + 2.5, y)
         pdf.font(8)
-        pdf.multi_cell(half - ICON - 4, 3.5, pdf.clean(("Variation: " if i == 0 else "Assurance: ") + label),
+        pdf.multi_cell(half - ICON - 4, 3.5, ("Variation: " if i == 0 else "Assurance: ") + label,
                        align="L", new_x="RIGHT", new_y="TOP")
     right_x = MARGIN + left_w + gap
     pdf.set_xy(right_x, top)
@@ -390,7 +390,7 @@ def _reading(pdf: _PackPdf, view: AimView, cut_off: dt.date) -> None:
     for question in questions_to_ask(view, cut_off):
         pdf.set_x(right_x)
         pdf.font(8.5)
-        pdf.multi_cell(PAGE_W - MARGIN - right_x, 3.8, pdf.clean(f"•  {question}"), align="L", new_x="LMARGIN",
+        pdf.multi_cell(PAGE_W - MARGIN - right_x, 3.8, f"•  {question}", align="L", new_x="LMARGIN",
                        new_y="NEXT")
         pdf.ln(0.6)
 
@@ -417,8 +417,8 @@ def _assessment(pdf: _PackPdf, pack: BoardPack) -> None:
         table.row(("Point", "Leverage point", "n", "Mean", "95 % interval", "Status"))
         for p in a.points.itertuples(index=False):
             interval = f"{p.ci_low:.2f}–{p.ci_high:.2f}" if pd.notna(p.ci_low) else "–"
-            table.row([p.leverage_point, pdf.clean(p.title), str(int(p.n_respondents)),
-                       f"{p.mean:.2f}" if pd.notna(p.mean) else "–", pdf.clean(interval), pdf.clean(p.status)])
+            table.row([p.leverage_point, p.title, str(int(p.n_respondents)),
+                       f"{p.mean:.2f}" if pd.notna(p.mean) else "–", interval, p.status])
     pdf.ln(4)
     pdf.para("By role (mean 1–5; n = respondents in the role)", 11, bold=True)
     pdf.ln(1)
@@ -437,7 +437,7 @@ def _assessment(pdf: _PackPdf, pack: BoardPack) -> None:
                        headings_style=HEADINGS, cell_fill_color=ZEBRA, cell_fill_mode="ROWS", padding=0.8) as table:
             table.row(("System-level measure", "Respondents"))
             for f in a.focus.itertuples(index=False):
-                table.row([pdf.clean(f.measure), str(int(f.respondents))])
+                table.row([f.measure, str(int(f.respondents))])
 
 
 def _frame_table(pdf: _PackPdf, frame: pd.DataFrame, first_width: float) -> None:
@@ -446,9 +446,9 @@ def _frame_table(pdf: _PackPdf, frame: pd.DataFrame, first_width: float) -> None
     pdf.font(8.5)
     with pdf.table(col_widths=widths, line_height=4.4, text_align="LEFT", width=sum(widths),
                    headings_style=HEADINGS, cell_fill_color=ZEBRA, cell_fill_mode="ROWS", padding=0.8) as table:
-        table.row([pdf.clean(c) for c in frame.columns])
+        table.row([str(c) for c in frame.columns])
         for values in frame.itertuples(index=False):
-            table.row([pdf.clean(v if pd.notna(v) else "–") for v in values])
+            table.row([str(v) if pd.notna(v) else "–" for v in values])
 
 
 def _workshops(pdf: _PackPdf, pack: BoardPack) -> None:
@@ -481,8 +481,8 @@ def _workshop(pdf: _PackPdf, ws: WorkshopSummary) -> None:
         table.row(("Point", "Leverage point", "n", "Mean", "Status", "Change since vote 1"))
         for p in ws.scores.itertuples(index=False):
             change = shift.get(p.leverage_point)
-            table.row([p.leverage_point, pdf.clean(p.title), str(int(p.n_respondents)),
-                       f"{p.mean:.2f}" if pd.notna(p.mean) else "–", pdf.clean(p.status),
+            table.row([p.leverage_point, p.title, str(int(p.n_respondents)),
+                       f"{p.mean:.2f}" if pd.notna(p.mean) else "–", p.status,
                        f"{change:+.2f}" if change is not None and pd.notna(change) else "–"])
     pdf.ln(4)
 

@@ -216,6 +216,15 @@ def test_user_text_arrives_verbatim(tmp_path: Path) -> None:
     store.dispose()
 
 
+def test_without_a_unicode_font_the_pack_still_builds(pack, table_pdf: bytes, monkeypatch) -> None:
+    import leverage.boardpack_pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "_fonts", lambda: None)
+    texts = page_texts(build_pdf(pack, None, "no browser – n ≥ 1 “here”").pdf)
+    assert len(texts) == len(page_texts(table_pdf))
+    assert "Chart not drawn: no browser – n >= 1 “here”." in " ".join(texts[2].split())  # Windows-1252 has –“”
+
+
 def test_workshops_in_the_period_are_reported_and_older_ones_are_not(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'w.db'}")
     org = store.add_organization("Harbour Hospital")
