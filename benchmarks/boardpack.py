@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.spc_and_board import board_database  # noqa: E402
+from benchmarks.spc_and_board import board_database, show  # noqa: E402
 from leverage.boardpack import gather  # noqa: E402
 from leverage.boardpack_pdf import build_pdf  # noqa: E402
 from leverage.boardpack_pptx import build_deck  # noqa: E402
@@ -39,11 +38,6 @@ def timed(fn):
     t0 = time.perf_counter()
     out = fn()
     return time.perf_counter() - t0, out
-
-
-def show(label: str, seconds: list[float]) -> None:
-    text = ", ".join(f"{s:.2f}" for s in seconds)
-    print(f"  {label:<52} median {statistics.median(seconds):6.2f} s   ({text})")
 
 
 def main() -> None:
@@ -63,14 +57,14 @@ def main() -> None:
 
         if found.available:
             first, result = timed(lambda: build_pdf(pack, renderer()))
-            print(f"  {'PDF with charts, first in the process (starts Chromium)':<52} {first:13.2f} s   "
+            print(f"PDF with charts, first in the process (starts Chromium): {first:.3g} s  "
                   f"({result.pages} pages, {result.charts_drawn} charts, {len(result.pdf) / 1e6:.1f} MB)")
             show("PDF with charts, warm", [timed(lambda: build_pdf(pack, renderer()))[0]
                                            for _ in range(args.repeat)])
             show("PowerPoint deck with chart pictures, warm", [timed(lambda: build_deck(pack))[0]
                                                                for _ in range(args.repeat)])
         else:
-            print(f"  charts skipped: {found.reason}")
+            print(f"charts skipped: {found.reason}")
         show("PDF without charts (tables)", [timed(lambda: build_pdf(pack, None, "benchmark"))[0]
                                              for _ in range(args.repeat)])
         show("gather + PDF with charts, warm (the Board page's button)",
@@ -87,9 +81,9 @@ def main() -> None:
                  str(out)], cwd=ROOT, env=env, capture_output=True, text=True, check=True))
             cli.append(seconds)
         show("command line, fresh process (imports + Chromium + pack)", cli)
-        print(f"  CLI said: {done.stderr.strip().splitlines()[0]}")
+        print(f"CLI said: {done.stderr.strip().splitlines()[0]}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"  peak resident memory of this process: {peak:.0f} MB (Chromium runs in its own processes)")
+    print(f"peak resident memory of this process: {peak:.0f} MB (Chromium runs in its own processes)")
 
 
 if __name__ == "__main__":
