@@ -1,8 +1,8 @@
 """The Board page's board-pack panel: choose the dates, build with progress, download.
 
-The pack is built in this script run (so the progress bar is real: one step per aim) and kept in the
-session under the key of what it was built from; asking again for the same organization, dates and
-store revision hands back the same file at once.
+The pack is built in this script run (so the progress bar is real: one step per chart) and kept in the
+session under the key of what it was built from; the same organization, dates and format hand back the
+same file at once, with a line saying so when the data has changed since.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ def panel(org_id: int, org_name: str) -> None:
         found = status()
         if not found.available:
             st.warning(f"Charts will be tables in this pack: {esc(found.reason)}.")
-        key = (state.settings().database_url, state.revision(), org_id, as_of, meeting, fmt)
+        key = (state.settings().database_url, org_id, as_of, meeting, fmt)
+        revision = state.revision()
         built = st.session_state.get(KEEP)
         if st.button("Build the board pack", type="primary", icon=":material/build:", key="boardpack_build"):
             try:
@@ -75,12 +76,16 @@ def panel(org_id: int, org_name: str) -> None:
             except BoardPackError as exc:
                 st.error(esc(exc))
                 return
-            built = {"key": key, "data": data, "what": what}
+            built = {"key": key, "revision": revision, "data": data, "what": what,
+                     "at": dt.datetime.now().astimezone()}
             st.session_state[KEEP] = built
         if built is None or built["key"] != key:
             return
         suffix, mime = FORMATS[fmt]
         st.success(f"The board pack is ready: {esc(built['what'])}.")
+        if built["revision"] != revision:
+            st.caption(f"The data has changed since this pack was built at {built['at']:%H:%M}: build it again "
+                       "for the latest.")
         st.download_button(f"Download the board pack ({fmt})", built["data"], file_name(org_name, as_of, suffix),
                            mime, key="boardpack_download", icon=":material/download:", on_click="ignore",
                            type="primary")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -15,6 +16,7 @@ from leverage.config import load_settings
 from leverage.store import Store
 from tests.pages.conftest import no_errors, org_id
 from tests.test_boardpack import icon_alts, page_texts
+from ui.state import REVISION_TTL
 
 RIVERSIDE = "Riverside Health System"
 
@@ -68,6 +70,15 @@ def test_board_page_builds_the_pack_with_a_reason_when_charts_are_off(app: AppTe
     # asking again for the same pack needs no rebuild: the download is still there after another run
     at.run()
     assert len(_downloads(at)) == 1
+    assert not any("The data has changed" in c.value for c in at.caption)
+    # a write by someone else: the pack is still offered, with a line saying it is older than the data
+    store = Store(db_url)
+    store.add_department(org_id(db_url, RIVERSIDE), "New ward")
+    store.dispose()
+    time.sleep(REVISION_TTL + 0.2)
+    at.run()
+    assert len(_downloads(at)) == 1
+    assert any("The data has changed since this pack was built" in c.value for c in at.caption)
 
 
 def test_board_pack_download_holds_the_cut_off_chosen(app: AppTest, db_url: str,
