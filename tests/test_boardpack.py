@@ -331,3 +331,14 @@ def test_cli_refuses_bad_input_and_writes_nothing(demo_url: str, tmp_path: Path,
 def test_cli_refuses_an_output_that_is_not_pdf_or_pptx(demo_url: str, tmp_path: Path) -> None:
     done = _cli(["--organization", RIVERSIDE, "--out", str(tmp_path / "pack.docx")], demo_url)
     assert done.returncode == 2 and "must end in .pdf" in done.stderr
+
+
+def test_cli_writes_the_slide_deck_for_a_pptx_output(demo_url: str, tmp_path: Path) -> None:
+    from pptx import Presentation
+
+    out = tmp_path / "deck.pptx"
+    done = _cli(["--organization", RIVERSIDE, "--no-charts", "--out", str(out)], demo_url)
+    assert done.returncode == 0, done.stderr
+    slides = list(Presentation(str(out)).slides)
+    text = " ".join(shape.text_frame.text for slide in slides for shape in slide.shapes if shape.has_text_frame)
+    assert "Cut harm by half" in text and "Chart not drawn: chart images were not requested" in text
