@@ -225,8 +225,8 @@ def test_without_a_unicode_font_the_pack_still_builds(pack, table_pdf: bytes, mo
     assert "Chart not drawn: no browser – n >= 1 “here”." in " ".join(texts[2].split())  # Windows-1252 has –“”
 
 
-def test_workshops_in_the_period_are_reported_and_older_ones_are_not(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+def test_workshops_in_the_period_are_reported_and_older_ones_are_not(store: Store) -> None:
+    """On SQLite and PostgreSQL (the store fixture): workshop times come back with their time zone."""
     org = store.add_organization("Harbour Hospital")
     service = Workshops(store)
     recent = dt.datetime(2026, 5, 20, 9, tzinfo=dt.UTC)
@@ -248,7 +248,6 @@ def test_workshops_in_the_period_are_reported_and_older_ones_are_not(tmp_path: P
     text = " ".join(" ".join(page_texts(build_pdf(pack, None, "test").pdf)).split())
     assert "Board away day" in text and "20 May 2026" in text and "3.25" in text
     assert "Last year's away day" not in text
-    store.dispose()
 
 
 def test_summary_of_25_aims_runs_over_pages_with_its_heading_repeated(tmp_path: Path) -> None:
