@@ -198,6 +198,7 @@ def _iso_date(option: str, text: str | None) -> dt.date | None:
 def cmd_boardpack(args: argparse.Namespace) -> int:
     from leverage.atomic import replaced_atomically
     from leverage.boardpack import BoardPackError, gather
+    from leverage.boardpack_render import render_pack
     from leverage.store import Store
 
     out = Path(args.out)
@@ -210,21 +211,13 @@ def cmd_boardpack(args: argparse.Namespace) -> int:
                       meeting_date=_iso_date("--meeting", args.meeting), period_start=_iso_date("--since", args.since))
     except BoardPackError as exc:
         raise CliError(str(exc)) from None
-    if out.suffix.lower() == ".pptx":
-        from leverage.boardpack_pptx import build_deck
-
-        data, what, note = build_deck(pack, images=not args.no_charts), "slides", ""
-    else:
-        from leverage.boardpack_pdf import make_pdf
-
-        result = make_pdf(pack, charts=not args.no_charts)
-        data, what, note = result.pdf, f"{result.pages} pages", result.chart_note
+    made = render_pack(pack, out.suffix.lower(), charts=not args.no_charts)
     with replaced_atomically(out) as tmp:
-        Path(tmp).write_bytes(data)
+        Path(tmp).write_bytes(made.data)
     print(f"wrote the board pack of {pack.organization} ({len(pack.views)} aims, data cut-off {pack.cut_off}, "
-          f"{what}) to {out}", file=sys.stderr)
-    if note:
-        print(f"note: charts are shown as tables: {note}", file=sys.stderr)
+          f"{made.summary}) to {out}", file=sys.stderr)
+    if made.chart_note:
+        print(f"note: charts are shown as tables: {made.chart_note}", file=sys.stderr)
     return 0
 
 

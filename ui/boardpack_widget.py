@@ -1,25 +1,57 @@
-"""The Board page's board-pack panel: choose the dates, build with progress, download.
+"""The Board page's board-pack panel: one click on the download button builds the pack and saves it.
 
-The pack is built in this script run (so the progress bar is real: one step per chart) and kept in the
-session under the key of what it was built from; the same organization, dates and format hand back the
-same file at once, with a line saying so when the data has changed since.
+A download button with a function for its data runs that function on a worker thread when it is clicked,
+and the same click reruns the page. The worker reports its progress into `jobs`, under a token of the
+browser session; the rerun the click started follows that progress with a bar until the file is ready,
+while the button itself spins and the browser then saves the file. A file once built is kept for the
+session under what it was built from (organization, dates, format, store revision), so a second click
+is instant.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import partial
 
 import streamlit as st
 
-from leverage.boardpack import BoardPackError, gather
+from leverage.boardpack import gather
+from leverage.boardpack_render import MIME, PackFile, render_pack
 from leverage.chart_images import status
+from leverage.config import Settings
+from leverage.store import Store
 from ui import aim_state, state
 from ui.widgets import esc
 
-KEEP = "boardpack_built"
-FORMATS = {"PDF": (".pdf", "application/pdf"),
-           "PowerPoint": (".pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation")}
+FORMATS = {"PDF": ".pdf", "PowerPoint": ".pptx"}
+TOKEN = "boardpack_token"
+WAIT_FOR_START = 15.0  # seconds the rerun waits for its click's build to begin
+FOLLOW_LIMIT = 600.0  # and at most this long for it to finish
+FORGET_JOBS_AFTER = 3600.0  # seconds: a finished job of a closed session is dropped at the next build
+KEEP_FILES = 8  # built files kept in the process (the most recent; about 1 MB each for 25 aims)
+
+
+@dataclass
+class Job:
+    """One build, as its worker reports it."""
+
+    started: float = field(default_factory=time.monotonic)
+    fraction: float = 0.0
+    message: str = "Reading the aims, self-assessment and workshops…"
+    done: bool = False
+    error: str | None = None
+    summary: str = ""
+
+
+jobs: dict[str, Job] = {}  # session token -> its latest build
+_built: OrderedDict[tuple, PackFile] = OrderedDict()  # (token, what it was built from) -> the file
+_lock = threading.Lock()
 
 
 def file_name(org_name: str, as_of: dt.date, suffix: str) -> str:
@@ -27,33 +59,67 @@ def file_name(org_name: str, as_of: dt.date, suffix: str) -> str:
     return f"board-pack-{stem}-{as_of:%Y-%m-%d}{suffix}"
 
 
-def _build(org_name: str, as_of: dt.date, meeting: dt.date, fmt: str) -> tuple[bytes, str]:
-    """(file bytes, a line saying what is in it), drawing a progress bar as it goes."""
-    bar = st.progress(0.0, text="Reading the aims, self-assessment and workshops…")
-    pack = gather(state.store(), state.settings(), org_name, as_of=as_of, meeting_date=meeting)
+def make_file(token: str, key: tuple, store: Store, settings: Settings, org_name: str, as_of: dt.date,
+              meeting: dt.date, suffix: str) -> bytes:
+    """The download's data: runs on Streamlit's worker thread, so it reports to `jobs`, never to `st`."""
+    job = Job()
+    with _lock:
+        for old in [t for t, j in jobs.items() if job.started - j.started > FORGET_JOBS_AFTER]:
+            del jobs[old]
+        jobs[token] = job
+        kept = _built.get((token, key))
+    if kept is not None:
+        job.fraction, job.message, job.summary, job.done = 1.0, "Ready", kept.summary, True
+        return kept.data
 
     def progress(fraction: float, message: str) -> None:
-        bar.progress(min(max(fraction, 0.0), 1.0), text=esc(message))
+        job.fraction, job.message = min(max(fraction, 0.0), 1.0), message
 
-    if fmt == "PowerPoint":
-        from leverage.boardpack_pptx import build_deck
+    try:
+        pack = gather(store, settings, org_name, as_of=as_of, meeting_date=meeting)
+        made = render_pack(pack, suffix, progress=progress)
+    except Exception as exc:  # the page that follows the job shows what went wrong
+        job.error, job.done = str(exc), True
+        raise
+    with _lock:
+        _built[(token, key)] = made
+        while len(_built) > KEEP_FILES:
+            _built.popitem(last=False)
+    job.summary = made.summary + (f"; charts shown as tables: {made.chart_note}" if made.chart_note else "")
+    job.fraction, job.message, job.done = 1.0, "Ready", True
+    return made.data
 
-        data = build_deck(pack, progress=progress)
-        what = f"{len(pack.views)} aim slide(s)"
-    else:
-        from leverage.boardpack_pdf import make_pdf
 
-        result = make_pdf(pack, progress=progress)
-        data = result.pdf
-        what = f"{result.pages} pages, {result.charts_drawn} of {len(pack.views)} charts drawn"
-        if result.chart_note:
-            what += f"; charts shown as tables: {result.chart_note}"
+def fresh_job(token: str, clicked_at: float) -> Job | None:
+    """The build this click started (one begun more than a few seconds before the click is an older one)."""
+    job = jobs.get(token)
+    return job if job is not None and job.started >= clicked_at - 5.0 else None
+
+
+def _follow(token: str, clicked_at: float, name: str) -> None:
+    """A progress bar for the build the click started, then what came of it."""
+    bar = st.progress(0.0, text="Preparing the board pack…")
+    job = None
+    while time.monotonic() - clicked_at < FOLLOW_LIMIT:
+        job = fresh_job(token, clicked_at)
+        if job is None and time.monotonic() - clicked_at > WAIT_FOR_START:
+            break
+        if job is not None:
+            bar.progress(job.fraction, text=esc(job.message))
+            if job.done:
+                break
+        time.sleep(0.15)
     bar.empty()
-    return data, what
+    if job is None or not job.done:
+        st.info("The board pack is still being prepared; your browser saves it when it is ready.")
+    elif job.error:
+        st.error(f"The board pack could not be built: {esc(job.error)}")
+    else:
+        st.success(f"The board pack is ready: {esc(job.summary)}. Your browser saves it as {esc(name)}.")
 
 
 def panel(org_id: int, org_name: str) -> None:
-    """Dates, format, a build button with progress, then the download."""
+    """Dates and format, then one button that builds the pack (with progress) and downloads it."""
     with st.expander("Board pack: the board paper as a PDF or PowerPoint", icon=":material/picture_as_pdf:"):
         st.caption("Cover, the vital few with their icons, a page per aim (chart, projection, questions to ask), "
                    "the latest self-assessment with its threshold applied, and the period's workshops. Every page "
@@ -67,25 +133,15 @@ def panel(org_id: int, org_name: str) -> None:
         found = status()
         if not found.available:
             st.warning(f"Charts will be tables in this pack: {esc(found.reason)}.")
-        key = (state.settings().database_url, org_id, as_of, meeting, fmt)
-        revision = state.revision()
-        built = st.session_state.get(KEEP)
-        if st.button("Build the board pack", type="primary", icon=":material/build:", key="boardpack_build"):
-            try:
-                data, what = _build(org_name, as_of, meeting, fmt)
-            except BoardPackError as exc:
-                st.error(esc(exc))
-                return
-            built = {"key": key, "revision": revision, "data": data, "what": what,
-                     "at": dt.datetime.now().astimezone()}
-            st.session_state[KEEP] = built
-        if built is None or built["key"] != key:
-            return
-        suffix, mime = FORMATS[fmt]
-        st.success(f"The board pack is ready: {esc(built['what'])}.")
-        if built["revision"] != revision:
-            st.caption(f"The data has changed since this pack was built at {built['at']:%H:%M}: build it again "
-                       "for the latest.")
-        st.download_button(f"Download the board pack ({fmt})", built["data"], file_name(org_name, as_of, suffix),
-                           mime, key="boardpack_download", icon=":material/download:", on_click="ignore",
-                           type="primary")
+        token = st.session_state.setdefault(TOKEN, secrets.token_hex(8))
+        settings = state.settings()
+        suffix = FORMATS[fmt]
+        key = (settings.database_url, state.revision(), org_id, as_of, meeting, suffix)
+        name = file_name(org_name, as_of, suffix)
+        clicked = st.download_button(
+            f"Download the board pack ({fmt})",
+            partial(make_file, token, key, state.store(), settings, org_name, as_of, meeting, suffix), name,
+            MIME[suffix], key="boardpack_download", icon=":material/download:", type="primary", on_click="rerun",
+            help="Builds the pack from the data as it is now (about a quarter of a second per chart) and saves it.")
+        if clicked:
+            _follow(token, time.monotonic(), name)

@@ -10,13 +10,13 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from leverage.boardpack import gather
+from leverage.boardpack import BoardPackError, gather
 from leverage.boardpack_pdf import build_pdf
 from leverage.config import load_settings
 from leverage.store import Store
 from tests.pages.conftest import no_errors, org_id
 from tests.test_boardpack import icon_alts, page_texts
-from ui.state import REVISION_TTL
+from ui import boardpack_widget
 
 RIVERSIDE = "Riverside Health System"
 
@@ -33,8 +33,9 @@ def _svg_title(uri: str) -> str:
     return re.search(r"<title>(.*?)</title>", svg).group(1)
 
 
-def _downloads(at: AppTest) -> list:
-    return [d for d in at.get("download_button") if d.proto.label.startswith("Download the board pack")]
+def _download_button(at: AppTest):
+    (button,) = [d for d in at.get("download_button") if d.proto.label.startswith("Download the board pack")]
+    return button
 
 
 def test_pack_icons_match_the_board_page_for_every_aim(app: AppTest, db_url: str) -> None:
@@ -53,48 +54,65 @@ def test_pack_icons_match_the_board_page_for_every_aim(app: AppTest, db_url: str
     assert in_pdf == on_page
 
 
-def test_board_page_builds_the_pack_with_a_reason_when_charts_are_off(app: AppTest, db_url: str,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_click_builds_the_pack_and_says_why_charts_are_tables(app: AppTest, db_url: str, made,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The download's data function (what Streamlit runs on the click) builds the pack and reports its job."""
     monkeypatch.setenv("LEVERAGE_CHROMIUM", "off")
     at = _board(app, db_url)
     no_errors(at)
     assert any("Charts will be tables in this pack: chart images are switched off" in w.value.replace("\\", "")
                for w in at.warning)
-    assert _downloads(at) == []
-    at.button(key="boardpack_build").click().run(timeout=120)
-    no_errors(at)
-    ready = [s.value.replace("\\", "") for s in at.success]
-    assert any(r.startswith("The board pack is ready: 10 pages, 0 of 5 charts drawn; charts shown as tables")
-               for r in ready)
-    assert len(_downloads(at)) == 1
-    # asking again for the same pack needs no rebuild: the download is still there after another run
-    at.run()
-    assert len(_downloads(at)) == 1
-    assert not any("The data has changed" in c.value for c in at.caption)
-    # a write by someone else: the pack is still offered, with a line saying it is older than the data
-    store = Store(db_url)
-    store.add_department(org_id(db_url, RIVERSIDE), "New ward")
-    store.dispose()
-    time.sleep(REVISION_TTL + 0.2)
-    at.run()
-    assert len(_downloads(at)) == 1
-    assert any("The data has changed since this pack was built" in c.value for c in at.caption)
+    assert _download_button(at).proto.label == "Download the board pack (PDF)"
+    name = f"board-pack-Riverside-Health-System-{dt.date.today():%Y-%m-%d}.pdf"
+    started = time.monotonic()
+    data = made[name]()
+    texts = page_texts(data)
+    assert texts[0].startswith("Board pack") and "Charts are shown as tables" in " ".join(texts[0].split())
+    token = at.session_state[boardpack_widget.TOKEN]
+    job = boardpack_widget.fresh_job(token, started)
+    assert job is not None and job.done and job.error is None and job.fraction == 1.0
+    assert job.summary.startswith(f"{len(texts)} pages, 0 of 5 charts drawn; charts shown as tables: chart images "
+                                  "are switched off")
+    # a second click on the same pack is served from what was built: the very same bytes
+    again = time.monotonic()
+    assert made[name]() is data
+    assert boardpack_widget.fresh_job(token, again).done
 
 
-def test_board_pack_download_holds_the_cut_off_chosen(app: AppTest, db_url: str,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_board_pack_download_holds_the_cut_off_and_format_chosen(app: AppTest, db_url: str, made,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEVERAGE_CHROMIUM", "off")
     at = _board(app, db_url)
-    at.date_input(key="boardpack_as_of").set_value(dt.date(2026, 6, 30)).run()
-    at.button(key="boardpack_build").click().run(timeout=120)
+    at.date_input(key="boardpack_as_of").set_value(dt.date(2026, 6, 30))
+    at.date_input(key="boardpack_meeting").set_value(dt.date(2026, 7, 8)).run()
     no_errors(at)
-    assert len(_downloads(at)) == 1
-    built = at.session_state["boardpack_built"]
-    texts = page_texts(built["data"])
-    assert "Data cut-off: 30 June 2026" in " ".join(texts[0].split())
-    # a changed date asks for a new build: the old file is not offered for the new date
-    at.date_input(key="boardpack_as_of").set_value(dt.date(2026, 7, 31)).run()
-    assert _downloads(at) == []
+    texts = page_texts(made["board-pack-Riverside-Health-System-2026-06-30.pdf"]())
+    cover = " ".join(texts[0].split())
+    assert "Meeting: Wednesday 08 July 2026" in cover and "Data cut-off: 30 June 2026" in cover
+    at.radio(key="boardpack_format").set_value("PowerPoint").run()
+    assert _download_button(at).proto.label == "Download the board pack (PowerPoint)"
+    deck = made["board-pack-Riverside-Health-System-2026-06-30.pptx"]()
+    assert deck[:2] == b"PK"  # a zip: the .pptx container
+
+
+def test_a_failed_build_is_reported_to_the_page_and_raised(db_url: str) -> None:
+    store = Store(db_url)
+    try:
+        with pytest.raises(BoardPackError, match="no organization called 'Gone'"):
+            boardpack_widget.make_file("tok-fail", ("k",), store, load_settings({}), "Gone", dt.date(2026, 6, 1),
+                                       dt.date(2026, 6, 1), ".pdf")
+    finally:
+        store.dispose()
+    job = boardpack_widget.jobs["tok-fail"]
+    assert job.done and "no organization called 'Gone'" in job.error
+
+
+def test_only_the_build_a_click_started_is_followed() -> None:
+    token = "tok-fresh"
+    boardpack_widget.jobs[token] = boardpack_widget.Job(started=100.0)
+    assert boardpack_widget.fresh_job(token, clicked_at=102.0) is not None  # began with the click
+    assert boardpack_widget.fresh_job(token, clicked_at=200.0) is None  # an older build
+    assert boardpack_widget.fresh_job("tok-none", clicked_at=0.0) is None
 
 
 def test_pack_file_name_is_safe_and_dated() -> None:

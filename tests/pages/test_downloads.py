@@ -10,8 +10,6 @@ import io
 
 import openpyxl
 import pandas as pd
-import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from leverage.aims import AimStore
@@ -22,20 +20,6 @@ from tests.pages.conftest import no_errors, org_id
 
 RIVERSIDE = "Riverside Health System"
 EVIL = '=HYPERLINK("http://evil","x")'
-
-
-@pytest.fixture
-def made(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
-    """File name -> the callable that makes the download's bytes, as registered by the page's last run."""
-    found: dict[str, object] = {}
-    original = MediaFileManager.add_deferred
-
-    def spy(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
-        found[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
-    return found
 
 
 def _labels(at: AppTest) -> dict[str, str]:
