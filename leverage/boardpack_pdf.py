@@ -41,6 +41,7 @@ CHART_PX = (1100, 380)  # CSS pixels of a chart; drawn at CHART_W mm wide
 CHART_W = PAGE_W - 2 * MARGIN
 CHART_H = CHART_W * CHART_PX[1] / CHART_PX[0]
 FALLBACK_POINTS = 12
+CONTENTS_AIMS = 12  # aims listed by name on the cover
 INK, MUTED, RULE = (33, 33, 33), (90, 90, 90), (200, 200, 200)
 ZEBRA = (246, 248, 250)
 NOTE_FILL = (255, 243, 205)  # a pale amber box: "this chart is a table"
@@ -90,7 +91,6 @@ class _PackPdf(FPDF):
         else:
             self.family = "helvetica"
             self.core_fonts_encoding = "windows-1252"  # has – — • “ ” … (Latin-1 has none of them)
-        self.set_title("Board pack")
         self.set_creator("Leverage")
 
     def normalize_text(self, text: str) -> str:
@@ -204,6 +204,8 @@ def page_chart_top() -> float:
 # --- pages -------------------------------------------------------------------------------------------
 
 def _cover(pdf: _PackPdf, pack: BoardPack, note: str) -> None:
+    pdf.set_title(f"Board pack: {pack.organization}, meeting {pack.meeting_date:%d %b %Y}")
+    pdf.set_subject(f"Data cut-off {pack.cut_off:%d %b %Y}")
     pdf.add_page()
     pdf.footer_text = pack.footer()
     pdf.ln(18)
@@ -215,11 +217,12 @@ def _cover(pdf: _PackPdf, pack: BoardPack, note: str) -> None:
     pdf.para(f"Workshops in the period: {pack.period_start:%d %b %Y} – {pack.cut_off:%d %b %Y}", 11, colour=MUTED)
     pdf.ln(6)
     pdf.para("Contents", 13, bold=True)
-    contents = ["The vital few: every system-level aim at a glance",
-                *[f"Aim {i + 1}: {v.aim.title}" for i, v in enumerate(pack.views)],
-                "Self-assessment: the Seven Leadership Leverage Points, and the chosen focus measures",
-                "Workshops held in the period"]
-    pdf.para("\n".join(contents[:14] + ([f"… and {len(contents) - 14} more"] if len(contents) > 14 else [])), 10)
+    aims = [f"Aim {i + 1}: {v.aim.title}" for i, v in enumerate(pack.views)]
+    if len(aims) > CONTENTS_AIMS:
+        aims = aims[:CONTENTS_AIMS] + [f"… and {len(aims) - CONTENTS_AIMS} more aims, a page each"]
+    pdf.para("\n".join(["The vital few: every system-level aim at a glance", *aims,
+                        "Self-assessment: the Seven Leadership Leverage Points, and the chosen focus measures",
+                        "Workshops held in the period"]), 10)
     if note:
         pdf.ln(4)
         _note_box(pdf, f"Charts are shown as tables in this pack: {note}.")

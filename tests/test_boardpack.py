@@ -138,6 +138,9 @@ def test_pdf_has_cover_summary_a_page_per_aim_then_assessment_and_workshops(pack
     assert rest[0].startswith("Self-assessment: the Seven Leadership Leverage Points")
     assert "Focus measures chosen by respondents" in "".join(rest)
     assert rest[-1].startswith("Workshops in the period") and "No live workshops were held" in rest[-1]
+    meta = PdfReader(io.BytesIO(table_pdf)).metadata
+    assert meta.title == f"Board pack: {RIVERSIDE}, meeting {TODAY:%d %b %Y}"
+    assert meta.subject == f"Data cut-off {TODAY:%d %b %Y}"
 
 
 def test_every_page_carries_the_footer(pack, table_pdf: bytes) -> None:
@@ -265,6 +268,8 @@ def test_summary_of_25_aims_runs_over_pages_with_its_heading_repeated(tmp_path: 
     assert all(t.startswith("Aim Variation Assurance Projection Latest Target now Deadline") for t in summary_pages[1:])
     listed = [line for t in summary_pages for line in t.splitlines() if line.startswith("Aim number")]
     assert listed == [f"Aim number {n:02d}" for n in range(1, 26)]
+    cover = " ".join(texts[0].split())
+    assert "Aim 12: Aim number 12 … and 13 more aims, a page each" in cover and "Workshops held in the period" in cover
     aim_pages = [t for t in texts if t.startswith("Aim number")]
     assert len(aim_pages) == 25
     assert all("No measurements yet" in t for t in aim_pages)
