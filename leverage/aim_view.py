@@ -49,6 +49,15 @@ class AimView:
         return last["period"], float(last["value"])
 
 
+def format_value(value: float | None, unit: str = "") -> str:
+    """A measurement as the Board page, the board pack and the deck all show it (three significant figures,
+    one decimal from ten up, thousands separated)."""
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+    return f"{text} {unit}".strip()
+
+
 def series_for(aim: Aim, rows: pd.DataFrame) -> pd.DataFrame:
     """The chart input of one aim: period + value, or + numerator/denominator for p and u charts."""
     rows = rows.sort_values("period")

@@ -13,7 +13,6 @@ import datetime as dt
 import html
 import io
 import logging
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from fpdf.fonts import FontFace
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
-from leverage.aim_view import AimView, questions_to_ask
+from leverage.aim_view import AimView, format_value, questions_to_ask
 from leverage.boardpack import AssessmentSummary, BoardPack, WorkshopSummary
 from leverage.chart_images import ChartImageError, ChartRenderer, renderer, status
 from leverage.mdc_icons import assurance_label, assurance_svg, variation_label, variation_svg
@@ -138,13 +137,6 @@ class _Stamp:
     w: float
     h: float
     pdf: bytes
-
-
-def _fmt(value: float | None, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return "–"
-    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
-    return f"{text} {unit}".strip()
 
 
 def _date(value: object, fmt: str = "%d %b %Y") -> str:
@@ -296,9 +288,10 @@ def _summary_row(pdf: _PackPdf, row) -> None:
         pdf.multi_cell(w - ICON - 2, 3.3, label, align="L", new_x="RIGHT", new_y="TOP")
         x += w
     text_cell(row.projection_label, widths["Projection"], bold=True)
-    latest = f"{_fmt(row.latest)}\n{_date(row.latest_period, '%b %Y')}" if pd.notna(row.latest) else "no data yet"
+    latest = (f"{format_value(row.latest)}\n{_date(row.latest_period, '%b %Y')}" if pd.notna(row.latest)
+              else "no data yet")
     text_cell(latest, widths["Latest"])
-    text_cell(_fmt(row.target), widths["Target now"])
+    text_cell(format_value(row.target), widths["Target now"])
     text_cell(_date(row.deadline, "%b %Y"), widths["Deadline"])
     text_cell(_truncate(row.owner or "–", 40), widths["Owner"])
     text_cell("due" if row.review_due else "done", widths["Review"])
@@ -355,7 +348,7 @@ def _fallback_table(pdf: _PackPdf, view: AimView, why: str) -> None:
             reading = POINT_NAMES.get(p.point_type, p.point_type)
             if len(p.signals):  # the rules' short names keep each point on one line
                 reading += ": " + ", ".join(s.replace("_", " ") for s in p.signals)
-            table.row([_date(p.period, "%b %Y"), _fmt(p.value), _fmt(p.centre), _fmt(p.lower), _fmt(p.upper),
+            table.row([_date(p.period, "%b %Y"), *(format_value(v) for v in (p.value, p.centre, p.lower, p.upper)),
                        reading])
     pdf.ln(2)
 
@@ -366,8 +359,8 @@ def _reading(pdf: _PackPdf, view: AimView, cut_off: dt.date) -> None:
     top = pdf.get_y()
     left_w, gap = 128.0, 6.0
     lines = [
-        f"Latest: {_fmt(latest[1], aim.unit)} ({latest[0]:%b %Y})" if latest else "Latest: no measurements yet",
-        f"Target now: {_fmt(view.target_now, aim.unit)}; deadline {_date(aim.deadline)}",
+        f"Latest: {format_value(latest[1], aim.unit)} ({latest[0]:%b %Y})" if latest else "Latest: no measurements yet",
+        f"Target now: {format_value(view.target_now, aim.unit)}; deadline {_date(aim.deadline)}",
         f"Projection: {view.projection.label}",
     ]
     for line in lines:

@@ -30,7 +30,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from leverage import chart_images
-from leverage.aim_view import AimView, questions_to_ask
+from leverage.aim_view import AimView, format_value, questions_to_ask
 from leverage.boardpack import AssessmentSummary, BoardPack, WorkshopSummary
 from leverage.mdc_icons import (
     assurance_colour,
@@ -241,18 +241,6 @@ def _table(slide, left: float, top: float, widths: Sequence[float], header: Sequ
 
 
 # --- formatting -------------------------------------------------------------------------------------------
-def _num(value: object) -> str:
-    """A number as a board reads it: about three significant figures, thousands separated."""
-    if value is None or pd.isna(value):
-        return "–"
-    v = float(value)
-    if abs(v) >= 100:
-        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.1f}".rstrip("0").rstrip(".")
-    if abs(v) >= 1:
-        return f"{v:.2f}".rstrip("0").rstrip(".") if abs(v) < 10 else f"{v:.1f}".rstrip("0").rstrip(".")
-    return f"{v:.3g}"
-
-
 def _month(value: object) -> str:
     return "–" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%b %Y}"
 
@@ -286,9 +274,9 @@ SUMMARY_COLUMNS = (  # (header, width in inches); the icon columns include the o
 
 
 def _summary_cells(row: pd.Series) -> list[str]:
-    latest = "–" if pd.isna(row["latest"]) else f"{_num(row['latest'])}\n{_month(row['latest_period'])}"
+    latest = "–" if pd.isna(row["latest"]) else f"{format_value(row['latest'])}\n{_month(row['latest_period'])}"
     return [str(row["aim"]), icon("variation", row["variation"]).label, icon("assurance", row["assurance"]).label,
-            str(row["projection_label"]), latest, _num(row["target"]), _month(row["deadline"]),
+            str(row["projection_label"]), latest, format_value(row["target"]), _month(row["deadline"]),
             str(row["owner"]) if row["owner"] else "No owner named"]
 
 
@@ -391,7 +379,7 @@ def _points_table(slide, view: AimView, left: float, top: float, reason: str) ->
         _text(slide, left, top + 0.45, CHART_W_IN, 0.5, ["No measurements yet."], pt=BODY_PT)
         return
     points = view.result.points.tail(TABLE_POINTS)
-    rows = [(_month(p.period), _num(p.value), _num(p.centre), _num(p.lower), _num(p.upper),
+    rows = [(_month(p.period), *(format_value(v) for v in (p.value, p.centre, p.lower, p.upper)),
              POINT_NAMES.get(p.point_type, str(p.point_type))) for p in points.itertuples(index=False)]
     _table(slide, left, top + 0.45, (1.2, 0.95, 0.95, 0.95, 0.95, 2.1),
            ("Period", "Value", "Centre", "Lower", "Upper", "Point type"), rows, row_in=0.27, name="Latest points",
@@ -413,8 +401,8 @@ def _aim_slide(prs, pack: BoardPack, view: AimView, picture: bytes | str) -> Non
         _points_table(slide, view, MARGIN, CONTENT_TOP, picture)
 
     latest = view.latest
-    facts = [f"Latest: {_num(latest[1])} ({_month(latest[0])})" if latest else "Latest: no measurements yet",
-             f"Target now: {_num(view.target_now)}",
+    facts = [f"Latest: {format_value(latest[1])} ({_month(latest[0])})" if latest else "Latest: no measurements yet",
+             f"Target now: {format_value(view.target_now)}",
              f"Deadline: {_day(aim.deadline)}"]
     _text(slide, MARGIN, CONTENT_TOP + CHART_H_IN + 0.1, CHART_W_IN, CONTENT_BOTTOM - CONTENT_TOP - CHART_H_IN - 0.1,
           ["   ·   ".join(facts)], pt=BODY_PT, name="Facts", bold=True)

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from leverage.aim_view import vital_few
+from leverage.aim_view import format_value, vital_few
 from leverage.mdc_icons import assurance_label, assurance_svg, data_uri, variation_label, variation_svg
 from ui import aim_state, aim_widgets, boardpack_widget, frame, state, widgets
 
@@ -55,8 +55,8 @@ display = pd.DataFrame({
     "Variation": [data_uri(variation_svg(v)) for v in table["variation"]],
     "Assurance": [data_uri(assurance_svg(a)) for a in table["assurance"]],
     "Projection": table["projection_label"],
-    "Latest": [aim_widgets.fmt_value(v) for v in table["latest"]],
-    "Target": [aim_widgets.fmt_value(v) for v in table["target"]],
+    "Latest": [format_value(v) for v in table["latest"]],
+    "Target": [format_value(v) for v in table["target"]],
     "Unit": table["unit"],
     "Period": table["latest_period"].dt.strftime("%b %Y"),
     "Deadline": table["deadline"].dt.strftime("%b %Y"),

@@ -346,3 +346,12 @@ def test_cli_writes_the_slide_deck_for_a_pptx_output(demo_url: str, tmp_path: Pa
     slides = list(Presentation(str(out)).slides)
     text = " ".join(shape.text_frame.text for slide in slides for shape in slide.shapes if shape.has_text_frame)
     assert "Cut harm by half" in text and "Chart not drawn: chart images were not requested" in text
+
+
+def test_values_read_the_same_on_the_board_page_in_the_pdf_and_the_deck() -> None:
+    from leverage.aim_view import format_value
+
+    assert format_value(42.345) == "42.3" and format_value(1234.5) == "1,234.5"
+    assert format_value(0.012345) == "0.0123" and format_value(7) == "7" and format_value(9.87654) == "9.88"
+    assert format_value(10.5, "% of discharges") == "10.5 % of discharges"
+    assert format_value(None) == format_value(float("nan")) == "—"

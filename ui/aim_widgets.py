@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leverage.aim_view import AimView, questions_to_ask
+from leverage.aim_view import AimView, format_value, questions_to_ask
 from leverage.aims import CADENCE_LABELS, register_evidence
 from leverage.mdc_icons import (
     ASSURANCE_LABELS,
@@ -19,13 +19,6 @@ from leverage.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.spc_charts import aim_chart
 from ui import aim_state, state
 from ui.widgets import chart_downloads, esc
-
-
-def fmt_value(value: float | None, unit: str = "") -> str:
-    if value is None or pd.isna(value):
-        return "—"
-    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
-    return f"{text} {unit}".strip()
 
 
 def icons(view: AimView, size: int = 40) -> None:
@@ -56,8 +49,8 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
         chart()
     latest = view.latest
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(f"Latest ({latest[0]:%b %Y})" if latest else "Latest", fmt_value(latest[1] if latest else None))
-    c2.metric("Target now", fmt_value(view.target_now))
+    c1.metric(f"Latest ({latest[0]:%b %Y})" if latest else "Latest", format_value(latest[1] if latest else None))
+    c2.metric("Target now", format_value(view.target_now))
     c3.metric("Deadline", f"{aim.deadline:%d %b %Y}" if aim.deadline else "—")
     c4.metric("Projection", view.projection.label)
     if aim.unit:
