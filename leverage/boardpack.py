@@ -15,6 +15,7 @@ import pandas as pd
 from leverage import CITATION, __version__
 from leverage.aim_view import AimView, analyse_register, vital_few
 from leverage.aims import AimStore
+from leverage.charts import heat_table
 from leverage.config import Settings
 from leverage.instrument import Instrument, default_instrument, get_instrument
 from leverage.scoring import OVERALL, point_scores
@@ -39,7 +40,7 @@ class AssessmentSummary:
     respondents: int
     min_n: int
     points: pd.DataFrame  # leverage_point, title, n_respondents, mean, ci_low, ci_high, status
-    by_role: pd.DataFrame  # role (label), n, LP1..LP7, Overall as text ("3.42", "below threshold", ...)
+    by_role: pd.DataFrame  # role (label), n, LP1..LP7, Overall as text: `heat_table`, as on the Results page
     focus: pd.DataFrame  # measure, respondents (empty when none were chosen or the round is withheld)
 
     @property
@@ -103,22 +104,6 @@ def _point_titles(instrument: Instrument) -> dict[str, str]:
     return titles
 
 
-def _by_role_table(scores: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
-    if scores.empty:
-        return pd.DataFrame(columns=["role", "n"])
-    frame = scores.copy()
-    frame["cell"] = [f"{m:.2f}" if pd.notna(m) else ("below threshold" if s == "below threshold" else
-                                                     "withheld" if str(s).startswith("withheld") else "no data")
-                     for m, s in zip(frame["mean"], frame["status"], strict=True)]
-    wide = frame.pivot(index="role", columns="leverage_point", values="cell")
-    points = [c for c in wide.columns if c != OVERALL] + ([OVERALL] if OVERALL in wide.columns else [])
-    wide = wide[points]
-    wide.insert(0, "n", frame.groupby("role")["n_respondents"].max())
-    wide = wide.reset_index()
-    wide["role"] = wide["role"].map(lambda r: labels.get(r, r) if isinstance(r, str) else "(not stated)")
-    return wide
-
-
 def assessment_summary(store: Store, org_id: int, as_of: dt.date, settings: Settings) -> AssessmentSummary | None:
     """The latest round with responses that opened on or before the cut-off (None when there is none)."""
     rounds = store.list_rounds(org_id)
@@ -138,6 +123,7 @@ def assessment_summary(store: Store, org_id: int, as_of: dt.date, settings: Sett
     points["title"] = points["leverage_point"].map(_point_titles(instrument)).fillna(points["leverage_point"])
     respondents = int(points.loc[points["leverage_point"] == OVERALL, "n_respondents"].max())
     by_role = withhold_secondary(point_scores(answers, ("role",), min_n), ["leverage_point"], min_n)
+    by_role = by_role.assign(role=by_role["role"].fillna("(not stated)"))
     withheld = respondents < min_n
     focus = pd.DataFrame(columns=["measure", "respondents"]) if withheld else \
         store.focus_measure_counts(int(rnd["id"]))
@@ -146,7 +132,8 @@ def assessment_summary(store: Store, org_id: int, as_of: dt.date, settings: Sett
         round_name=str(rnd["name"]), opens_on=pd.Timestamp(opens).date() if pd.notna(opens) else None,
         respondents=respondents, min_n=min_n,
         points=points[["leverage_point", "title", "n_respondents", "mean", "ci_low", "ci_high", "status"]],
-        by_role=_by_role_table(by_role, settings.role_labels), focus=focus.reset_index(drop=True))
+        by_role=heat_table(by_role, "role", settings.role_labels).rename_axis("role").reset_index(),
+        focus=focus.reset_index(drop=True))
 
 
 def workshop_summaries(store: Store, org_id: int, start: dt.date, end: dt.date) -> list[WorkshopSummary]:
