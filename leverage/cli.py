@@ -149,6 +149,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _iso_date(option: str, text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(f"{option}: {text!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
 def cmd_spc(args: argparse.Namespace) -> int:
     import json
 
@@ -163,12 +172,7 @@ def cmd_spc(args: argparse.Namespace) -> int:
         raise CliError(f"--out: {out} must end in .json")
     if args.baseline_points is not None and args.baseline_points < 1:
         raise CliError("--baseline-points must be at least 1")
-    phase_starts = []
-    for text in args.phase_start or []:
-        try:
-            phase_starts.append(pd.Timestamp(dt.date.fromisoformat(text.strip())))
-        except ValueError:
-            raise CliError(f"--phase-start: {text!r} is not an ISO date (YYYY-MM-DD)") from None
+    phase_starts = [pd.Timestamp(_iso_date("--phase-start", text)) for text in args.phase_start or []]
     try:
         series = check_series(read_frame(Path(args.input)), kind_for_chart(args.chart), str(args.input))
         result = analyse(series, chart=args.chart, rules=args.rules or DEFAULT_RULES[args.chart],
@@ -186,23 +190,14 @@ def cmd_spc(args: argparse.Namespace) -> int:
     return 0
 
 
-def _iso_date(option: str, text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise CliError(f"{option}: {text!r} is not an ISO date (YYYY-MM-DD)") from None
-
-
 def cmd_boardpack(args: argparse.Namespace) -> int:
     from leverage.atomic import replaced_atomically
     from leverage.boardpack import BoardPackError, gather
-    from leverage.boardpack_render import render_pack
+    from leverage.boardpack_render import MIME, render_pack
     from leverage.store import Store
 
     out = Path(args.out)
-    if out.suffix.lower() not in {".pdf", ".pptx"}:
+    if out.suffix.lower() not in MIME:
         raise CliError(f"--out: {out} must end in .pdf (the board pack) or .pptx (the slide deck)")
     as_of = _iso_date("--as-of", args.as_of)
     settings = load_settings()
