@@ -247,6 +247,14 @@ def test_missing_column_is_refused(tmp_path, capsys):
     assert not out.exists()
 
 
+def test_a_phase_start_that_is_not_a_date_is_refused(tmp_path, capsys):
+    out = tmp_path / "out.json"
+    code, err = run_spc(capsys, value_csv(tmp_path), "--chart", "xmr", "--phase-start", "Sept 2024", "--out", out)
+    assert code == 2
+    assert "--phase-start: 'Sept 2024' is not an ISO date (YYYY-MM-DD)" in err
+    assert not out.exists()
+
+
 def test_rows_in_any_order_give_the_same_chart(tmp_path, capsys):
     rows = [f"{p},{v}" for p, v in zip(PERIODS, VALUES, strict=True)]
     shuffled = write_csv(tmp_path / "shuffled.csv", "period,value", rows[::-1])
