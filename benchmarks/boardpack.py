@@ -26,12 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.spc_and_board import board_database, show  # noqa: E402
-from leverage.boardpack import gather  # noqa: E402
-from leverage.boardpack_pdf import build_pdf  # noqa: E402
-from leverage.boardpack_pptx import build_deck  # noqa: E402
-from leverage.chart_images import renderer, status  # noqa: E402
-from leverage.config import load_settings  # noqa: E402
-from leverage.store import Store  # noqa: E402
+from leverage.core.settings import load_settings  # noqa: E402
+from leverage.reports.boardpack.content import gather  # noqa: E402
+from leverage.reports.boardpack.pdf import build_pdf  # noqa: E402
+from leverage.reports.boardpack.pptx import build_deck  # noqa: E402
+from leverage.reports.chart_images import renderer, status  # noqa: E402
+from leverage.survey.store import Store  # noqa: E402
 
 
 def timed(fn):

@@ -242,8 +242,8 @@ def measure_engines(path: Path) -> dict[str, float]:
     """The page's aggregation (respondent scores, then units) in each engine, in this process."""
     import duckdb
 
-    from leverage.compare import build_cube
-    from leverage.responses import RESPONSE_COLUMNS, normalise_table, read_table
+    from leverage.compare.views import build_cube
+    from leverage.survey.responses import RESPONSE_COLUMNS, normalise_table, read_table
 
     keys = ["organization", "department", "role", "round"]
     out: dict[str, float] = {}
@@ -253,7 +253,7 @@ def measure_engines(path: Path) -> dict[str, float]:
     t0 = time.perf_counter()
     build_cube(table)
     out["pyarrow_codes_cube_s"] = time.perf_counter() - t0
-    from leverage.scoring import score_table
+    from leverage.survey.scoring import score_table
 
     t0 = time.perf_counter()
     score_table(table, keys)

@@ -4,9 +4,9 @@ Prints figures; asserts nothing. Run from the project root:
     .venv/bin/python benchmarks/spc_and_board.py [--repeat 5]
 
 Measures
-1. `leverage.spc.analyse_arrays` (the engine) over 1,000 seeded series of 60 monthly points: 40 % XmR,
+1. `leverage.aims.spc.analyse_arrays` (the engine) over 1,000 seeded series of 60 monthly points: 40 % XmR,
    30 % p, 20 % u, 10 % run charts, each with a phase change and a direction and target, as one batch;
-2. the same through `leverage.spc.analyse` (pandas in, a DataFrame of points out);
+2. the same through `leverage.aims.spc.analyse` (pandas in, a DataFrame of points out);
 3. the whole aim reading (`analyse_aim`: chart, projection, required path) for 25 aims;
 4. the Board page's script time via AppTest with 25 aims of 36 months each: first run (cold caches:
    reads, analysis, table) and a cached rerun; and meeting mode (one large chart).
@@ -27,7 +27,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leverage.spc import analyse, analyse_arrays  # noqa: E402
+from leverage.aims.spc import analyse, analyse_arrays  # noqa: E402
 
 CHART_MIX = ["xmr"] * 4 + ["p"] * 3 + ["u"] * 2 + ["run"]
 
@@ -76,9 +76,9 @@ def time_pandas_wrapper(series: list[dict]) -> float:
 
 
 def board_database(folder: Path, aims: int = 25) -> tuple[str, int]:
-    from leverage.aims import Aim, AimStore
-    from leverage.demo_aims import aims_for
-    from leverage.store import Store
+    from leverage.aims.register import Aim, AimStore
+    from leverage.demo.aims import aims_for
+    from leverage.survey.store import Store
 
     url = f"sqlite:///{folder / 'board.db'}"
     store = Store(url)
@@ -146,9 +146,9 @@ def main() -> None:
     print(f"  per aim: {statistics.median(engine) / args.aims * 1e6:.0f} us (engine), "
           f"{statistics.median(wrapper) / args.aims * 1e6:.0f} us (pandas)")
 
-    from leverage.aim_view import analyse_aim
-    from leverage.aims import Aim, normalise
-    from leverage.demo_aims import aims_for
+    from leverage.aims.register import Aim, normalise
+    from leverage.aims.view import analyse_aim
+    from leverage.demo.aims import aims_for
 
     demo = aims_for(1, "Northfield Community Hospital")
     empty = pd.DataFrame(columns=["id", "aim_id", "on_date", "label", "kind"])

@@ -1,7 +1,7 @@
-"""`python -m leverage`: see leverage/cli.py."""
+"""`python -m leverage`: see leverage/cli/."""
 
 import sys
 
-from leverage.cli import main
+from leverage.cli.main import main
 
 sys.exit(main())

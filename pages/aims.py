@@ -6,7 +6,8 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from leverage.aims import (
+from leverage.aims.measurements import READABLE_SUFFIXES, MeasurementError, read_bytes
+from leverage.aims.register import (
     ANNOTATION_KINDS,
     CADENCE_LABELS,
     CHARTS_FOR_TYPE,
@@ -15,11 +16,10 @@ from leverage.aims import (
     Aim,
     AimError,
 )
-from leverage.exports import XLSX_MIME, aims_register_workbook
-from leverage.instrument import default_instrument
-from leverage.measurements import READABLE_SUFFIXES, MeasurementError, read_bytes
-from leverage.measures import WHOLE_SYSTEM_MEASURES
-from leverage.spc import CHART_NAMES, RULE_SET_NAMES
+from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
+from leverage.reports.excel import XLSX_MIME, aims_register_workbook
+from leverage.survey.instrument import default_instrument
+from leverage.survey.measures import WHOLE_SYSTEM_MEASURES
 from ui import aim_state, aim_widgets, frame, state, widgets
 
 frame.require()

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from leverage.aim_view import format_value, vital_few
-from leverage.mdc_icons import assurance_label, assurance_svg, data_uri, variation_label, variation_svg
+from leverage.aims.icons import assurance_label, assurance_svg, data_uri, variation_label, variation_svg
+from leverage.aims.view import format_value, vital_few
 from ui import aim_state, aim_widgets, boardpack_widget, frame, state, widgets
 
 frame.require()

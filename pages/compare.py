@@ -3,12 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from leverage import compare
-from leverage.charts import level_distribution_chart, point_label
-from leverage.compare_charts import funnel_chart, gap_chart, heat_map_chart, profile_chart, trend_chart
-from leverage.instrument import default_instrument
-from leverage.responses import ResponseDataError
-from leverage.sources import STORE_SOURCE, check_upload, save_upload
+from leverage.compare import views as compare
+from leverage.compare.charts import funnel_chart, gap_chart, heat_map_chart, profile_chart, trend_chart
+from leverage.compare.sources import STORE_SOURCE, check_upload, save_upload
+from leverage.survey.charts import level_distribution_chart, point_label
+from leverage.survey.instrument import default_instrument
+from leverage.survey.responses import ResponseDataError
 from ui import compare_data, frame, state, widgets
 
 frame.require()

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from leverage.charts import point_scores_chart
-from leverage.scoring import OVERALL
+from leverage.survey.charts import point_scores_chart
+from leverage.survey.scoring import OVERALL
 from ui import frame, state, widgets
 
 frame.require()

@@ -7,8 +7,8 @@ cost about one query a second per server. Behind the facilitator passphrase, lik
 import pandas as pd
 import streamlit as st
 
-from leverage import qr
-from leverage.workshops import PENDING, RUNNING, WorkshopError
+from leverage.workshops import qr
+from leverage.workshops.service import PENDING, RUNNING, WorkshopError
 from ui import frame, live, state, widgets
 
 frame.require()

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from leverage.charts import heat_table, level_distribution_chart, point_scores_chart
-from leverage.scoring import OVERALL, change_between, item_level_shares
-from leverage.suppression import withhold_secondary
+from leverage.survey.charts import heat_table, level_distribution_chart, point_scores_chart
+from leverage.survey.scoring import OVERALL, change_between, item_level_shares
+from leverage.survey.suppression import withhold_secondary
 from ui import frame, state, widgets
 
 frame.require()

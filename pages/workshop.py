@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from leverage import qr
-from leverage.config import MIN_N_RANGE
-from leverage.workshops import CLOSED, MAX_VOTES, OPEN, PENDING, RUNNING, WorkshopError
+from leverage.core.settings import MIN_N_RANGE
+from leverage.workshops import qr
+from leverage.workshops.service import CLOSED, MAX_VOTES, OPEN, PENDING, RUNNING, WorkshopError
 from ui import frame, live, state, widgets
 
 frame.require()

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from leverage.aim_view import analyse_aim, questions_to_ask, series_for, vital_few
-from leverage.aims import Aim, AimError, AimStore, normalise, register_evidence, validate
-from leverage.demo_aims import aims_for, load_demo_aims
-from leverage.projection import project, required_path, target_on
-from leverage.store import Store
+from leverage.aims.projection import project, required_path, target_on
+from leverage.aims.register import Aim, AimError, AimStore, normalise, register_evidence, validate
+from leverage.aims.view import analyse_aim, questions_to_ask, series_for, vital_few
+from leverage.demo.aims import aims_for, load_demo_aims
+from leverage.survey.store import Store
 
 D = dt.date
 

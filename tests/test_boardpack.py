@@ -13,17 +13,17 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from leverage import CITATION, __version__
-from leverage.aims import Aim, AimStore
-from leverage.boardpack import BoardPackError, find_organization, gather
-from leverage.boardpack_pdf import build_pdf
-from leverage.chart_images import renderer, status
-from leverage.config import load_settings
-from leverage.imports import load_demo
-from leverage.mdc_icons import assurance_label, variation_label
-from leverage.spc import RULE_SET_NAMES
-from leverage.store import Store
-from leverage.workshops import Workshops
+from leverage.aims.icons import assurance_label, variation_label
+from leverage.aims.register import Aim, AimStore
+from leverage.aims.spc import RULE_SET_NAMES
+from leverage.core.about import CITATION, __version__
+from leverage.core.settings import load_settings
+from leverage.reports.boardpack.content import BoardPackError, find_organization, gather
+from leverage.reports.boardpack.pdf import build_pdf
+from leverage.reports.chart_images import renderer, status
+from leverage.survey.imports import load_demo
+from leverage.survey.store import Store
+from leverage.workshops.service import Workshops
 from tests.helpers import require_component
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,7 +189,7 @@ def test_without_a_browser_each_aim_says_why_and_lists_its_points(pack, table_pd
 
 
 def test_a_chart_that_fails_to_draw_becomes_its_table_with_the_error(pack) -> None:
-    from leverage.chart_images import ChartImageError
+    from leverage.reports.chart_images import ChartImageError
 
     class HungBrowser:
         def images(self, figs, *_args, **_kwargs):
@@ -220,7 +220,7 @@ def test_user_text_arrives_verbatim(tmp_path: Path) -> None:
 
 
 def test_without_a_unicode_font_the_pack_still_builds(pack, table_pdf: bytes, monkeypatch) -> None:
-    import leverage.boardpack_pdf as pdf_module
+    import leverage.reports.boardpack.pdf as pdf_module
 
     monkeypatch.setattr(pdf_module, "_fonts", lambda: None)
     texts = page_texts(build_pdf(pack, None, "no browser – n ≥ 1 “here”").pdf)
@@ -349,7 +349,7 @@ def test_cli_writes_the_slide_deck_for_a_pptx_output(demo_url: str, tmp_path: Pa
 
 
 def test_values_read_the_same_on_the_board_page_in_the_pdf_and_the_deck() -> None:
-    from leverage.aim_view import format_value
+    from leverage.aims.view import format_value
 
     assert format_value(42.345) == "42.3" and format_value(1234.5) == "1,234.5"
     assert format_value(0.012345) == "0.0123" and format_value(7) == "7" and format_value(9.87654) == "9.88"

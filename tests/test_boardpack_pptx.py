@@ -11,14 +11,15 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Emu
 
-from leverage import chart_images, demo
-from leverage.boardpack import BoardPack, gather
-from leverage.boardpack_pptx import FOCUS_ROWS, SLIDE_H, SLIDE_W, build_deck, icon
-from leverage.config import DEFAULT_ROLES, Settings
-from leverage.imports import load_demo
-from leverage.mdc_icons import assurance_svg, variation_svg
-from leverage.store import Store
-from leverage.workshops import Workshops
+from leverage.aims.icons import assurance_svg, variation_svg
+from leverage.core.settings import DEFAULT_ROLES, Settings
+from leverage.demo import survey as demo
+from leverage.reports import chart_images
+from leverage.reports.boardpack.content import BoardPack, gather
+from leverage.reports.boardpack.pptx import FOCUS_ROWS, SLIDE_H, SLIDE_W, build_deck, icon
+from leverage.survey.imports import load_demo
+from leverage.survey.store import Store
+from leverage.workshops.service import Workshops
 
 ROLES = [k for k, _ in DEFAULT_ROLES]
 # MDC colours by hand (mdc_icons is the source; these pin what a board sees): grey, blue, orange, purple.
@@ -107,7 +108,7 @@ def test_every_slide_has_the_footer_with_the_cut_off(pack: BoardPack, plain) -> 
 
 
 def test_each_aim_slide_names_its_aim_and_asks_its_questions(pack: BoardPack, plain) -> None:
-    from leverage.aim_view import questions_to_ask
+    from leverage.aims.view import questions_to_ask
 
     for slide, view in zip(list(plain.slides)[2:], pack.views, strict=False):
         text = _texts(slide)

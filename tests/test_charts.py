@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 
-from leverage.charts import LEVEL_COLOURS, heat_table, level_distribution_chart, point_scores_chart
-from leverage.instrument import default_instrument
-from leverage.scoring import level_distribution, point_scores
+from leverage.survey.charts import LEVEL_COLOURS, heat_table, level_distribution_chart, point_scores_chart
+from leverage.survey.instrument import default_instrument
+from leverage.survey.scoring import level_distribution, point_scores
 
 INSTRUMENT = default_instrument()
 

@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from leverage import compare
-from leverage.compare import Z95, Z998, build_cube, combine, describe, funnel_limits, welch_interval
-from leverage.scoring import OVERALL, point_scores
+from leverage.compare import views as compare
+from leverage.compare.views import Z95, Z998, build_cube, combine, describe, funnel_limits, welch_interval
+from leverage.survey.scoring import OVERALL, point_scores
 
 
 def table(rows: list[tuple]) -> pa.Table:

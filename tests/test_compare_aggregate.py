@@ -7,9 +7,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leverage.aggregate import Codes, count, equal_mask, group, respondent_scores
-from leverage.compare import build_cube
-from leverage.scoring import score_table
+from leverage.compare.views import build_cube
+from leverage.survey.aggregate import Codes, count, equal_mask, group, respondent_scores
+from leverage.survey.scoring import score_table
 
 
 def table() -> pa.Table:

@@ -13,10 +13,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from leverage import compare
-from leverage.compare_charts import funnel_chart, gap_chart, heat_map_chart, profile_chart, trend_chart
-from leverage.responses import to_csv_bytes, to_parquet_bytes
-from leverage.suppression import BELOW, OK, SECONDARY, suppress
+from leverage.compare import views as compare
+from leverage.compare.charts import funnel_chart, gap_chart, heat_map_chart, profile_chart, trend_chart
+from leverage.survey.responses import to_csv_bytes, to_parquet_bytes
+from leverage.survey.suppression import BELOW, OK, SECONDARY, suppress
 
 MIN_N = 5
 SCORE_FIELDS = ["mean", "sd", "ci_low", "ci_high", "difference", "dont_know_rate", *compare.LEVEL_COLUMNS]

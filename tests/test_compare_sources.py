@@ -11,8 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from leverage.responses import ResponseDataError
-from leverage.sources import CACHE_DIR, Source, cached_cube, check_upload, discover, load, save_upload
+from leverage.compare.sources import CACHE_DIR, Source, cached_cube, check_upload, discover, load, save_upload
+from leverage.survey.responses import ResponseDataError
 
 
 def answers(org: str = "Lakeside", n: int = 6) -> pd.DataFrame:

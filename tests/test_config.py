@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leverage.config import (
+from leverage.core.settings import (
     DEFAULT_DATABASE_URL,
     DEFAULT_MIN_N,
     DEFAULT_ROLES,

@@ -12,13 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from leverage import demo
-from leverage.config import DEFAULT_ROLES, Settings, load_settings
-from leverage.imports import check_responses, ensure_demo, import_responses, load_demo
-from leverage.instrument import default_instrument
-from leverage.responses import RESPONSE_COLUMNS
-from leverage.scoring import point_scores
-from leverage.store import Store, StoreError
+from leverage.core.settings import DEFAULT_ROLES, Settings, load_settings
+from leverage.demo import survey as demo
+from leverage.survey.imports import check_responses, ensure_demo, import_responses, load_demo
+from leverage.survey.instrument import default_instrument
+from leverage.survey.responses import RESPONSE_COLUMNS
+from leverage.survey.scoring import point_scores
+from leverage.survey.store import Store, StoreError
 
 REPO = Path(__file__).resolve().parent.parent
 ROLES = [key for key, _ in DEFAULT_ROLES]
@@ -369,7 +369,7 @@ def test_an_empty_respondent_id_is_a_problem(sqlite_store, tmp_path):
 
 
 def test_check_upload_reads_bytes_by_file_name_and_refuses_other_types(sqlite_store):
-    from leverage.imports import check_upload
+    from leverage.survey.imports import check_upload
 
     csv = (b"organization,department,role,round,respondent_id,item_id,leverage_point,value\n"
            b"North,ED,board,2026,r1,LP1.1,LP1,3\n")

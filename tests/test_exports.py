@@ -10,9 +10,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from leverage.aims import Aim, AimStore
-from leverage.chart_images import figure_image, status
-from leverage.exports import (
+from leverage.aims.register import Aim, AimStore
+from leverage.reports.chart_images import figure_image, status
+from leverage.reports.excel import (
     MAX_ROWS,
     ExportError,
     aims_register_workbook,
@@ -20,8 +20,8 @@ from leverage.exports import (
     sheet_names,
     to_excel_bytes,
 )
-from leverage.responses import to_csv_bytes
-from leverage.store import Store
+from leverage.survey.responses import to_csv_bytes
+from leverage.survey.store import Store
 from tests.helpers import require_component
 
 EVIL = '=HYPERLINK("http://evil","x")'
@@ -133,7 +133,7 @@ def test_excel_drops_characters_xml_cannot_hold() -> None:
 
 
 def test_too_many_rows_for_excel_is_refused_with_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    import leverage.exports as exports
+    import leverage.reports.excel as exports
 
     monkeypatch.setattr(exports, "MAX_ROWS", 3)
     with pytest.raises(ExportError, match="3 rows is more than Excel holds"):

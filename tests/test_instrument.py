@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 import yaml
 
-from leverage.instrument import (
+from leverage.survey.instrument import (
     DEFAULT_INSTRUMENT_ID,
     INSTRUMENT_DIR,
     POINT_IDS,

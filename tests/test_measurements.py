@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import pytest
 
-from leverage.measurements import MeasurementError, SeriesKind, check_series, kind_for_chart, read_bytes
+from leverage.aims.measurements import MeasurementError, SeriesKind, check_series, kind_for_chart, read_bytes
 
 VALUES = SeriesKind(counts=False, proportion=False)
 PROPORTIONS = kind_for_chart("p")

@@ -1,7 +1,7 @@
 """The long response format and the `python -m leverage score` contract.
 
 Each `python -m leverage` start costs ~2 s of imports (pandas, pyarrow, scipy), so the cases marked
-SUBPROCESS run as real subprocesses, started together, and the rest call `leverage.cli.main`, which
+SUBPROCESS run as real subprocesses, started together, and the rest call `leverage.cli.main.main`, which
 is exactly what `python -m leverage` runs (`sys.exit(main())`), in-process.
 """
 
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-from leverage.responses import (
+from leverage.survey.responses import (
     RESPONSE_COLUMNS,
     ResponseDataError,
     neutralise_formulas,
@@ -81,7 +81,7 @@ def start_cli(*args: str, env: dict | None = None) -> subprocess.Popen:
 
 
 def run_in_process(args: list[str]) -> subprocess.CompletedProcess:
-    from leverage.cli import main
+    from leverage.cli.main import main
 
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
@@ -119,7 +119,7 @@ class Batch:
                 case.proc.communicate()
 
 
-#: Cases run as real `python -m leverage` subprocesses (the others run leverage.cli.main in-process).
+#: Cases run as real `python -m leverage` subprocesses (the others run leverage.cli.main.main in-process).
 SUBPROCESS = {"help", "file-by-role", "hive-by-org", "value-6"}
 
 BAD_CASES = {

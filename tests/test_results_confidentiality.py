@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from leverage.scoring import OVERALL, point_scores
-from leverage.suppression import SECONDARY, withhold_secondary
+from leverage.survey.scoring import OVERALL, point_scores
+from leverage.survey.suppression import SECONDARY, withhold_secondary
 
 
 def _answers(sizes: dict[str, int], value_of: dict[str, int]) -> pd.DataFrame:

@@ -16,11 +16,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from leverage import score_duckdb
-from leverage.cli import main
-from leverage.demo import generate
-from leverage.responses import normalise_table
-from leverage.scoring import score_table
+from leverage.cli.main import main
+from leverage.demo.survey import generate
+from leverage.survey import score_duckdb
+from leverage.survey.responses import normalise_table
+from leverage.survey.scoring import score_table
 
 pytestmark = pytest.mark.skipif(not score_duckdb.available(), reason="duckdb is not installed")
 GROUPINGS = [[], ["organization"], ["organization", "role"], ["organization", "department", "role", "round"],
@@ -74,7 +74,7 @@ def test_engines_agree_on_edges_and_hive_partitions(tmp_path: Path) -> None:
     hidden = folder / ".cache"
     hidden.mkdir()
     pd.DataFrame({"junk": [1]}).to_parquet(hidden / "summary.parquet")  # skipped, as pyarrow skips it
-    from leverage.responses import read_table
+    from leverage.survey.responses import read_table
 
     for by in GROUPINGS:
         reference = score_table(normalise_table(read_table(folder, dictionary=True), "x"), by, 1)

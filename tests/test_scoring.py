@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 from scipy import stats
 
-from leverage.scoring import (
+from leverage.survey.scoring import (
     BELOW_THRESHOLD,
     NO_DATA,
     OVERALL,
@@ -468,7 +468,7 @@ def test_item_level_shares_are_shares_of_all_answers_and_stay_withheld():
 def test_open_rounds_are_those_opened_and_not_yet_closed():
     import datetime as dt
 
-    from leverage.assessment import open_rounds
+    from leverage.survey.assessment import open_rounds
 
     rounds = pd.DataFrame({"name": ["past", "closes today", "open-ended", "future"],
                            "opens_on": [dt.date(2026, 1, 1), dt.date(2026, 10, 1), dt.date(2026, 11, 1),

@@ -1,4 +1,4 @@
-"""Centre lines, limits, baselines, phases, attribute charts and the MDC summary of `leverage.spc`.
+"""Centre lines, limits, baselines, phases, attribute charts and the MDC summary of `leverage.aims.spc`.
 
 Expectations are worked out by hand from /work/shared/reference/statistics.md and the `spc` contract
 of issue 3 (the arithmetic is in the comments). Rule-by-rule checks live in test_spc_rules.py.
@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import pytest
 
-from leverage.spc import analyse, assurance_of
+from leverage.aims.spc import analyse, assurance_of
 
 
 def monthly(values, start: str = "2024-01-01") -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """The `python -m leverage spc` contract (issue 3): JSON shape, defaults, CSV and parquet input, bad input.
 
-One case runs a real subprocess (the command as users type it); the rest call `leverage.cli.main`,
+One case runs a real subprocess (the command as users type it); the rest call `leverage.cli.main.main`,
 which is what `python -m leverage` runs, in-process (each interpreter start costs ~2 s of imports).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from leverage.cli import main
+from leverage.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 

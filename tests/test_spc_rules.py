@@ -1,4 +1,4 @@
-"""The special-cause rules of `leverage.spc`, checked against /work/shared/reference/statistics.md.
+"""The special-cause rules of `leverage.aims.spc`, checked against /work/shared/reference/statistics.md.
 
 Every expectation is worked out by hand from the reference (the arithmetic is in the comments); the
 series are built so that exactly one rule is in play at a time. Indices in comments are 0-based.
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 
-from leverage.spc import analyse, crossings_limit, longest_run_limit, runs_limits
+from leverage.aims.spc import analyse, crossings_limit, longest_run_limit, runs_limits
 
 
 def monthly(values, start: str = "2024-01-01") -> pd.DataFrame:

@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from leverage import store as store_module
-from leverage.config import DEFAULT_ROLES
-from leverage.instrument import default_instrument
-from leverage.responses import RESPONSE_COLUMNS
-from leverage.store import SCHEMA_VERSION, Store, StoreError, Submission
+from leverage.core.settings import DEFAULT_ROLES
+from leverage.survey import store as store_module
+from leverage.survey.instrument import default_instrument
+from leverage.survey.responses import RESPONSE_COLUMNS
+from leverage.survey.store import SCHEMA_VERSION, Store, StoreError, Submission
 from tests.helpers import require_component, with_search_path
 
 ROLES = [key for key, _ in DEFAULT_ROLES]

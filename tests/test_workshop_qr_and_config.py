@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import segno
 
-from leverage import qr
-from leverage.config import ConfigError, load_settings
+from leverage.core.settings import ConfigError, load_settings
+from leverage.workshops import qr
 
 
 def test_join_link():
@@ -43,7 +43,7 @@ def test_workshop_settings():
 
 
 def test_facilitator_emails_for_single_sign_on():
-    from leverage.joincode import email_allowed
+    from leverage.workshops.joincode import email_allowed
 
     s = load_settings({"LEVERAGE_FACILITATOR_EMAILS": " Ana@X.org, ben@x.org,,ana@x.org "})
     assert s.facilitator_emails == ("ana@x.org", "ben@x.org")

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from leverage import joincode
-from leverage.config import DEFAULT_ROLES
-from leverage.workshops import (
+from leverage.core.settings import DEFAULT_ROLES
+from leverage.workshops import joincode
+from leverage.workshops.service import (
     CLOSED,
     ENDED,
     LOCKED,
@@ -308,7 +308,7 @@ def test_end_into_existing_round_and_export(ws):
     assert len(export) == 5 and export["value"].isna().all() and set(export["round"]) == {"Spring"}
     import io
 
-    from leverage.responses import to_csv_bytes, to_parquet_bytes
+    from leverage.survey.responses import to_csv_bytes, to_parquet_bytes
 
     back = pd.read_parquet(io.BytesIO(to_parquet_bytes(export)))
     assert len(back) == 5 and back["value"].isna().all() and set(back["vote"]) == {1}

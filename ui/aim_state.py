@@ -6,8 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
-from leverage.aim_view import AimView, analyse_register
-from leverage.aims import Aim, AimStore
+from leverage.aims.register import Aim, AimStore
+from leverage.aims.view import AimView, analyse_register
 from ui import state
 
 

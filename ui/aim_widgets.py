@@ -5,18 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leverage.aim_view import AimView, format_value, questions_to_ask
-from leverage.aims import CADENCE_LABELS, register_evidence
-from leverage.mdc_icons import (
+from leverage.aims.charts import aim_chart
+from leverage.aims.icons import (
     ASSURANCE_LABELS,
     VARIATION_LABELS,
     assurance_svg,
     data_uri,
     variation_svg,
 )
-from leverage.projection import METHOD
-from leverage.spc import CHART_NAMES, RULE_SET_NAMES
-from leverage.spc_charts import aim_chart
+from leverage.aims.projection import METHOD
+from leverage.aims.register import CADENCE_LABELS, register_evidence
+from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
+from leverage.aims.view import AimView, format_value, questions_to_ask
 from ui import aim_state, state
 from ui.widgets import chart_downloads, esc
 

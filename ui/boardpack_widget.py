@@ -21,11 +21,11 @@ from functools import partial
 
 import streamlit as st
 
-from leverage.boardpack import gather
-from leverage.boardpack_render import MIME, PackFile, render_pack
-from leverage.chart_images import status
-from leverage.config import Settings
-from leverage.store import Store
+from leverage.core.settings import Settings
+from leverage.reports.boardpack.content import gather
+from leverage.reports.boardpack.render import MIME, PackFile, render_pack
+from leverage.reports.chart_images import status
+from leverage.survey.store import Store
 from ui import aim_state, state
 from ui.widgets import esc
 

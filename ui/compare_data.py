@@ -22,10 +22,10 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
-from leverage import compare
-from leverage.aggregate import Codes, equal_mask
-from leverage.responses import ResponseDataError
-from leverage.sources import STORE_SOURCE, Source, cached_cube, cube_is_cached, discover, load
+from leverage.compare import views as compare
+from leverage.compare.sources import STORE_SOURCE, Source, cached_cube, cube_is_cached, discover, load
+from leverage.survey.aggregate import Codes, equal_mask
+from leverage.survey.responses import ResponseDataError
 from ui import state
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit import config as st_config
 
-from leverage.config import ConfigError
+from leverage.core.settings import ConfigError
 from ui import state, widgets
 
 try:  # internal, so degrade to a no-op if a later Streamlit moves it

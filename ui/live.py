@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import plotly.graph_objects as go
 import streamlit as st
 
-from leverage import joincode
-from leverage.charts import level_distribution_chart
-from leverage.workshops import Workshops
+from leverage.survey.charts import level_distribution_chart
+from leverage.workshops import joincode
+from leverage.workshops.service import Workshops
 from ui import state, widgets
 
 LIVE_TTL = 1.0  # seconds a snapshot is shared between the sessions of one process

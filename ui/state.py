@@ -11,11 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from leverage import scoring
-from leverage.config import Settings, load_settings
-from leverage.imports import ensure_demo
-from leverage.instrument import Instrument, default_instrument, get_instrument
-from leverage.store import ImportReport, Store
+from leverage.core.settings import Settings, load_settings
+from leverage.survey import scoring
+from leverage.survey.imports import ensure_demo
+from leverage.survey.instrument import Instrument, default_instrument, get_instrument
+from leverage.survey.store import ImportReport, Store
 
 Rev = tuple[int, int]  # (database revision, this process's own writes)
 ORG_KEY = "organization_id"  # the chosen organization, kept across pages

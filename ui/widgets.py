@@ -9,9 +9,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from leverage import CITATION, chart_images
-from leverage.exports import MAX_COLUMNS, MAX_ROWS, XLSX_MIME, frame_to_excel_bytes
-from leverage.responses import to_csv_bytes, to_parquet_bytes
+from leverage.core.about import CITATION
+from leverage.reports import chart_images
+from leverage.reports.excel import MAX_COLUMNS, MAX_ROWS, XLSX_MIME, frame_to_excel_bytes
+from leverage.survey.responses import to_csv_bytes, to_parquet_bytes
 from ui import state
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>!$:~|#])")

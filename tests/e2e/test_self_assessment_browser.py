@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from leverage.store import Store
+from leverage.survey.store import Store
 
 pytestmark = pytest.mark.browser
 

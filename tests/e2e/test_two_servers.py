@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
-from leverage.store import Store
-from leverage.workshops import Workshops
+from leverage.survey.store import Store
+from leverage.workshops.service import Workshops
 from tests.e2e.servers import streamlit_server
 from tests.e2e.test_self_assessment_browser import TIMEOUT, wait_idle
 from tests.e2e.test_workshop_browser import answer, check_until_form, click_key, go, join, open_console

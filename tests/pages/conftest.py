@@ -11,9 +11,9 @@ import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from leverage.config import load_settings
-from leverage.imports import load_demo
-from leverage.store import Store
+from leverage.core.settings import load_settings
+from leverage.survey.imports import load_demo
+from leverage.survey.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard.py")

@@ -10,10 +10,10 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from leverage.boardpack import BoardPackError, gather
-from leverage.boardpack_pdf import build_pdf
-from leverage.config import load_settings
-from leverage.store import Store
+from leverage.core.settings import load_settings
+from leverage.reports.boardpack.content import BoardPackError, gather
+from leverage.reports.boardpack.pdf import build_pdf
+from leverage.survey.store import Store
 from tests.pages.conftest import no_errors, org_id
 from tests.test_boardpack import icon_alts, page_texts
 from ui import boardpack_widget

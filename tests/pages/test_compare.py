@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from leverage.chart_images import status
+from leverage.reports.chart_images import status
 from tests.pages.conftest import no_errors
 
 VIEWS = ["Heat map", "Profiles", "Distributions", "Role gaps", "Trend", "Funnel", "Statements"]

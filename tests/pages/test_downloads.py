@@ -12,9 +12,9 @@ import openpyxl
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from leverage.aims import AimStore
-from leverage.chart_images import status
-from leverage.store import Store
+from leverage.aims.register import AimStore
+from leverage.reports.chart_images import status
+from leverage.survey.store import Store
 from tests.helpers import require_component
 from tests.pages.conftest import no_errors, org_id
 

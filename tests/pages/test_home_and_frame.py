@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leverage import CITATION
+from leverage.core.about import CITATION
 from tests.pages.conftest import add_organization, no_errors, org_id
 
 

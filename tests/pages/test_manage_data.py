@@ -6,7 +6,7 @@ import io
 
 import pandas as pd
 
-from leverage.store import Store
+from leverage.survey.store import Store
 from tests.pages.conftest import no_errors, org_id
 
 ORG = "Lakeshore University Medical Center"

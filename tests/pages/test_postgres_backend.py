@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from leverage.store import Store
+from leverage.survey.store import Store
 from tests.helpers import postgres_schema, require_postgres
 from tests.pages.conftest import no_errors, org_id
 from tests.pages.test_self_assessment import button, complete, selectbox

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from leverage.store import Store
+from leverage.survey.store import Store
 from tests.pages.conftest import add_organization, no_errors, org_id
 
 

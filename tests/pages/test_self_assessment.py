@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from leverage.assessment import DONT_KNOW
-from leverage.instrument import default_instrument
-from leverage.store import Store
+from leverage.survey.assessment import DONT_KNOW
+from leverage.survey.instrument import default_instrument
+from leverage.survey.store import Store
 from tests.pages.conftest import add_organization, no_errors, org_id
 
 INSTRUMENT = default_instrument()
@@ -136,7 +136,7 @@ def test_submit_twice_stores_once(app, db_url):
     button(app, "Submit my answers").click().run()
     # A resend of the same submission (e.g. a double click that reached the server twice).
     store = Store(db_url)
-    from leverage.assessment import to_submission
+    from leverage.survey.assessment import to_submission
 
     again = store.submit_response(to_submission(app.session_state["sa_draft"]), ["physician"])
     store.dispose()

@@ -6,8 +6,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from leverage.store import Store
-from leverage.workshops import Workshops
+from leverage.survey.store import Store
+from leverage.workshops.service import Workshops
 from tests.pages.conftest import APP, TIMEOUT, no_errors, org_id
 
 ORG = "Riverside Health System"

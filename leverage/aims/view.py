@@ -1,0 +1,228 @@
+"""One aim, read as a board reads it: its chart, summary icons, projection and questions to ask.
+
+`analyse_aim` is the single function the Aims page, the Board page's table and its charts, and any
+export call, so the icons in a summary can never disagree with the chart beside them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from leverage.aims.icons import ASSURANCE_LABELS, SIGNAL_LABELS, VARIATION_LABELS
+from leverage.aims.projection import Projection, project, required_path, target_on
+from leverage.aims.register import ANNOTATION_KINDS, Aim, AimStore
+from leverage.aims.spc import SpcResult, analyse
+
+SPARKLINE_POINTS = 24
+
+
+@dataclass
+class AimView:
+    aim: Aim
+    result: SpcResult | None  # None: no measurements yet
+    projection: Projection
+    path: pd.DataFrame  # required path: period, value
+    annotations: pd.DataFrame  # on_date, label, kind
+    target_now: float | None
+
+    @property
+    def summary(self) -> dict:
+        return self.result.summary if self.result else {}
+
+    @property
+    def variation(self) -> str | None:
+        return self.summary.get("variation")
+
+    @property
+    def assurance(self) -> str | None:
+        return self.summary.get("assurance")
+
+    @property
+    def latest(self) -> tuple[pd.Timestamp, float] | None:
+        if self.result is None or self.result.points.empty:
+            return None
+        last = self.result.points.iloc[-1]
+        return last["period"], float(last["value"])
+
+
+def format_value(value: float | None, unit: str = "") -> str:
+    """A measurement as the Board page, the board pack and the deck all show it (three significant figures,
+    one decimal from ten up, thousands separated)."""
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+    return f"{text} {unit}".strip()
+
+
+def series_for(aim: Aim, rows: pd.DataFrame) -> pd.DataFrame:
+    """The chart input of one aim: period + value, or + numerator/denominator for p and u charts."""
+    rows = rows.sort_values("period")
+    if aim.chart in ("p", "u", "p_prime", "u_prime"):
+        return rows[["period", "numerator", "denominator"]].reset_index(drop=True)
+    if aim.counts:  # a proportion or rate drawn as a run or XmR chart: the value in display units
+        value = rows["numerator"] / rows["denominator"] * aim.multiplier
+        return pd.DataFrame({"period": rows["period"].to_numpy(), "value": value.to_numpy()})
+    return rows[["period", "value"]].reset_index(drop=True)
+
+
+def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.date | None = None) -> AimView:
+    """The aim's chart and projection from its measurements (`rows`) and annotations (`notes`).
+
+    `as_of` leaves out measurements after that date (a board pack cut at a meeting's data date).
+    """
+    if as_of is not None:
+        rows = rows[rows["period"] <= pd.Timestamp(as_of)]
+    notes = notes.sort_values("on_date") if not notes.empty else notes
+    path = required_path(aim.baseline_period, aim.baseline_value, aim.target_value, aim.deadline, aim.trajectory)
+    if rows.empty:
+        return AimView(aim, None, project([], [], aim.target_value, aim.deadline, aim.direction, None),
+                       path, notes, aim.target_value)
+    latest_period = rows["period"].max()
+    target_now = target_on(latest_period, aim.target_value, aim.trajectory)
+    phases = notes.loc[notes["kind"] == "phase", "on_date"].tolist() if not notes.empty else []
+    marked = notes.loc[notes["kind"] == "astronomical", "on_date"].tolist() if not notes.empty else []
+    astronomical = _periods_containing(rows["period"], marked)
+    result = analyse(series_for(aim, rows), chart=aim.chart, rules=aim.rule_set, direction=aim.direction,
+                     target=target_now, baseline_points=aim.baseline_points, phase_starts=phases,
+                     astronomical=astronomical, multiplier=aim.multiplier)
+    current = result.points[result.points["phase"] == result.points["phase"].iloc[-1]]
+    projection = project(current["period"], current["value"], aim.target_value, aim.deadline, aim.direction,
+                         result.summary["assurance"], has_limits=aim.chart != "run")
+    return AimView(aim, result, projection, path, notes, target_now)
+
+
+def analyse_register(register: AimStore, org_id: int, as_of: dt.date | None = None) -> list[AimView]:
+    """Every aim of an organization analysed, in two queries for all its measurements and annotations.
+
+    With `as_of`, only what was known then: later measurements and annotations are left out.
+    """
+    aims = register.list_aims(org_id)
+    ids = [a.id for a in aims]
+    rows, notes = register.measurements(ids), register.annotations(ids)
+    if as_of is not None and not notes.empty:
+        notes = notes[notes["on_date"] <= pd.Timestamp(as_of)]
+    by_rows = dict(tuple(rows.groupby("aim_id"))) if not rows.empty else {}
+    by_notes = dict(tuple(notes.groupby("aim_id"))) if not notes.empty else {}
+    return [analyse_aim(a, by_rows.get(a.id, rows.iloc[0:0]), by_notes.get(a.id, notes.iloc[0:0]), as_of=as_of)
+            for a in aims]
+
+
+def _periods_containing(periods: pd.Series, dates: list[pd.Timestamp]) -> list[pd.Timestamp]:
+    """The measurement period each date falls in (the latest period starting on or before it)."""
+    known = np.sort(periods.to_numpy(dtype="datetime64[ns]"))
+    found = []
+    for day in dates:
+        i = np.searchsorted(known, np.datetime64(pd.Timestamp(day), "ns"), side="right") - 1
+        if i >= 0:
+            found.append(pd.Timestamp(known[i]))
+    return found
+
+
+def vital_few(views: list[AimView], today: dt.date) -> pd.DataFrame:
+    """The Board page's table: one row per aim, computed only from `analyse_aim` results."""
+    rows = []
+    for view in views:
+        aim, latest = view.aim, view.latest
+        values = view.result.points["value"].tail(SPARKLINE_POINTS).round(4).tolist() if view.result else []
+        rows.append({
+            "aim_id": aim.id, "aim": aim.title, "measure": aim.measure, "unit": aim.unit,
+            "latest": latest[1] if latest else np.nan,
+            "latest_period": latest[0] if latest else pd.NaT,
+            "target": view.target_now, "deadline": pd.Timestamp(aim.deadline) if aim.deadline else pd.NaT,
+            "variation": view.variation, "assurance": view.assurance,
+            "projection": view.projection.state, "projection_label": view.projection.label,
+            "trend": values, "owner": aim.owner, "review_due": aim.review_due(today),
+            "last_reviewed": pd.Timestamp(aim.last_reviewed) if aim.last_reviewed else pd.NaT,
+            "rule_set": view.summary.get("rule_set", aim.rule_set), "chart": aim.chart,
+        })
+    table = pd.DataFrame(rows, columns=["aim_id", "aim", "measure", "unit", "latest", "latest_period", "target",
+                                        "deadline", "variation", "assurance", "projection", "projection_label",
+                                        "trend", "owner", "review_due", "last_reviewed", "rule_set", "chart"])
+    for column in ("variation", "assurance"):  # keep "none yet" as None, not NaN, so it matches the chart's
+        table[column] = pd.Series([r[column] for r in rows], index=table.index, dtype=object)
+    return table
+
+
+def _last_signal(view: AimView) -> tuple[pd.Timestamp, list[str]] | None:
+    """(start of the latest run of flagged points, the rules behind its last point)."""
+    points = view.result.points if view.result else pd.DataFrame()
+    if points.empty:
+        return None
+    flagged = (points["signals"].map(len) > 0).to_numpy()
+    if not flagged.any():
+        return None
+    last = int(np.flatnonzero(flagged)[-1])
+    first = last
+    while first > 0 and flagged[first - 1]:
+        first -= 1
+    return points["period"].iloc[first], list(points["signals"].iloc[last])
+
+
+def questions_to_ask(view: AimView, today: dt.date) -> list[str]:
+    """Plain-language questions for the board, from the same reading as the icons."""
+    aim, summary, q = view.aim, view.summary, []
+    if view.result is None:
+        return ["There are no measurements yet: who will supply the data, and from when?"]
+    signal = _last_signal(view)
+    variation = view.variation
+    if variation and variation.startswith("concern") and signal:
+        rules = "; ".join(SIGNAL_LABELS[s] for s in signal[1])
+        q.append(f"The chart shows special cause concern ({rules}) since {signal[0]:%b %Y}. What happened, is the "
+                 "cause understood, and what is being done about it?")
+    elif variation and variation.startswith("improvement") and signal:
+        q.append(f"The chart shows special cause improvement since about {signal[0]:%b %Y}. Which change explains "
+                 "it, and how will the gain be held and spread?")
+    elif variation and variation.startswith("neutral"):
+        q.append("Special cause variation with no direction of improvement set: which way is better for this "
+                 "measure?")
+    elif variation == "common_cause":
+        q.append("The variation is common cause: the process is stable. Reacting to single months will not "
+                 "change it; what change to the system is being tested?")
+    assurance = view.assurance
+    if assurance == "fail":
+        q.append("As it runs now, the process will not meet the target. What changes are planned, and when "
+                 "should their effect show in this chart?")
+    elif assurance == "hit_and_miss":
+        q.append("The target lies inside the process limits: it will be met in some months and missed in others "
+                 "by chance alone. What would make the process capable of meeting it every time?")
+    elif assurance == "pass":
+        q.append("The process consistently meets the target. Is it time for a more ambitious aim, or to move the "
+                 "board's attention to another measure?")
+    state = view.projection.state
+    if state in ("at_risk", "off_course"):
+        q.append(f"On the present slope the aim will not be met by {aim.deadline:%b %Y}. Does the strategy's "
+                 "portfolio of projects add up to the aim (leverage point 2)?")
+    elif state == "not_enough_data":
+        q.append(f"{view.projection.reason} When will there be enough to judge progress?")
+    if summary.get("trial_limits"):
+        q.append("The limits are trial limits (fewer than 12 baseline points): treat signals with care and "
+                 "revise the limits when there is more data.")
+    latest = view.latest
+    if latest and (pd.Timestamp(today) - latest[0]).days > 92:
+        q.append(f"The latest data is from {latest[0]:%b %Y}. Why is the measure not more current?")
+    if not aim.owner:
+        q.append("Who on the executive team owns this aim?")
+    if not aim.is_complete:
+        q.append("The aim lacks a baseline, target or deadline: how good, by when?")
+    return q
+
+
+def describe_points(view: AimView) -> pd.Series:
+    """Hover text per point: the rules behind each highlighted point, in plain language."""
+    if view.result is None:
+        return pd.Series(dtype=str)
+    return view.result.points["signals"].map(
+        lambda s: "; ".join(SIGNAL_LABELS[x] for x in s) if len(s) else "common cause")
+
+
+def annotation_kind_label(kind: str) -> str:
+    return ANNOTATION_KINDS.get(kind, kind)
+
+
+def summary_labels(view: AimView) -> dict[str, str]:
+    return {"variation": VARIATION_LABELS[view.variation], "assurance": ASSURANCE_LABELS[view.assurance],
+            "projection": view.projection.label}

@@ -1,0 +1,110 @@
+"""Settings read from the environment, so one code base serves SQLite on a laptop and PostgreSQL at scale."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = PROJECT_ROOT / "data"
+DEMO_DIR = DATA_DIR / "demo"
+SOURCES_DIR = DATA_DIR / "sources"  # parquet sources for Compare (placed there or uploaded)
+DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'leverage.db'}"
+
+#: Smallest and largest anonymity threshold an administrator may configure.
+MIN_N_RANGE = (3, 10)
+DEFAULT_MIN_N = 5
+
+DEFAULT_ROLES: tuple[tuple[str, str], ...] = (
+    ("board", "Board member"),
+    ("executive", "Executive"),
+    ("physician", "Physician leader"),
+    ("nursing", "Nursing leader"),
+    ("manager", "Manager"),
+    ("other", "Other"),
+)
+
+
+class ConfigError(ValueError):
+    """A setting has a value the app cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    min_n: int = DEFAULT_MIN_N
+    roles: tuple[tuple[str, str], ...] = DEFAULT_ROLES
+    load_demo: str = "auto"  # auto: only into an empty embedded (SQLite) store; always; never
+    sources_dir: str = str(SOURCES_DIR)  # LEVERAGE_SOURCES_DIR: parquet sources shown on Compare
+    # Live workshops: the facilitator console's passphrase (never in the repo) and the address phones use.
+    facilitator_passphrase: str | None = field(default=None, repr=False)
+    public_url: str | None = None
+    facilitator_emails: tuple[str, ...] = ()  # who may open the console through single sign-on (st.login)
+
+    @property
+    def role_labels(self) -> dict[str, str]:
+        return dict(self.roles)
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def parse_roles(text: str) -> tuple[tuple[str, str], ...]:
+    """Parse `key=Label,key=Label` (a bare key becomes its own label)."""
+    roles: list[tuple[str, str]] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        key, _, label = part.partition("=")
+        key = key.strip().lower()
+        if not key.replace("_", "").isalnum():
+            raise ConfigError(f"LEVERAGE_ROLES: role key {key!r} must be letters, digits or '_'")
+        roles.append((key, label.strip() or key.title()))
+    if not roles:
+        raise ConfigError("LEVERAGE_ROLES: at least one role is needed")
+    if len({k for k, _ in roles}) != len(roles):
+        raise ConfigError("LEVERAGE_ROLES: role keys must be unique")
+    return tuple(roles)
+
+
+def parse_min_n(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"LEVERAGE_MIN_N: {text!r} is not a whole number") from None
+    low, high = MIN_N_RANGE
+    if not low <= value <= high:
+        raise ConfigError(f"LEVERAGE_MIN_N: {value} is outside the allowed range {low}–{high}")
+    return value
+
+
+def parse_public_url(text: str) -> str | None:
+    """The app's address as phones reach it (for join links and QR codes), without a trailing slash."""
+    text = text.strip().rstrip("/")
+    if not text:
+        return None
+    if not text.startswith(("http://", "https://")) or " " in text:
+        raise ConfigError(f"LEVERAGE_PUBLIC_URL: {text!r} must be an http:// or https:// address")
+    return text
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from the environment (Streamlit copies secrets.toml root keys there too)."""
+    env = os.environ if environ is None else environ
+    load_demo = env.get("LEVERAGE_LOAD_DEMO", "auto").strip().lower()
+    if load_demo not in {"auto", "always", "never"}:
+        raise ConfigError(f"LEVERAGE_LOAD_DEMO: {load_demo!r} must be auto, always or never")
+    return Settings(
+        database_url=env.get("LEVERAGE_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+        min_n=parse_min_n(env["LEVERAGE_MIN_N"]) if env.get("LEVERAGE_MIN_N") else DEFAULT_MIN_N,
+        roles=parse_roles(env["LEVERAGE_ROLES"]) if env.get("LEVERAGE_ROLES") else DEFAULT_ROLES,
+        load_demo=load_demo,
+        sources_dir=env.get("LEVERAGE_SOURCES_DIR", "").strip() or str(SOURCES_DIR),
+        facilitator_passphrase=env.get("LEVERAGE_FACILITATOR_PASSPHRASE") or None,
+        public_url=parse_public_url(env.get("LEVERAGE_PUBLIC_URL", "")),
+        facilitator_emails=tuple(sorted({e.strip().lower()
+                                         for e in env.get("LEVERAGE_FACILITATOR_EMAILS", "").split(",") if e.strip()})),
+    )

@@ -1,0 +1,44 @@
+"""The board pack as a file, PDF or PowerPoint: one entry point for the Board page and the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from leverage.reports.boardpack.content import BoardPack
+from leverage.reports.chart_images import renderer, status
+
+MIME = {".pdf": "application/pdf",
+        ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class PackFile:
+    data: bytes
+    suffix: str  # ".pdf" or ".pptx"
+    summary: str  # what is in it, for a person: "10 pages, 5 of 5 charts drawn"
+    chart_note: str  # "" when charts were drawn; else why the pack shows tables in their place
+
+    @property
+    def mime(self) -> str:
+        return MIME[self.suffix]
+
+
+def render_pack(pack: BoardPack, suffix: str, charts: bool = True, progress: Progress | None = None) -> PackFile:
+    """`pack` as a PDF (".pdf") or a slide deck (".pptx")."""
+    if suffix not in MIME:
+        raise ValueError(f"a board pack is a .pdf or a .pptx, not {suffix!r}")
+    if suffix == ".pptx":
+        from leverage.reports.boardpack.pptx import build_deck
+
+        data = build_deck(pack, images=charts, progress=progress)
+        note = "" if charts and renderer() is not None else \
+            (status().reason if charts else "chart images were switched off for this pack")
+        drawn = len(pack.views) if not note else 0
+        return PackFile(data, suffix, f"{len(pack.views)} aim slides, {drawn} of {len(pack.views)} charts drawn", note)
+    from leverage.reports.boardpack.pdf import make_pdf
+
+    result = make_pdf(pack, charts=charts, progress=progress)
+    return PackFile(result.pdf, suffix, f"{result.pages} pages, {result.charts_drawn} of {len(pack.views)} charts "
+                    "drawn", result.chart_note)

@@ -1,0 +1,123 @@
+"""Importing response files and the demo data: validate everything first, then write all or nothing."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from leverage.core.settings import Settings
+from leverage.demo import survey as demo
+from leverage.demo.aims import load_demo_aims
+from leverage.survey.instrument import available_instruments, default_instrument
+from leverage.survey.responses import (
+    RESPONSE_COLUMNS,
+    Problem,
+    ResponseDataError,
+    normalise_table,
+    read_table,
+    restore_formulas,
+    validate_for_import,
+)
+from leverage.survey.store import ImportReport, Store, StoreError
+
+
+@dataclass
+class ImportCheck:
+    """The outcome of checking a file: the rows ready to write, or the problems that stop it."""
+
+    source: str
+    frame: pd.DataFrame | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.frame is not None and not self.problems
+
+    def summary(self) -> dict[str, int]:
+        if self.frame is None:
+            return {}
+        f = self.frame
+        return {"rows": len(f), "organizations": f["organization"].nunique(), "rounds": f[["organization", "round"]]
+                .drop_duplicates().shape[0], "respondents": f[["organization", "round", "respondent_id"]]
+                .drop_duplicates().shape[0], "don't know": int(f["value"].isna().sum())}
+
+
+def check_responses(source: str | Path | pd.DataFrame, store: Store, settings: Settings, name: str | None = None
+                    ) -> ImportCheck:
+    """Read and validate a parquet/CSV file (or a frame) for import into `store`, writing nothing."""
+    label = name or (str(source) if not isinstance(source, pd.DataFrame) else "<data>")
+    try:
+        if isinstance(source, pd.DataFrame):
+            table = pa.Table.from_pandas(source, preserve_index=False)
+        else:
+            table = read_table(source, list(RESPONSE_COLUMNS))
+        if table.num_rows == 0:
+            return ImportCheck(label, problems=[Problem(None, None, f"{label}: the file has no rows")])
+        frame = normalise_table(table, label).to_pandas()
+    except ResponseDataError as exc:
+        return ImportCheck(label, problems=[Problem(None, None, str(exc))])
+    if str(source).lower().endswith(".csv"):
+        frame = restore_formulas(frame)
+    frame["value"] = frame["value"].astype("Int64")
+    frame["department"] = frame["department"].where(frame["department"].notna() & (frame["department"] != ""))
+    round_instrument = {}
+    orgs = store.list_organizations()
+    for org_id, org_name in orgs.itertuples(index=False):
+        for rec in store.list_rounds(int(org_id)).itertuples(index=False):
+            round_instrument[(org_name, rec.name)] = (rec.instrument_id, rec.instrument_version)
+    problems = validate_for_import(frame, available_instruments(), round_instrument, default_instrument(),
+                                   set(settings.role_labels))
+    return ImportCheck(label, frame=frame, problems=problems)
+
+
+def check_upload(data: bytes, filename: str, store: Store, settings: Settings) -> ImportCheck:
+    """Validate uploaded bytes (parquet or CSV, told apart by the file name) for import, writing nothing."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in {".parquet", ".csv"}:
+        return ImportCheck(filename, problems=[Problem(None, None, f"{filename}: upload a .parquet or .csv file")])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        return check_responses(path, store, settings, name=filename)
+
+
+def import_responses(check: ImportCheck, store: Store, **kwargs) -> ImportReport:
+    """Write a checked import in one transaction; refuse one with problems."""
+    if not check.ok:
+        first = check.problems[0] if check.problems else "nothing to import"
+        raise StoreError(f"{check.source}: not imported ({first}).")
+    return store.import_responses(check.frame, **kwargs)
+
+
+def load_demo(store: Store, settings: Settings, demo_dir: Path | None = None) -> ImportReport:
+    """Load the demo dataset (writing its parquet files first if needed) into an empty store."""
+    if not store.is_empty():
+        raise StoreError("The store already holds data; the demo data is only loaded into an empty store.")
+    tables = demo.read(demo_dir or demo.DEMO_DIR)
+    check = check_responses(tables["responses"], store, settings, name="demo responses")
+    rounds = {(r.organization, r.round): (r.opens_on, None if pd.isna(r.closes_on) else r.closes_on,
+                                          r.instrument_id, r.instrument_version)
+              for r in tables["rounds"].itertuples(index=False)}
+    report = import_responses(check, store, round_dates=rounds,
+                              extra_departments=list(tables["departments"].itertuples(index=False, name=None)),
+                              plans=tables["plans"])
+    load_demo_aims(store)
+    store.set_meta(demo.DEMO_META_KEY, pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"))
+    return report
+
+
+def ensure_demo(store: Store, settings: Settings) -> ImportReport | None:
+    """Load the demo on first start when the settings allow it; never over real data."""
+    wanted = settings.load_demo == "always" or (settings.load_demo == "auto" and settings.is_embedded)
+    if not wanted or not store.is_empty():
+        return None
+    try:
+        return load_demo(store, settings)
+    except StoreError:
+        if not store.is_empty():
+            return None  # another server process loaded it at the same moment
+        raise
