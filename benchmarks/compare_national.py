@@ -242,7 +242,7 @@ def measure_engines(path: Path) -> dict[str, float]:
     """The page's aggregation (respondent scores, then units) in each engine, in this process."""
     import duckdb
 
-    from leverage.compare.views import build_cube
+    from leverage.compare.cube import build_cube
     from leverage.survey.responses import RESPONSE_COLUMNS, normalise_table, read_table
 
     keys = ["organization", "department", "role", "round"]

@@ -76,7 +76,8 @@ def time_pandas_wrapper(series: list[dict]) -> float:
 
 
 def board_database(folder: Path, aims: int = 25) -> tuple[str, int]:
-    from leverage.aims.register import Aim, AimStore
+    from leverage.aims.register import Aim
+    from leverage.aims.repository import AimStore
     from leverage.demo.aims import aims_for
     from leverage.survey.store import Store
 

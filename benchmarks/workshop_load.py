@@ -324,8 +324,9 @@ def main() -> None:
     if args.post_script_gc:
         EXTRA.extend(["--runner.postScriptGC", "true"])
 
+    from leverage.core.schema import workshop_answers
     from leverage.survey.store import Store
-    from leverage.workshops.service import Workshops, workshop_answers
+    from leverage.workshops.service import Workshops
 
     tmp = Path(tempfile.mkdtemp(prefix="ws_load_"))
     schema_cm = contextlib.nullcontext(f"sqlite:///{tmp}/load.db")

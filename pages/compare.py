@@ -5,6 +5,7 @@ import streamlit as st
 
 from leverage.compare import views as compare
 from leverage.compare.charts import funnel_chart, gap_chart, heat_map_chart, profile_chart, trend_chart
+from leverage.compare.cube import LEVELS, NOT_STATED, POINT_ORDER
 from leverage.compare.sources import STORE_SOURCE, check_upload, save_upload
 from leverage.survey.charts import level_distribution_chart, point_label
 from leverage.survey.instrument import default_instrument
@@ -22,7 +23,7 @@ widgets.header("Compare",
 settings = state.settings()
 min_n = settings.min_n
 instrument = default_instrument()
-POINTS = {p: point_label(instrument, p) for p in compare.POINT_ORDER}
+POINTS = {p: point_label(instrument, p) for p in POINT_ORDER}
 PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
@@ -43,7 +44,7 @@ def show(frame: pd.DataFrame) -> None:
                "difference": "Difference", "highest_mean": "Mean (highest)", "lowest_mean": "Mean (lowest)",
                "gap": "Gap", "gap_low": "Gap 95 % CI low", "gap_high": "Gap 95 % CI high"}
     shares = {"dont_know_rate": "Don't know", "dont_know": "Don't know",
-              **{f"level_{v}": f"Level {v}" for v in compare.LEVELS}}
+              **{f"level_{v}": f"Level {v}" for v in LEVELS}}
     config = {c: label for c, label in labels.items() if c in frame.columns}
     config.update({c: st.column_config.NumberColumn(label, format="%.2f") for c, label in numbers.items()
                    if c in frame.columns})
@@ -161,7 +162,7 @@ if mode == "Departments":
             st.session_state.pop(pool_key, None)
             st.rerun()
         if submitted:
-            departments = view["units"]["department"].fillna(compare.NOT_STATED).unique().tolist()
+            departments = view["units"]["department"].fillna(NOT_STATED).unique().tolist()
             problems = compare.check_pool_name(name, departments)
             for problem in problems:
                 st.error(widgets.esc(problem))

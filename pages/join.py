@@ -10,7 +10,7 @@ import datetime as dt
 
 import streamlit as st
 
-from leverage.workshops.service import CLOSED, LOCKED, OPEN, WorkshopError
+from leverage.workshops.states import CLOSED, LOCKED, OPEN, WorkshopError
 from ui import frame, live, state, widgets
 
 frame.require()

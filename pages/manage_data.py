@@ -6,10 +6,10 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from leverage.core.database import StoreError
 from leverage.survey.imports import check_upload, import_responses
 from leverage.survey.instrument import available_instruments
 from leverage.survey.responses import RESPONSE_COLUMNS, to_csv_bytes, to_parquet_bytes
-from leverage.survey.store import StoreError
 from ui import frame, state, widgets
 
 frame.require()

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from leverage.workshops import qr
-from leverage.workshops.service import PENDING, RUNNING, WorkshopError
+from leverage.workshops.states import PENDING, RUNNING, WorkshopError
 from ui import frame, live, state, widgets
 
 frame.require()

@@ -5,13 +5,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from leverage.core.database import StoreError
 from leverage.survey import assessment
 from leverage.survey.assessment import DONT_KNOW, Draft
 from leverage.survey.charts import point_scores_chart
 from leverage.survey.instrument import get_instrument
 from leverage.survey.measures import WHOLE_SYSTEM_MEASURES
 from leverage.survey.scoring import OVERALL
-from leverage.survey.store import StoreError
 from ui import aim_widgets, frame, state, widgets
 
 frame.require()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from leverage.core.settings import MIN_N_RANGE
 from leverage.workshops import qr
-from leverage.workshops.service import CLOSED, MAX_VOTES, OPEN, PENDING, RUNNING, WorkshopError
+from leverage.workshops.states import CLOSED, MAX_VOTES, OPEN, PENDING, RUNNING, WorkshopError
 from ui import frame, live, state, widgets
 
 frame.require()

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from leverage.aims.projection import project, required_path, target_on
-from leverage.aims.register import Aim, AimError, AimStore, normalise, register_evidence, validate
+from leverage.aims.register import Aim, AimError, normalise, register_evidence, validate
+from leverage.aims.repository import AimStore
 from leverage.aims.view import analyse_aim, questions_to_ask, series_for, vital_few
 from leverage.demo.aims import aims_for, load_demo_aims
 from leverage.survey.store import Store

@@ -14,7 +14,8 @@ import pytest
 from pypdf import PdfReader
 
 from leverage.aims.icons import assurance_label, variation_label
-from leverage.aims.register import Aim, AimStore
+from leverage.aims.register import Aim
+from leverage.aims.repository import AimStore
 from leverage.aims.spc import RULE_SET_NAMES
 from leverage.core.about import CITATION, __version__
 from leverage.core.settings import load_settings

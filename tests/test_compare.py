@@ -11,7 +11,8 @@ import pyarrow.compute as pc
 import pytest
 
 from leverage.compare import views as compare
-from leverage.compare.views import Z95, Z998, build_cube, combine, describe, funnel_limits, welch_interval
+from leverage.compare.cube import CUBE_KEYS, LEVEL_COLUMNS, build_cube, combine, subset
+from leverage.compare.views import Z95, Z998, describe, funnel_limits, welch_interval
 from leverage.survey.scoring import OVERALL, point_scores
 
 
@@ -61,7 +62,7 @@ def test_cube_holds_the_sums_of_respondent_scores_levels_and_dont_knows():
 def test_describe_gives_mean_sd_and_t_interval_from_sums():
     # Scores 2, 3, 4, 5: mean 3.5, variance (54 - 14²/4) / 3 = 5/3, t(3; 0.975) = 3.182446.
     frame = pd.DataFrame({"n": [4.0], "s1": [14.0], "s2": [54.0], "n_dont_know": [1.0],
-                          **{c: [1.0] for c in compare.LEVEL_COLUMNS[1:]}, "level_1": [0.0]})
+                          **{c: [1.0] for c in LEVEL_COLUMNS[1:]}, "level_1": [0.0]})
     row = describe(frame).iloc[0]
     sd = math.sqrt(5 / 3)
     assert row["mean"] == pytest.approx(3.5)
@@ -114,7 +115,7 @@ def scores_frame(units: dict[str, list[float]], round_name: str = "R1", point: s
         s = np.asarray(scores, dtype=float)
         rows.append({"source": "s", "organization": "O", "round": round_name, "department": unit, "role": "board",
                      "leverage_point": point, "unit": unit, "n": float(len(s)), "s1": s.sum(), "s2": (s ** 2).sum(),
-                     "n_dont_know": 0.0, **{c: 0.0 for c in compare.LEVEL_COLUMNS}})
+                     "n_dont_know": 0.0, **{c: 0.0 for c in LEVEL_COLUMNS}})
     return pd.DataFrame(rows)
 
 
@@ -203,7 +204,7 @@ def test_item_scores_follow_the_unit_status_of_their_point():
         "department": ["A", "A", "B", "B", "C", "C"], "item_id": ["LP1.1", "LP1.2"] * 3,
         "n": [6.0, 6.0, 9.0, 9.0, 12.0, 12.0], "s1": [18.0, 24.0, 27.0, 27.0, 36.0, 48.0],
         "s2": [54.0, 96.0, 81.0, 81.0, 108.0, 192.0], "n_dont_know": 0.0,
-        **{c: 0.0 for c in compare.LEVEL_COLUMNS}})
+        **{c: 0.0 for c in LEVEL_COLUMNS}})
     free = compare.item_scores(items, None, "R1", 5)
     assert (free["status"] == "ok").all()
     assert free.set_index(["unit", "item_id"]).loc[("A", "LP1.2"), "difference"] == pytest.approx(4 - 99 / 27)
@@ -217,9 +218,9 @@ def test_item_scores_follow_the_unit_status_of_their_point():
 def test_one_organization_cube_equals_its_part_of_the_full_cube():
     two = pa.concat_tables([SMALL, table([("P", "A", "board", "R1", "p1", "LP1.1", 2),
                                           ("P", "A", "board", "R1", "p1", "LP2.1", 4)])])
-    full = compare.subset(build_cube(two), "O")
+    full = subset(build_cube(two), "O")
     alone = build_cube(two.filter(pc.equal(two.column("organization"), "O")))
-    keys = [*compare.CUBE_KEYS, "leverage_point"]
+    keys = [*CUBE_KEYS, "leverage_point"]
     pd.testing.assert_frame_equal(full.points.sort_values(keys).reset_index(drop=True),
                                   alone.points.sort_values(keys).reset_index(drop=True))
     assert full.items.sort_by([(k, "ascending") for k in [*keys, "item_id"]]).equals(

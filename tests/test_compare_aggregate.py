@@ -7,7 +7,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leverage.compare.views import build_cube
+from leverage.compare.cube import build_cube
 from leverage.survey.aggregate import Codes, count, equal_mask, group, respondent_scores
 from leverage.survey.scoring import score_table
 

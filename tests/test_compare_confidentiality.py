@@ -15,11 +15,12 @@ import pytest
 
 from leverage.compare import views as compare
 from leverage.compare.charts import funnel_chart, gap_chart, heat_map_chart, profile_chart, trend_chart
+from leverage.compare.cube import LEVEL_COLUMNS, POINT_ORDER, Cube, build_cube, combine
 from leverage.survey.responses import to_csv_bytes, to_parquet_bytes
 from leverage.survey.suppression import BELOW, OK, SECONDARY, suppress
 
 MIN_N = 5
-SCORE_FIELDS = ["mean", "sd", "ci_low", "ci_high", "difference", "dont_know_rate", *compare.LEVEL_COLUMNS]
+SCORE_FIELDS = ["mean", "sd", "ci_low", "ci_high", "difference", "dont_know_rate", *LEVEL_COLUMNS]
 
 
 def dataset(seed: int = 11) -> pa.Table:
@@ -44,8 +45,8 @@ def dataset(seed: int = 11) -> pa.Table:
 
 
 @pytest.fixture(scope="module")
-def cube() -> compare.Cube:
-    return compare.combine({"store": compare.build_cube(dataset())})
+def cube() -> Cube:
+    return combine({"store": build_cube(dataset())})
 
 
 def check_table(frame: pd.DataFrame) -> None:
@@ -80,7 +81,7 @@ def check_subtraction(units: pd.DataFrame, parent: pd.DataFrame, keys: list[str]
             assert np.isfinite(derived)  # what can be worked out describes >= MIN_N people
 
 
-def department_views(cube: compare.Cube, org: str, pool=None) -> dict[str, pd.DataFrame]:
+def department_views(cube: Cube, org: str, pool=None) -> dict[str, pd.DataFrame]:
     units = compare.department_units(cube.points, "store", org, pool, MIN_N)
     parent = compare.parent_scores(units, MIN_N, org)
     return {"units": units, "parent": parent, "scores": compare.unit_scores(units, MIN_N, parent)}
@@ -94,7 +95,7 @@ def test_department_views_withhold_small_groups_and_their_next_smallest(cube, or
     check_table(parent)
     check_subtraction(scores, parent, ["round", "leverage_point"])
     for rnd in ["R1", "R2"]:
-        for point in compare.POINT_ORDER:
+        for point in POINT_ORDER:
             check_table(compare.level_shares(scores, rnd, point).rename(columns={"dont_know": "dont_know_rate"}))
             units, _curve = compare.funnel(scores, parent, rnd, point)
             assert (units["status"] == OK).all() and (units["n"] >= MIN_N).all()
@@ -109,7 +110,7 @@ def test_department_views_withhold_small_groups_and_their_next_smallest(cube, or
             check_subtraction(roles, group, ["leverage_point"])
             hidden_points = set(status.loc[status["status"] != OK, "leverage_point"])
             assert (roles.loc[roles["leverage_point"].isin(hidden_points), "status"] != OK).all()
-        for point in compare.POINT_ORDER[:-1]:
+        for point in POINT_ORDER[:-1]:
             rows = compare.item_units(cube.items, {"source": "store", "organization": org}, point)
             now = scores[(scores["round"] == rnd) & (scores["leverage_point"] == point)]
             items = compare.item_scores(rows, None, rnd, MIN_N, unit_status=dict(zip(now["unit"], now["status"],
@@ -129,7 +130,7 @@ def test_the_fixture_really_has_small_groups_and_secondary_withholding(cube):
 
 
 def test_organization_benchmarks_hold_only_reportable_organizations(cube):
-    two = compare.combine({"a": compare.build_cube(dataset(11)), "b": compare.build_cube(dataset(12))})
+    two = combine({"a": build_cube(dataset(11)), "b": build_cube(dataset(12))})
     units = compare.organization_units(two.points)
     parent = compare.parent_scores(units, MIN_N, "All", reportable_only=True)
     scores = compare.unit_scores(units, MIN_N, parent, secondary=False)
@@ -183,7 +184,7 @@ def test_charts_and_exports_carry_nothing_of_a_withheld_group(cube):
         assert "Difference" not in hover[i, j] and "mean" not in hover[i, j]
         assert text[i, j] in {"below n", "withheld", ""}
     withheld_units = set(now.loc[now["status"] != OK, "unit"])
-    labels = {p: p for p in compare.POINT_ORDER}
+    labels = {p: p for p in POINT_ORDER}
     figures = [profile_chart(now[now["unit"].isin(withheld_units)], "unit", "t", labels),
                trend_chart(scores[scores["unit"].isin(withheld_units) & (scores["leverage_point"] == "LP1")],
                            ["R1", "R2"], "t")]

@@ -12,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from leverage.core.database import StoreError
 from leverage.core.settings import DEFAULT_ROLES, Settings, load_settings
 from leverage.demo import survey as demo
 from leverage.survey.imports import check_responses, ensure_demo, import_responses, load_demo
 from leverage.survey.instrument import default_instrument
 from leverage.survey.responses import RESPONSE_COLUMNS
 from leverage.survey.scoring import point_scores
-from leverage.survey.store import Store, StoreError
+from leverage.survey.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 ROLES = [key for key, _ in DEFAULT_ROLES]

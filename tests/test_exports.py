@@ -10,7 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from leverage.aims.register import Aim, AimStore
+from leverage.aims.register import Aim
+from leverage.aims.repository import AimStore
 from leverage.reports.chart_images import figure_image, status
 from leverage.reports.excel import (
     MAX_ROWS,

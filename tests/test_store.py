@@ -9,11 +9,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from leverage.core import schema
+from leverage.core.database import StoreError
+from leverage.core.migrations import HEAD
 from leverage.core.settings import DEFAULT_ROLES
-from leverage.survey import store as store_module
 from leverage.survey.instrument import default_instrument
 from leverage.survey.responses import RESPONSE_COLUMNS
-from leverage.survey.store import SCHEMA_VERSION, Store, StoreError, Submission
+from leverage.survey.store import Store
+from leverage.survey.submissions import Submission
 from tests.helpers import require_component, with_search_path
 
 ROLES = [key for key, _ in DEFAULT_ROLES]
@@ -26,7 +29,7 @@ TABLES = ("organizations", "departments", "rounds", "respondents", "answers", "f
 def counts(store: Store) -> dict[str, int]:
     """Rows per table, plus the revision: a snapshot to prove a refused write changed nothing."""
     with store.engine.connect() as conn:
-        out = {name: conn.execute(sa.select(sa.func.count()).select_from(getattr(store_module, name))).scalar_one()
+        out = {name: conn.execute(sa.select(sa.func.count()).select_from(getattr(schema, name))).scalar_one()
                for name in TABLES}
     out["revision"] = store.revision()
     return out
@@ -63,9 +66,8 @@ def submit(store, org, sid="s-1", role="nursing", department="ed", answers=None,
 # --- schema --------------------------------------------------------------------------------------------
 
 
-def test_schema_version_recorded(store):
-    assert store.schema_version() == SCHEMA_VERSION == 1
-    assert store.get_meta("schema_version") == "1"
+def test_schema_revision_recorded(store):
+    assert store.schema_revision() == HEAD
     assert store.revision() == 0
     assert store.is_empty()
     assert store.backend in {"sqlite", "postgresql"}
@@ -75,7 +77,7 @@ def test_reopening_keeps_data_and_revision(store):
     store.add_organization("Riverside")
     again = Store(store.url)
     try:
-        assert again.schema_version() == SCHEMA_VERSION
+        assert again.schema_revision() == HEAD
         assert again.revision() == 1
         assert again.list_organizations()["name"].tolist() == ["Riverside"]
     finally:
@@ -83,8 +85,10 @@ def test_reopening_keeps_data_and_revision(store):
 
 
 def test_a_newer_schema_is_refused(store):
-    store.set_meta("schema_version", str(SCHEMA_VERSION + 1))
-    with pytest.raises(StoreError, match=f"schema version {SCHEMA_VERSION + 1}, newer than this app's"):
+    with store.write() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    with pytest.raises(StoreError, match="revision 9999_from_the_future, which this version of Leverage does not "
+                                         "know: it was upgraded by a newer version"):
         Store(store.url).dispose()
 
 
@@ -315,7 +319,7 @@ def test_submit_rolls_back_when_the_transaction_fails_after_inserting(store, org
     def fail(conn):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(Store, "_bump", staticmethod(fail))
+    monkeypatch.setattr(Store, "bump", staticmethod(fail))
     with pytest.raises(RuntimeError, match="disk full"):
         submit(store, org, "doomed")
     assert counts(store) == before

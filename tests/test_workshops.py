@@ -8,19 +8,11 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from leverage.core.schema import workshop_answers, workshop_participants
 from leverage.core.settings import DEFAULT_ROLES
 from leverage.workshops import joincode
-from leverage.workshops.service import (
-    CLOSED,
-    ENDED,
-    LOCKED,
-    OPEN,
-    PENDING,
-    WorkshopError,
-    Workshops,
-    workshop_answers,
-    workshop_participants,
-)
+from leverage.workshops.service import Workshops
+from leverage.workshops.states import CLOSED, ENDED, LOCKED, OPEN, PENDING, WorkshopError
 
 ROLES = [k for k, _ in DEFAULT_ROLES]
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)

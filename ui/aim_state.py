@@ -6,7 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
-from leverage.aims.register import Aim, AimStore
+from leverage.aims.register import Aim
+from leverage.aims.repository import AimStore
 from leverage.aims.view import AimView, analyse_register
 from ui import state
 

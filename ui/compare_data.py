@@ -23,6 +23,7 @@ import pyarrow as pa
 import streamlit as st
 
 from leverage.compare import views as compare
+from leverage.compare.cube import Cube, build_cube, combine, subset
 from leverage.compare.sources import STORE_SOURCE, Source, cached_cube, cube_is_cached, discover, load
 from leverage.survey.aggregate import Codes, equal_mask
 from leverage.survey.responses import ResponseDataError
@@ -45,12 +46,12 @@ class Handle:
 # --- the store -------------------------------------------------------------------------------------------
 
 @st.cache_resource(max_entries=4, show_spinner=False)
-def _store_cube(url: str, rev: state.Rev) -> compare.Cube:
+def _store_cube(url: str, rev: state.Rev) -> Cube:
     frame = state.store().responses()
     table = pa.Table.from_pandas(frame, preserve_index=False)
     if "value" in table.column_names:
         table = table.set_column(table.column_names.index("value"), "value", table.column("value").cast(pa.int8()))
-    return compare.build_cube(table)
+    return build_cube(table)
 
 
 # --- parquet sources -------------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ def _table(path: str, identity: tuple, name: str) -> pa.Table | str:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _full_cube(path: str, identity: tuple, name: str) -> compare.Cube:
+def _full_cube(path: str, identity: tuple, name: str) -> Cube:
     source = Source(name, Path(path))
     root = state.settings().sources_dir
     if cube_is_cached(source, root):
@@ -94,19 +95,19 @@ def _file_catalogue(path: str, identity: tuple, name: str) -> pd.DataFrame | str
                          "answers": answers[present]}).sort_values(["organization", "round"], ignore_index=True)
 
 
-def _catalogue_of(cube: compare.Cube) -> pd.DataFrame:
+def _catalogue_of(cube: Cube) -> pd.DataFrame:
     items = cube.items.select(["organization", "round", "n", "n_dont_know"]).to_pandas()
     items["answers"] = items["n"] + items["n_dont_know"]
     return items.groupby(["organization", "round"], sort=True)["answers"].sum().astype(int).reset_index()
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _file_org_cube(path: str, identity: tuple, name: str, organization: str) -> compare.Cube:
+def _file_org_cube(path: str, identity: tuple, name: str, organization: str) -> Cube:
     source = Source(name, Path(path))
     if cube_is_cached(source, state.settings().sources_dir):
-        return compare.subset(_full_cube(path, identity, name), organization)
+        return subset(_full_cube(path, identity, name), organization)
     table = _table(path, identity, name)
-    return compare.build_cube(table.filter(equal_mask(table.column("organization"), organization)))
+    return build_cube(table.filter(equal_mask(table.column("organization"), organization)))
 
 
 # --- what the page asks for -----------------------------------------------------------------------------------
@@ -136,7 +137,7 @@ def catalogue(handle: Handle) -> pd.DataFrame:
     return _file_catalogue(handle.path, handle.identity, handle.name)
 
 
-def full_cube(handle: Handle) -> compare.Cube:
+def full_cube(handle: Handle) -> Cube:
     """Every organization of a source (built once, with a spinner, when a source is new)."""
     if handle.path is None:
         return _store_cube(*handle.identity)
@@ -144,30 +145,30 @@ def full_cube(handle: Handle) -> compare.Cube:
         return _full_cube(handle.path, handle.identity, handle.name)
 
 
-def org_cube(handle: Handle, organization: str) -> compare.Cube:
+def org_cube(handle: Handle, organization: str) -> Cube:
     if handle.path is None:
-        return compare.subset(_store_cube(*handle.identity), organization)
+        return subset(_store_cube(*handle.identity), organization)
     return _file_org_cube(handle.path, handle.identity, handle.name, organization)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _combined(keys: tuple, _cubes: tuple[compare.Cube, ...]) -> compare.Cube:
-    return compare.combine(dict(zip([k[0] for k in keys], _cubes, strict=True)))
+def _combined(keys: tuple, _cubes: tuple[Cube, ...]) -> Cube:
+    return combine(dict(zip([k[0] for k in keys], _cubes, strict=True)))
 
 
-def combined(handles: list[Handle]) -> compare.Cube:
+def combined(handles: list[Handle]) -> Cube:
     """The full cubes of several sources side by side (source column added)."""
     return _combined(tuple(h.key for h in handles), tuple(full_cube(h) for h in handles))
 
 
-def org_with_source(handle: Handle, organization: str) -> compare.Cube:
+def org_with_source(handle: Handle, organization: str) -> Cube:
     """One organization's cube with the source column the views expect."""
     return _org_with_source(handle.key, organization, org_cube(handle, organization))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def _org_with_source(key: tuple, organization: str, _cube: compare.Cube) -> compare.Cube:
-    return compare.combine({key[0]: _cube})
+def _org_with_source(key: tuple, organization: str, _cube: Cube) -> Cube:
+    return combine({key[0]: _cube})
 
 
 def listing(handles: dict[str, Handle], refused: dict[str, str], cat: pd.DataFrame) -> pd.DataFrame:

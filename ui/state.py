@@ -15,7 +15,8 @@ from leverage.core.settings import Settings, load_settings
 from leverage.survey import scoring
 from leverage.survey.imports import ensure_demo
 from leverage.survey.instrument import Instrument, default_instrument, get_instrument
-from leverage.survey.store import ImportReport, Store
+from leverage.survey.response_import import ImportReport
+from leverage.survey.store import Store
 
 Rev = tuple[int, int]  # (database revision, this process's own writes)
 ORG_KEY = "organization_id"  # the chosen organization, kept across pages

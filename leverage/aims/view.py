@@ -14,7 +14,8 @@ import pandas as pd
 
 from leverage.aims.icons import ASSURANCE_LABELS, SIGNAL_LABELS, VARIATION_LABELS
 from leverage.aims.projection import Projection, project, required_path, target_on
-from leverage.aims.register import ANNOTATION_KINDS, Aim, AimStore
+from leverage.aims.register import ANNOTATION_KINDS, Aim
+from leverage.aims.repository import AimStore
 from leverage.aims.spc import SpcResult, analyse
 
 SPARKLINE_POINTS = 24

@@ -106,8 +106,9 @@ def _write_atomic(table, out: Path) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from leverage.core.database import StoreError
     from leverage.survey.imports import check_responses, import_responses
-    from leverage.survey.store import Store, StoreError
+    from leverage.survey.store import Store
 
     settings = load_settings()
     store = Store(settings.database_url)

@@ -106,7 +106,7 @@ def cached_cube(source: Source, root: str | Path, table: pa.Table | None = None)
     else built (validating the source, unless `table` holds it validated already) and saved there, so a
     restarted server skips the ten-million-row pass. The cache holds sums per organization × round ×
     department × role, never answers."""
-    from leverage.compare.views import Cube, build_cube
+    from leverage.compare.cube import Cube, build_cube
 
     points_file, items_file = _cube_files(source, root)
     folder = points_file.parent

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leverage.aims.register import Aim, AimStore
+from leverage.aims.register import Aim
+from leverage.aims.repository import AimStore
 from leverage.survey.store import Store
 
 SEED = 20080107

@@ -14,7 +14,7 @@ import pandas as pd
 
 from leverage.survey.instrument import Instrument
 from leverage.survey.scoring import item_scores, respondent_profile, strengths_and_gaps
-from leverage.survey.store import Submission
+from leverage.survey.submissions import Submission
 
 DONT_KNOW = "dont_know"
 Answer = int | str  # a level value, or DONT_KNOW

@@ -9,10 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from leverage.core.database import StoreError
 from leverage.core.settings import Settings
 from leverage.demo import survey as demo
 from leverage.demo.aims import load_demo_aims
 from leverage.survey.instrument import available_instruments, default_instrument
+from leverage.survey.response_import import ImportReport
 from leverage.survey.responses import (
     RESPONSE_COLUMNS,
     Problem,
@@ -22,7 +24,7 @@ from leverage.survey.responses import (
     restore_formulas,
     validate_for_import,
 )
-from leverage.survey.store import ImportReport, Store, StoreError
+from leverage.survey.store import Store
 
 
 @dataclass

@@ -23,7 +23,8 @@ import secrets
 
 import sqlalchemy as sa
 
-from leverage.survey.store import Store, metadata
+from leverage.core.database import Database, aware
+from leverage.core.schema import attempts
 
 #: No 0/O/Q, 1/I/L, 2/Z, 5/S, 8/B, U/V: characters a room reads aloud and types on a phone without doubt.
 ALPHABET = "ACDEFGHJKMNPRTWXY34679"
@@ -33,12 +34,6 @@ FREE_FAILURES = 3
 BASE_DELAY_S = 2.0
 MAX_DELAY_S = 300.0
 
-attempts = sa.Table(
-    "workshop_attempts", metadata,
-    sa.Column("key", sa.String(128), primary_key=True),
-    sa.Column("failures", sa.Integer, nullable=False),
-    sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
-)
 
 
 def new_code(length: int = CODE_LENGTH) -> str:
@@ -79,25 +74,19 @@ def delay_after(failures: int) -> float:
     return min(BASE_DELAY_S * 2 ** (failures - FREE_FAILURES - 1), MAX_DELAY_S)
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and value.tzinfo is None:  # SQLite hands back naive UTC
-        return value.replace(tzinfo=dt.UTC)
-    return value
-
 
 class Throttle:
     """The database-backed attempt counter (shared by every server on the same store)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
-        store.ensure_tables(attempts)
 
     def wait_seconds(self, key: str, now: dt.datetime | None = None) -> float:
         """How long `key` must still wait before its next attempt (0 = may try now)."""
         now = now or dt.datetime.now(dt.UTC)
         with self.store.engine.connect() as conn:
             until = conn.execute(sa.select(attempts.c.blocked_until).where(attempts.c.key == key)).scalar()
-        until = _aware(until)
+        until = aware(until)
         return max(0.0, (until - now).total_seconds()) if until else 0.0
 
     def failed(self, key: str, now: dt.datetime | None = None) -> float:

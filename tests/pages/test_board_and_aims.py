@@ -7,7 +7,8 @@ import datetime as dt
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from leverage.aims.register import Aim, AimStore
+from leverage.aims.register import Aim
+from leverage.aims.repository import AimStore
 from leverage.survey.store import Store
 from tests.pages.conftest import add_organization, no_errors, org_id
 

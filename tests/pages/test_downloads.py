@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from leverage.aims.register import AimStore
+from leverage.aims.repository import AimStore
 from leverage.reports.chart_images import status
 from leverage.survey.store import Store
 from tests.helpers import require_component

@@ -12,15 +12,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from leverage.aims.register import AimStore
+from leverage.aims.repository import AimStore
 from leverage.aims.spc import RULE_SET_NAMES
 from leverage.aims.view import AimView, analyse_register, vital_few
 from leverage.core.about import CITATION, __version__
+from leverage.core.database import StoreError
 from leverage.core.settings import Settings
 from leverage.survey.charts import heat_table
 from leverage.survey.instrument import Instrument, default_instrument, get_instrument
 from leverage.survey.scoring import OVERALL, point_scores
-from leverage.survey.store import Store, StoreError
+from leverage.survey.store import Store
 from leverage.survey.suppression import withhold_secondary
 from leverage.workshops.service import Workshops
 

@@ -1,0 +1,32 @@
+"""Checks of names and free text before they reach the database, with messages that name the field.
+
+Why here: SQLite stores a too-long or NUL-carrying string silently while PostgreSQL raises a driver
+error with SQL in it; checking first gives one clear message, the same on both backends, and nothing
+written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from leverage.core.database import StoreError
+
+#: C0 control characters except tab, newline and carriage return (NUL among them: PostgreSQL refuses it).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_name(name: str | None, what: str, max_length: int) -> str:
+    """`name` stripped, or StoreError when it is empty, too long or carries control characters."""
+    name = (name or "").strip()
+    if not name:
+        raise StoreError(f"The {what} name is empty.")
+    if len(name) > max_length:
+        raise StoreError(f"The {what} name is longer than {max_length} characters.")
+    if _CONTROL.search(name) or "\n" in name or "\r" in name or "\t" in name:
+        raise StoreError(f"The {what} name contains a control character (such as a line break or NUL).")
+    return name
+
+
+def has_control_characters(text: str) -> bool:
+    """True when `text` holds a character no text field may store (NUL and other C0 controls)."""
+    return bool(_CONTROL.search(text))

@@ -1,0 +1,160 @@
+"""The participant's side of a workshop: find it by code (throttled), join, and answer an open point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from leverage.core.database import now_utc
+from leverage.core.schema import (
+    departments,
+    workshop_answers,
+    workshop_participants,
+    workshop_points,
+    workshops,
+)
+from leverage.survey.instrument import Instrument
+from leverage.survey.store import Store
+from leverage.workshops import joincode
+from leverage.workshops.states import (
+    CLOSED,
+    LOCKED,
+    OPEN,
+    PENDING,
+    RUNNING,
+    Participant,
+    WorkshopError,
+)
+
+
+class Participation:
+    """What a phone may do; mixed into `Workshops`."""
+
+    store: Store
+    instrument: Instrument
+    throttle: joincode.Throttle
+
+    # --- participants ------------------------------------------------------------------------------
+    def find(self, code: str, client_key: str, now: dt.datetime | None = None) -> dict:
+        """The running workshop behind a typed code, or WorkshopError; misses slow the client down."""
+        now = now or now_utc()
+        wait = self.throttle.wait_seconds(client_key, now)
+        if wait > 0:
+            raise WorkshopError(f"Too many wrong codes. Wait {int(np.ceil(wait))} s, then try again.")
+        code = joincode.normalise_code(code)
+        row = None
+        if joincode.looks_like_code(code):
+            with self.store.engine.connect() as conn:
+                row = conn.execute(sa.select(workshops).where(workshops.c.code == code)).mappings().first()
+        if row is None:
+            delay = self.throttle.failed(client_key, now)
+            extra = f" Wait {int(np.ceil(delay))} s before the next try." if delay else ""
+            if joincode.looks_like_code(code):
+                raise WorkshopError(f"No workshop has the code {code}. Check the code on the screen and type it "
+                                    f"again.{extra}")
+            raise WorkshopError(f"That is not a workshop code: codes are {joincode.CODE_LENGTH} letters and digits, "
+                                f"as shown on the screen.{extra}")
+        ws = self._shape(row)
+        if ws["status"] != RUNNING:
+            raise WorkshopError("This workshop has ended. Thank you for taking part.")
+        if ws["expires_at"] <= now:
+            raise WorkshopError(f"The code {code} has expired. Ask the facilitator for a new one.")
+        self.throttle.succeeded(client_key)
+        return ws
+
+    def join(self, code: str, client_key: str, role: str | None = None, department_id: int | None = None,
+             roles: Iterable[str] = (), now: dt.datetime | None = None) -> Participant:
+        ws = self.find(code, client_key, now)
+        if role is not None and role not in set(roles):
+            raise WorkshopError(f"{role!r} is not a configured role.")
+        with self.store.write() as conn:
+            if department_id is not None:
+                owner = conn.execute(sa.select(departments.c.organization_id)
+                                     .where(departments.c.id == department_id)).scalar()
+                if owner != ws["organization_id"]:
+                    raise WorkshopError("That department does not belong to this workshop's organization.")
+            token = joincode.new_token()
+            pid = conn.execute(workshop_participants.insert().values(
+                workshop_id=ws["id"], token=token, role=role, department_id=department_id,
+                joined_at=now or now_utc())).inserted_primary_key[0]
+        return Participant(int(pid), ws["id"], token, role, department_id)
+
+    def participant(self, code: str, token: str | None) -> Participant:
+        """The participant a link names; refused when the token is unknown or the link names another workshop."""
+        refused = WorkshopError("This participant link is not valid for this workshop. Open the join link again "
+                                "to join as a new participant.")
+        if not token or len(token) > 64:
+            raise refused
+        code = joincode.normalise_code(code)
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(workshop_participants, workshops.c.code)
+                .join(workshops, workshops.c.id == workshop_participants.c.workshop_id)
+                .where(workshop_participants.c.token == token)).mappings().first()
+        if row is None:
+            raise refused
+        if not hmac.compare_digest(row["code"], code):
+            # The token decides the workshop. A link whose code is now another workshop's is refused; a code
+            # this workshop had before `renew_code` is fine (joined people keep their links).
+            with self.store.engine.connect() as conn:
+                if conn.execute(sa.select(workshops.c.id).where(workshops.c.code == code)).first() is not None:
+                    raise refused
+        return Participant(int(row["id"]), int(row["workshop_id"]), row["token"], row["role"], row["department_id"])
+
+    def answers_of(self, participant: Participant, vote: int) -> dict[str, int | None]:
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(sa.select(workshop_answers.c.item_id, workshop_answers.c.value).where(
+                workshop_answers.c.participant_id == participant.id, workshop_answers.c.vote == vote)).all()
+        return {r.item_id: r.value for r in rows}
+
+    def submit(self, participant: Participant, point: str, given: Mapping[str, int | None],
+               now: dt.datetime | None = None) -> int:
+        """Record (or replace) a participant's answers to one open point; returns the answers stored.
+
+        The point's row is read with a share lock, so a facilitator's close or lock waits for this write
+        and a write after the lock sees it: no answer lands on a locked point.
+        """
+        now = now or now_utc()
+        inst = self.instrument
+        with self.store.write() as conn:
+            ws = conn.execute(sa.select(workshops.c.status, workshops.c.vote, workshops.c.item_ids)
+                              .where(workshops.c.id == participant.workshop_id)).first()
+            if ws is None or ws.status != RUNNING:
+                raise WorkshopError("This workshop has ended; answers can no longer change.")
+            state = conn.execute(sa.select(workshop_points.c.state).where(
+                workshop_points.c.workshop_id == participant.workshop_id, workshop_points.c.vote == ws.vote,
+                workshop_points.c.leverage_point == point).with_for_update(read=True)).scalar()
+            if state is None:
+                raise WorkshopError(f"{point} is not asked in this workshop.")
+            if state != OPEN:
+                what = {PENDING: "is not open yet", CLOSED: "is closed", LOCKED: "is locked"}[state]
+                raise WorkshopError(f"{point} {what}: your answers were not changed.")
+            item_point = inst.item_point()
+            asked = [i for i in ws.item_ids.split(",") if item_point.get(i) == point]
+            extra = sorted(set(given) - set(asked))
+            if extra:
+                raise WorkshopError(f"{', '.join(extra)} is not a statement of {point} in this workshop.")
+            missing = [i for i in asked if i not in given]
+            if missing:
+                raise WorkshopError(f"Answer every statement of {point} (or choose don't know): "
+                                    f"{', '.join(missing)} is still open.")
+            for item, value in given.items():
+                if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                          or not inst.scale_min <= value <= inst.scale_max):
+                    raise WorkshopError(f"The answer to {item} must be {inst.scale_min}–{inst.scale_max} or "
+                                        f"don't know, not {value!r}.")
+            rows = [{"participant_id": participant.id, "vote": ws.vote, "item_id": i,
+                     "workshop_id": participant.workshop_id, "leverage_point": point, "value": given[i],
+                     "answered_at": now} for i in asked]
+            dialect = postgresql if self.store.backend == "postgresql" else sqlite
+            stmt = dialect.insert(workshop_answers)
+            conn.execute(stmt.on_conflict_do_update(
+                index_elements=["participant_id", "vote", "item_id"],
+                set_={"value": stmt.excluded.value, "answered_at": stmt.excluded.answered_at}), rows)
+        return len(rows)
+
