@@ -53,6 +53,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
+from tests.e2e.servers import run_command  # noqa: E402  (the app as users start it: scripts/run)
+
 PASS = "benchmark passphrase"
 EXTRA: list[str] = []  # extra `streamlit run` options (e.g. --runner.postScriptGC false)
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
@@ -241,10 +243,7 @@ def start_server(database_url: str, log: Path) -> subprocess.Popen:
     env.update(LEVERAGE_DATABASE_URL=database_url, LEVERAGE_LOAD_DEMO="never",
                LEVERAGE_FACILITATOR_PASSPHRASE=PASS, PYTHONUNBUFFERED="1")
     out = log.open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-                             "--server.port", str(port), "--server.address", "127.0.0.1",
-                             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *EXTRA],
-                            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen([*run_command(port), *EXTRA], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     proc.base = f"http://127.0.0.1:{port}"  # type: ignore[attr-defined]
     for _ in range(240):
         with contextlib.suppress(OSError):

@@ -1,6 +1,6 @@
 """Join a live workshop on a phone: code → optional role and department → one form per open point.
 
-Lean on purpose (see /work/shared/reference/streamlit-capacity.md): no charts, one form per point (a form
+Lean on purpose (see docs/deployment.md#capacity): no charts, one form per point (a form
 costs no script run until it is sent), and while a phone waits for the facilitator it checks a shared
 one-second cache every POLL_S seconds instead of querying the database. The participant token rides in
 the link (`?code=…&t=…`), so a reload, a locked screen or a reconnection stays the same participant.

@@ -19,10 +19,10 @@ from leverage.aims.repository import AimStore
 from leverage.aims.spc import RULE_SET_NAMES
 from leverage.core.about import CITATION, __version__
 from leverage.core.settings import load_settings
+from leverage.demo.loader import load_demo
 from leverage.reports.boardpack.content import BoardPackError, find_organization, gather
 from leverage.reports.boardpack.pdf import build_pdf
 from leverage.reports.chart_images import renderer, status
-from leverage.survey.imports import load_demo
 from leverage.survey.store import Store
 from leverage.workshops.service import Workshops
 from tests.helpers import require_component

@@ -14,10 +14,10 @@ from pptx.util import Emu
 from leverage.aims.icons import assurance_svg, variation_svg
 from leverage.core.settings import DEFAULT_ROLES, Settings
 from leverage.demo import survey as demo
+from leverage.demo.loader import load_demo
 from leverage.reports import chart_images
 from leverage.reports.boardpack.content import BoardPack, gather
 from leverage.reports.boardpack.pptx import FOCUS_ROWS, SLIDE_H, SLIDE_W, build_deck, icon
-from leverage.survey.imports import load_demo
 from leverage.survey.store import Store
 from leverage.workshops.service import Workshops
 

@@ -94,3 +94,29 @@ def test_bad_roles(text, problem):
     assert str(info.value) == f"LEVERAGE_ROLES: {problem}"
     with pytest.raises(ConfigError, match="^LEVERAGE_ROLES: "):
         load_settings({"LEVERAGE_ROLES": text})
+
+
+def test_the_command_line_reads_secrets_toml_and_the_environment_wins(tmp_path, monkeypatch):
+    from leverage.core import settings as settings_module
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('LEVERAGE_DATABASE_URL = "sqlite:////srv/leverage.db"\nLEVERAGE_MIN_N = 7\n'
+                       'OTHER = "ignored"\n[auth]\nredirect_uri = "x"\n')
+    monkeypatch.setattr(settings_module, "SECRETS_FILE", secrets)
+    monkeypatch.setattr(settings_module.secrets_file_settings, "__defaults__", (secrets,))
+    monkeypatch.delenv("LEVERAGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv("LEVERAGE_MIN_N", "4")
+    loaded = settings_module.load_settings()
+    assert loaded.database_url == "sqlite:////srv/leverage.db"
+    assert loaded.min_n == 4
+    assert settings_module.secrets_file_settings(secrets) == {"LEVERAGE_DATABASE_URL": "sqlite:////srv/leverage.db",
+                                                              "LEVERAGE_MIN_N": "7"}
+
+
+def test_a_broken_secrets_toml_is_named(tmp_path):
+    from leverage.core.settings import ConfigError, secrets_file_settings
+
+    broken = tmp_path / "secrets.toml"
+    broken.write_text("LEVERAGE_MIN_N = = 5\n")
+    with pytest.raises(ConfigError, match="secrets.toml: not valid TOML"):
+        secrets_file_settings(broken)

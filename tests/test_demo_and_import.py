@@ -15,7 +15,8 @@ import pytest
 from leverage.core.database import StoreError
 from leverage.core.settings import DEFAULT_ROLES, Settings, load_settings
 from leverage.demo import survey as demo
-from leverage.survey.imports import check_responses, ensure_demo, import_responses, load_demo
+from leverage.demo.loader import ensure_demo, load_demo
+from leverage.survey.imports import check_responses, import_responses
 from leverage.survey.instrument import default_instrument
 from leverage.survey.responses import RESPONSE_COLUMNS
 from leverage.survey.scoring import point_scores

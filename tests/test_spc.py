@@ -1,6 +1,6 @@
 """Centre lines, limits, baselines, phases, attribute charts and the MDC summary of `leverage.aims.spc`.
 
-Expectations are worked out by hand from /work/shared/reference/statistics.md and the `spc` contract
+Expectations are worked out by hand from docs/statistics.md (#xmr-charts onwards) and the `spc` contract
 of issue 3 (the arithmetic is in the comments). Rule-by-rule checks live in test_spc_rules.py.
 """
 

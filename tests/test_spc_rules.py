@@ -1,4 +1,4 @@
-"""The special-cause rules of `leverage.aims.spc`, checked against /work/shared/reference/statistics.md.
+"""The special-cause rules of `leverage.aims.spc`, checked against docs/statistics.md#rule-sets-and-defaults.
 
 Every expectation is worked out by hand from the reference (the arithmetic is in the comments); the
 series are built so that exactly one rule is in play at a time. Indices in comments are 0-based.
@@ -100,7 +100,7 @@ def test_four_rising_points_are_not_a_trend():
 
 
 # --- runs test: limits from the Swed–Eisenhart distribution -------------------------------------------------
-PUBLISHED_RUNS_LIMITS = {  # statistics.md, "Computed values (u: L–U)"
+PUBLISHED_RUNS_LIMITS = {  # docs/statistics.md#runs-limits-table
     10: (3, 9), 11: (4, 9), 12: (4, 10), 13: (4, 11), 14: (4, 12), 15: (5, 12), 16: (5, 13), 17: (6, 13),
     18: (6, 14), 19: (6, 15), 20: (7, 15), 21: (7, 16), 22: (8, 16), 23: (8, 17), 24: (8, 18), 25: (9, 18),
     26: (9, 19), 27: (10, 19), 28: (10, 20), 29: (10, 21), 30: (11, 21), 40: (15, 27), 50: (19, 33),

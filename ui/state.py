@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from leverage.core.settings import Settings, load_settings
+from leverage.demo.loader import ensure_demo
 from leverage.survey import scoring
-from leverage.survey.imports import ensure_demo
 from leverage.survey.instrument import Instrument, default_instrument, get_instrument
 from leverage.survey.response_import import ImportReport
 from leverage.survey.store import Store

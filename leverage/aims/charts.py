@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from leverage.aims.icons import COMMON_CAUSE, POINT_COLOURS, TARGET
 from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.aims.view import AimView, annotation_kind_label, describe_points
-from leverage.survey.charts import _NO_TEMPLATE, FONT
+from leverage.core.chart_style import FONT, NO_TEMPLATE
 
 POINT_NAMES = {"common_cause": "Common cause", "improvement": "Special cause improvement",
                "concern": "Special cause concern", "neutral": "Special cause (no direction)"}
@@ -48,7 +48,7 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
     fig = go.Figure()
     font = {**FONT, "size": 20 if large else FONT["size"]}
     fig.update_layout(title={"text": chart_title(view), "x": 0, "xanchor": "left"}, font=font, height=height,
-                      template=_NO_TEMPLATE, plot_bgcolor="white", hovermode="closest",
+                      template=NO_TEMPLATE, plot_bgcolor="white", hovermode="closest",
                       margin={"l": 10, "r": 10, "t": 90, "b": 110},
                       legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
                       xaxis={"title": "Period", "showgrid": False, "linecolor": "#bfbfbf"},

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from leverage.survey.charts import _NO_TEMPLATE, OKABE_ITO, SUPPRESSED_COLOUR, _layout
+from leverage.core.chart_style import NO_TEMPLATE, OKABE_ITO, SUPPRESSED_COLOUR, titled_layout
 from leverage.survey.suppression import NO_DATA, OK, SECONDARY
 
 # Colour-blind-safe diverging scale (ColorBrewer PuOr): orange below the reference, purple above.
@@ -72,18 +72,18 @@ def heat_map_chart(values: pd.DataFrame, status: pd.DataFrame, n: pd.DataFrame, 
     fig = go.Figure(go.Heatmap(
         z=z, x=[_e(c) for c in labels], y=[_e(r) for r in rows], zmid=0, zmin=-span, zmax=span,
         colorscale=DIVERGING, text=text, texttemplate="%{text}", hovertext=hover, hoverinfo="text",
-        colorbar={"title": {"text": "points"}}, xgap=2, ygap=2), layout={"template": _NO_TEMPLATE})
+        colorbar={"title": {"text": "points"}}, xgap=2, ygap=2), layout={"template": NO_TEMPLATE})
     fig.update_layout(plot_bgcolor=SUPPRESSED_COLOUR)
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(side="top")
-    _layout(fig, title, height=160 + 30 * len(rows))
+    titled_layout(fig, title, height=160 + 30 * len(rows))
     fig.update_layout(plot_bgcolor=SUPPRESSED_COLOUR)
     return fig
 
 
 def profile_chart(frame: pd.DataFrame, series: str, title: str, point_labels: Mapping[str, str]) -> go.Figure:
     """Mean per leverage point, one marker line per series (units, organization, peers); withheld = gap."""
-    fig = go.Figure(layout={"template": _NO_TEMPLATE})
+    fig = go.Figure(layout={"template": NO_TEMPLATE})
     points = [p for p in point_labels if p in set(frame["leverage_point"])]
     labels = [point_labels[p] for p in points]
     for i, (name, g) in enumerate(frame.groupby(series, sort=False)):
@@ -101,13 +101,13 @@ def profile_chart(frame: pd.DataFrame, series: str, title: str, point_labels: Ma
                                    text=f"{_e(name)}: {WITHHELD_TEXT.get(s, s)}")
     fig.update_xaxes(range=[1, 5.2], dtick=1, title="Mean score (1 = not started … 5 = fully embedded)")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _legend_below(_layout(fig, title, height=170 + 44 * len(points)))
+    return _legend_below(titled_layout(fig, title, height=170 + 44 * len(points)))
 
 
 def gap_chart(roles: pd.DataFrame, title: str, point_labels: Mapping[str, str],
               role_labels: Mapping[str, str]) -> go.Figure:
     """Role means per leverage point with 95 % intervals; withheld roles listed, not drawn."""
-    fig = go.Figure(layout={"template": _NO_TEMPLATE})
+    fig = go.Figure(layout={"template": NO_TEMPLATE})
     points = [p for p in point_labels if p in set(roles["leverage_point"])]
     labels = [point_labels[p] for p in points]
     for i, (role, g) in enumerate(roles.groupby("role", sort=False)):
@@ -129,12 +129,12 @@ def gap_chart(roles: pd.DataFrame, title: str, point_labels: Mapping[str, str],
     fig.update_layout(scattermode="group", scattergap=0.4)  # roles side by side within each point's row
     fig.update_xaxes(range=[1, 5], dtick=1, title="Mean score with 95 % interval (1–5)")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _legend_below(_layout(fig, title, height=170 + 50 * len(points)))
+    return _legend_below(titled_layout(fig, title, height=170 + 50 * len(points)))
 
 
 def trend_chart(frame: pd.DataFrame, rounds: list[str], title: str) -> go.Figure:
     """Mean per round, one line per unit; a withheld round is a gap in the line, labelled on hover."""
-    fig = go.Figure(layout={"template": _NO_TEMPLATE})
+    fig = go.Figure(layout={"template": NO_TEMPLATE})
     for i, (unit, g) in enumerate(frame.groupby("unit", sort=False)):
         g = g.set_index("round").reindex(rounds)
         ok = g["status"].eq(OK).to_numpy()
@@ -145,12 +145,12 @@ def trend_chart(frame: pd.DataFrame, rounds: list[str], title: str) -> go.Figure
                                  line={"color": OKABE_ITO[i % len(OKABE_ITO)]}, hovertext=hover, hoverinfo="text"))
     fig.update_yaxes(range=[1, 5], dtick=1, title="Mean score (1–5)")
     fig.update_xaxes(title="Round", type="category")
-    return _legend_below(_layout(fig, title, height=420))
+    return _legend_below(titled_layout(fig, title, height=420))
 
 
 def funnel_chart(units: pd.DataFrame, curve: pd.DataFrame, title: str) -> go.Figure:
     """Unit means against respondents with 95 % and 99.8 % limits around the parent mean."""
-    fig = go.Figure(layout={"template": _NO_TEMPLATE})
+    fig = go.Figure(layout={"template": NO_TEMPLATE})
     if not curve.empty:
         for col, name, dash in [("high_998", "99.8 % limits", "solid"), ("low_998", None, "solid"),
                                 ("high_95", "95 % limits", "dash"), ("low_95", None, "dash")]:
@@ -168,4 +168,4 @@ def funnel_chart(units: pd.DataFrame, curve: pd.DataFrame, title: str) -> go.Fig
                              hovertext=hover, hoverinfo="text"))
     fig.update_xaxes(title="Respondents (n)", type="log" if len(units) and units["n"].max() > 200 else "linear")
     fig.update_yaxes(title="Mean score (1–5)")
-    return _legend_below(_layout(fig, title, height=460))
+    return _legend_below(titled_layout(fig, title, height=460))

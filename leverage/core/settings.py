@@ -15,6 +15,9 @@ DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'leverage.db'}"
 #: Smallest and largest anonymity threshold an administrator may configure.
 MIN_N_RANGE = (3, 10)
 DEFAULT_MIN_N = 5
+#: Largest file an upload or `python -m leverage import` accepts, in MB (LEVERAGE_MAX_UPLOAD_MB).
+DEFAULT_MAX_UPLOAD_MB = 50
+MAX_UPLOAD_MB_RANGE = (1, 2000)
 
 DEFAULT_ROLES: tuple[tuple[str, str], ...] = (
     ("board", "Board member"),
@@ -41,6 +44,7 @@ class Settings:
     facilitator_passphrase: str | None = field(default=None, repr=False)
     public_url: str | None = None
     facilitator_emails: tuple[str, ...] = ()  # who may open the console through single sign-on (st.login)
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
 
     @property
     def role_labels(self) -> dict[str, str]:
@@ -91,9 +95,40 @@ def parse_public_url(text: str) -> str | None:
     return text
 
 
+def parse_max_upload_mb(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"LEVERAGE_MAX_UPLOAD_MB: {text!r} is not a whole number of megabytes") from None
+    low, high = MAX_UPLOAD_MB_RANGE
+    if not low <= value <= high:
+        raise ConfigError(f"LEVERAGE_MAX_UPLOAD_MB: {value} is outside the allowed range {low}–{high}")
+    return value
+
+
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+
+def secrets_file_settings(path: Path = SECRETS_FILE) -> dict[str, str]:
+    """The LEVERAGE_* root keys of `.streamlit/secrets.toml`, as text.
+
+    Streamlit copies them into the environment of the app; the command line reads them here, so
+    `python -m leverage export` reaches the same database as the app does.
+    """
+    if not path.is_file():
+        return {}
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path.name}: not valid TOML ({exc})") from None
+    return {k: str(v) for k, v in data.items() if k.startswith("LEVERAGE_") and not isinstance(v, dict | list)}
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
-    """Read settings from the environment (Streamlit copies secrets.toml root keys there too)."""
-    env = os.environ if environ is None else environ
+    """Read settings from the environment, then `.streamlit/secrets.toml` (the environment wins)."""
+    env = {**secrets_file_settings(), **os.environ} if environ is None else environ
     load_demo = env.get("LEVERAGE_LOAD_DEMO", "auto").strip().lower()
     if load_demo not in {"auto", "always", "never"}:
         raise ConfigError(f"LEVERAGE_LOAD_DEMO: {load_demo!r} must be auto, always or never")
@@ -107,4 +142,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         public_url=parse_public_url(env.get("LEVERAGE_PUBLIC_URL", "")),
         facilitator_emails=tuple(sorted({e.strip().lower()
                                          for e in env.get("LEVERAGE_FACILITATOR_EMAILS", "").split(",") if e.strip()})),
+        max_upload_mb=(parse_max_upload_mb(env["LEVERAGE_MAX_UPLOAD_MB"]) if env.get("LEVERAGE_MAX_UPLOAD_MB")
+                       else DEFAULT_MAX_UPLOAD_MB),
     )

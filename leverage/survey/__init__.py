@@ -1,1 +1,12 @@
-"""survey."""
+"""Survey: the self-assessment from instrument to scores.
+
+Owns: instruments as data files (`instrument`, `instruments/`), the long response format and its
+checks (`responses`), importing response files (`imports`), scoring with the anonymity threshold inside
+(`scoring`, with the fast group-bys of `aggregate` and the DuckDB engine of `score_duckdb`), primary
+and secondary suppression (`suppression`), the self-assessment's state machine (`assessment`), the
+system-level measures a plan aims at (`measures`), the survey's charts (`charts`), and the `Store`
+(`store`) over its repositories: organizations, departments and rounds (`organizations`), submissions
+and plans (`submissions`), bulk import (`response_import`).
+
+May import: `leverage.core`.
+"""

@@ -8,36 +8,16 @@ enough for a projector, and every title carries the units and n.
 from __future__ import annotations
 
 import html
-import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from leverage.core.chart_style import NO_TEMPLATE, OKABE_ITO, titled_layout
 from leverage.survey.instrument import Instrument
 from leverage.survey.scoring import OVERALL
 
-# Okabe & Ito (2008), safe for the common forms of colour blindness.
-OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 LEVEL_COLOURS = ("#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c")  # ColorBrewer Blues, light → dark
 DONT_KNOW_COLOUR = "#bdbdbd"
-SUPPRESSED_COLOUR = "#f0f0f0"
-FONT = {"family": "Source Sans Pro, Arial, sans-serif", "size": 15}
-
-
-# An empty template: Plotly's named templates cost ~25 ms per figure to validate and serialise, and
-# Streamlit's theme styles the chart in the browser anyway.
-_NO_TEMPLATE = go.layout.Template()
-
-
-def _layout(fig: go.Figure, title: str, height: int, title_width: int = 60) -> go.Figure:
-    # Plotly reads a little HTML in text (links, tags): escape names so they show as typed. Plotly never
-    # wraps titles; wrap them so they fit a half-width column or a phone.
-    lines = textwrap.wrap(html.escape(title), title_width, break_long_words=False, break_on_hyphens=False)
-    fig.update_layout(title={"text": "<br>".join(lines), "x": 0, "xanchor": "left"}, font=FONT,
-                      height=height + 22 * (len(lines) - 1),
-                      margin={"l": 10, "r": 10, "t": 60 + 22 * len(lines), "b": 60}, template=_NO_TEMPLATE,
-                      plot_bgcolor="white", legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0})
-    return fig
 
 
 def point_label(instrument: Instrument, point_id: str, language: str = "en", width: int = 38) -> str:
@@ -56,7 +36,7 @@ def point_scores_chart(scores: pd.DataFrame, instrument: Instrument, title: str,
     `scores` is a `point_scores` result; with `series`, one bar per value of that column (e.g. round or
     "You"/"Organization"). Withheld groups are drawn as an empty labelled slot, never as a bar.
     """
-    fig = go.Figure(layout={"template": _NO_TEMPLATE})
+    fig = go.Figure(layout={"template": NO_TEMPLATE})
     groups = [(None, scores)] if series is None else list(scores.groupby(series, sort=False))
     points = [p for p in [*(pt.id for pt in instrument.points), OVERALL] if p in set(scores["leverage_point"])]
     labels = [point_label(instrument, p, language) for p in points]
@@ -86,7 +66,7 @@ def point_scores_chart(scores: pd.DataFrame, instrument: Instrument, title: str,
                      title="Mean score (1 = not started … 5 = fully embedded)")
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_layout(barmode="group", showlegend=series is not None)
-    return _layout(fig, title, height=120 + 48 * len(points) * max(1, len(groups)) ** 0.6)
+    return titled_layout(fig, title, height=120 + 48 * len(points) * max(1, len(groups)) ** 0.6)
 
 
 def level_distribution_chart(dist: pd.DataFrame, instrument: Instrument, title: str, language: str = "en",
@@ -97,7 +77,7 @@ def level_distribution_chart(dist: pd.DataFrame, instrument: Instrument, title: 
         rows["label"] = [point_label(instrument, p, language) for p in rows["leverage_point"]]
     else:
         rows["label"] = rows[label_column].astype(str).map(html.escape)
-    fig = go.Figure(layout={"template": _NO_TEMPLATE})
+    fig = go.Figure(layout={"template": NO_TEMPLATE})
     for level, colour in zip(instrument.levels, LEVEL_COLOURS, strict=False):
         col = f"level_{level.value}"
         fig.add_trace(go.Bar(y=rows["label"], x=rows[col] * 100, orientation="h", marker_color=colour,
@@ -113,7 +93,7 @@ def level_distribution_chart(dist: pd.DataFrame, instrument: Instrument, title: 
     fig.update_layout(barmode="stack")
     fig.update_xaxes(range=[0, 100], title="Share of answers (%)", ticksuffix=" %")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _layout(fig, title, height=150 + 42 * len(rows))
+    return titled_layout(fig, title, height=150 + 42 * len(rows))
 
 
 def heat_table(scores: pd.DataFrame, column: str, labels: dict[str, str] | None = None) -> pd.DataFrame:

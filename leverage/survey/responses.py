@@ -55,6 +55,8 @@ def read_table(source: str | Path, columns: list[str] | None = None, dictionary:
         raise ResponseDataError(f"{path}: no such file or directory")
     try:
         if path.is_file() and path.suffix.lower() == ".csv":
+            if path.stat().st_size == 0:
+                raise ResponseDataError(f"{path}: the file is empty (not even a header row)")
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if columns is not None:
@@ -71,7 +73,8 @@ def read_table(source: str | Path, columns: list[str] | None = None, dictionary:
         wanted = None if columns is None else [c for c in columns if c in dataset.schema.names]
         # Large batches: a few big chunks instead of a hundred small ones for the group-bys that follow.
         return dataset.to_table(columns=wanted, batch_size=1 << 20 if dictionary else 131_072)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError,
+            UnicodeDecodeError) as exc:
         raise ResponseDataError(f"{path}: cannot read the file ({exc})") from None
 
 

@@ -1,5 +1,6 @@
-"""`streamlit run` servers for the browser tests: the app on a free port with its own environment (a store,
-a passphrase, a shared PostgreSQL schema), stopped when the block ends."""
+"""App servers for the browser tests and benchmarks, started by `scripts/run` exactly as users start one: the
+app on a free port with its own environment (a store, a passphrase, a shared PostgreSQL schema), stopped
+when the block ends."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import contextlib
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +19,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 60.0
+
+
+def run_command(port: int, address: str = "127.0.0.1") -> list[str]:
+    """Exactly what users run: scripts/run (the shipped configuration), told only where to listen."""
+    return [str(ROOT / "scripts" / "run"), "--port", str(port), "--address", address]
 
 
 @dataclass
@@ -61,11 +66,7 @@ def streamlit_server(tmp: Path, database_url: str, name: str = "server", **env_e
     env.update(LEVERAGE_DATABASE_URL=database_url, PYTHONUNBUFFERED="1", **env_extra)
     log = tmp / f"{name}.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(run_command(port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     server = App(f"http://127.0.0.1:{port}", database_url, process, log)
     try:
         _wait_healthy(server)

@@ -12,7 +12,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from leverage.core.settings import load_settings
-from leverage.survey.imports import load_demo
+from leverage.demo.loader import load_demo
 from leverage.survey.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
