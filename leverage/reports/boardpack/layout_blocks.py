@@ -21,7 +21,7 @@ A few editorial choices differ by medium on purpose; they are flags set once in 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import pandas as pd
@@ -208,7 +208,7 @@ class ChartSlot:
     a picture on a slide); when it cannot, it shows `note(why)` and the `fallback` table of the latest points.
     """
 
-    view: AimView
+    view: AimView = field(compare=False)  # two slots are equal when they say the same: the fallback and the alt text
     fallback: Table
     alt: str  # the chart's alternative text
 

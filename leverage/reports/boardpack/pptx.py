@@ -245,13 +245,16 @@ def _plan(page: Page) -> list[list[_Placed]]:
             while (end < len(heights) and end - start < MAX_TABLE_ROWS
                    and top + head + sum(heights[start:end + 1]) <= CONTENT_BOTTOM):
                 end += 1
-            if end == start and slides[-1]:
+            if end == start and slides[-1]:  # not one row fits below what is on the slide already
                 slides.append([])
                 top = FLOW_TOP
                 continue
             end = max(end, start + 1)  # a row taller than a slide still goes on one
             place(block, head + sum(heights[start:end]), (start, end))
             start = end
+            if start < len(heights):  # the rest of the table on the next slide
+                slides.append([])
+                top = FLOW_TOP
     return slides
 
 
