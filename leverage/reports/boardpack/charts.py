@@ -24,10 +24,16 @@ NOT_REQUESTED = "chart images were not requested"  # the pack was asked for with
 class Charts:
     images: list[bytes | str]  # per aim, in order: the drawing, or why there is none
     failed: int  # charts the renderer tried to draw and could not
+    reason: str = ""  # why no chart was drawn at all ("" when there was a renderer)
 
     @property
     def drawn(self) -> int:
         return sum(isinstance(image, bytes) for image in self.images)
+
+    @property
+    def note(self) -> str:
+        """What the file's summary says about its charts: "" when every chart that has data was drawn."""
+        return self.reason or ("some charts could not be drawn" if self.failed else "")
 
 
 def draw_charts(views: Sequence[AimView], renderer: ChartRenderer | None, reason: str,
@@ -40,7 +46,7 @@ def draw_charts(views: Sequence[AimView], renderer: ChartRenderer | None, reason
     out: list[bytes | str] = [NO_MEASUREMENTS if v.result is None else reason for v in views]
     wanted = [i for i, v in enumerate(views) if v.result is not None]
     if renderer is None or not wanted:
-        return Charts(out, 0)
+        return Charts(out, 0, reason if renderer is None else "")
     report = progress or (lambda _f, _m: None)
     drawn = renderer.images([figure(views[i]) for i in wanted], fmt, *size, scale=scale,
                             done=lambda k: report((k + 1) / len(wanted), f"Chart {k + 1} of {len(wanted)}: "

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import plotly.graph_objects as go
 from fpdf import FPDF
 from fpdf.fonts import FontFace
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
 from leverage.aims.charts import aim_chart
-from leverage.reports.boardpack.charts import NOT_REQUESTED, draw_charts
+from leverage.aims.view import AimView
+from leverage.reports.boardpack.charts import NOT_REQUESTED, Progress, draw_charts
 from leverage.reports.boardpack.content import BoardPack
 from leverage.reports.boardpack.layout import build_layout
 from leverage.reports.boardpack.layout_blocks import (
@@ -38,9 +38,8 @@ from leverage.reports.boardpack.layout_blocks import (
     Table,
     cell_text,
 )
+from leverage.reports.boardpack.pdf_stamp import Stamp, stamp_charts
 from leverage.reports.chart_images import ChartRenderer, renderer, status
-
-Progress = Callable[[float, str], None]
 
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 12.0  # A4 landscape, mm
 FOOTER_H = 14.0
@@ -148,17 +147,7 @@ class _PackPdf(FPDF):
         self.image(io.BytesIO(svg.encode()), x=x, y=y, w=size, h=size, alt_text=icon.label, title=icon.label)
 
 
-@dataclass
-class _Stamp:
-    page: int  # 0-based
-    x: float
-    y: float
-    w: float
-    h: float
-    pdf: bytes
-
-
-def _figure(view):
+def _figure(view: AimView) -> go.Figure:
     return aim_chart(view, height=CHART_PX[1])
 
 
@@ -177,24 +166,23 @@ def build_pdf(pack: BoardPack, renderer: ChartRenderer | None, no_chart_reason: 
     pdf.set_title(doc.title)
     pdf.set_subject(doc.subject)
     pdf.set_author(doc.author)
-    stamps: list[_Stamp] = []
+    stamps: list[Stamp] = []
     pictures = iter(charts.images)
     for page in doc.pages:
         if page.kind == "aim":
             picture = next(pictures)
             index = _aim_page(pdf, page, picture)
             if isinstance(picture, bytes):
-                stamps.append(_Stamp(index, MARGIN, CHART_TOP, CHART_W, CHART_H, picture))
+                stamps.append(Stamp(index, MARGIN, CHART_TOP, CHART_W, CHART_H, picture))
         elif page.kind == "cover":
             _cover(pdf, page)
         else:
             _section(pdf, page)
     raw = bytes(pdf.output())
     report(0.96, "Placing the charts")
-    data = _stamp(raw, stamps) if stamps else raw
+    data = stamp_charts(raw, stamps, PAGE_H) if stamps else raw
     report(1.0, "Done")
-    final_note = note or ("some charts could not be drawn" if charts.failed else "")
-    return PackResult(pdf=data, pages=pdf.page_no(), charts_drawn=charts.drawn, chart_note=final_note)
+    return PackResult(pdf=data, pages=pdf.page_no(), charts_drawn=charts.drawn, chart_note=charts.note)
 
 
 def make_pdf(pack: BoardPack, charts: bool = True, progress: Progress | None = None) -> PackResult:
@@ -211,7 +199,7 @@ def _cover(pdf: _PackPdf, page: Page) -> None:
     pdf.para(page.kicker, 14, colour=MUTED)
     pdf.para(page.title, 30, bold=True, h=13)
     pdf.ln(4)
-    _blocks(pdf, page.blocks)
+    _blocks(pdf, page.blocks, page.footer)
 
 
 def _section(pdf: _PackPdf, page: Page) -> None:
@@ -378,42 +366,3 @@ def _reading(pdf: _PackPdf, blocks: Sequence[Block]) -> None:
                 pdf.multi_cell(PAGE_W - MARGIN - right_x, 3.8, f"•  {item}", align="L", new_x="LMARGIN",
                                new_y="NEXT")
                 pdf.ln(0.6)
-
-
-# --- charts onto their pages ---------------------------------------------------------------------------
-
-def _stamp(raw: bytes, stamps: list[_Stamp]) -> bytes:
-    """Place each chart's one-page PDF, scaled to its box, onto its page: vectors stay vectors.
-
-    Each chart becomes a form XObject drawn with one `Do`; pypdf's `merge_transformed_page` would do the
-    same by rewriting every operator of both pages, four times slower for a 25-aim pack.
-    """
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(raw)))
-    add = writer._add_object  # a new indirect object: pypdf has no public name for this
-    mm = 72 / 25.4
-    for n, stamp in enumerate(stamps):
-        chart = PdfReader(io.BytesIO(stamp.pdf)).pages[0]
-        box = [float(v) for v in chart.mediabox]
-        cw, ch = box[2] - box[0], box[3] - box[1]
-        form = DecodedStreamObject()
-        form.set_data(chart.get_contents().get_data())
-        form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                     NameObject("/BBox"): ArrayObject([FloatObject(v) for v in box]),
-                     NameObject("/Resources"): chart["/Resources"].get_object().clone(writer)})
-        name = NameObject(f"/LeverageChart{n}")
-        page = writer.pages[stamp.page]
-        resources = page[NameObject("/Resources")].get_object()
-        if "/XObject" not in resources:
-            resources[NameObject("/XObject")] = DictionaryObject()
-        resources["/XObject"].get_object()[name] = add(form.flate_encode())
-        scale = min(stamp.w * mm / cw, stamp.h * mm / ch)
-        x = stamp.x * mm + (stamp.w * mm - cw * scale) / 2 - box[0] * scale
-        y = (PAGE_H - stamp.y - stamp.h) * mm + (stamp.h * mm - ch * scale) - box[1] * scale
-        draw = DecodedStreamObject()
-        draw.set_data(f"q {scale:.6f} 0 0 {scale:.6f} {x:.4f} {y:.4f} cm {name} Do Q".encode())
-        contents = page["/Contents"].get_object()
-        parts = list(contents) if isinstance(contents, ArrayObject) else [page.raw_get("/Contents")]
-        page[NameObject("/Contents")] = ArrayObject([*parts, add(draw)])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()

@@ -12,9 +12,10 @@ a page that only says there is nothing to show is left out. Every slide carries 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import plotly.graph_objects as go
 from pptx import Presentation
 from pptx.enum.text import MSO_ANCHOR
 from pptx.util import Emu, Inches
@@ -22,7 +23,7 @@ from pptx.util import Emu, Inches
 from leverage.aims.charts import aim_chart
 from leverage.aims.view import AimView
 from leverage.reports import chart_images
-from leverage.reports.boardpack.charts import NOT_REQUESTED, Charts, draw_charts
+from leverage.reports.boardpack.charts import NOT_REQUESTED, Charts, Progress, draw_charts
 from leverage.reports.boardpack.content import BoardPack
 from leverage.reports.boardpack.layout import build_layout
 from leverage.reports.boardpack.layout_blocks import (
@@ -66,8 +67,6 @@ from leverage.reports.boardpack.pptx_shapes import (
 
 __all__ = ["FOCUS_ROWS", "SLIDE_H", "SLIDE_W", "DeckResult", "build_deck", "chart_pictures", "icon", "make_deck"]
 
-Progress = Callable[[float, str], None]
-
 CONTENT_TOP = 1.55  # an aim slide's chart
 CONTENT_BOTTOM = 6.95
 FLOW_TOP = 1.2  # below the title of a slide of blocks
@@ -90,7 +89,7 @@ class DeckResult:
 
 
 # --- charts -----------------------------------------------------------------------------------------------
-def _chart_figure(view: AimView):
+def _chart_figure(view: AimView) -> go.Figure:
     fig = aim_chart(view, height=CHART_PX[1], large=True)
     # The slide's title and measure line already say what the chart's title would; the room goes to the plot.
     fig.update_layout(title_text="", margin={"t": 20})
@@ -134,8 +133,7 @@ def make_deck(pack: BoardPack, images: bool = True, progress: Progress | None = 
     out = io.BytesIO()
     prs.save(out)
     report(1.0, "Done")
-    final_note = note or ("some charts could not be drawn" if charts.failed else "")
-    return DeckResult(out.getvalue(), len(prs.slides), charts.drawn, final_note)
+    return DeckResult(out.getvalue(), len(prs.slides), charts.drawn, charts.note)
 
 
 def build_deck(pack: BoardPack, images: bool = True, progress: Progress | None = None) -> bytes:
