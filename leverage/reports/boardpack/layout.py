@@ -8,6 +8,8 @@ only place it, so the paper and the deck read the same.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from leverage.aims.charts import POINT_NAMES
@@ -101,8 +103,8 @@ def summary(pack: BoardPack) -> Page:
     return Page("summary", f"The vital few: {pack.organization}", tuple(blocks), pack.footer())
 
 
-def summary_row(row) -> Row:
-    """One aim's row of the vital few (a row of `vital_few`'s table)."""
+def summary_row(row: Any) -> Row:
+    """One aim's row of the vital few (a row of `vital_few`'s table, from `itertuples`)."""
     latest = f"{format_value(row.latest)}\n{month(row.latest_period)}" if pd.notna(row.latest) else "no data yet"
     owner = row.owner if isinstance(row.owner, str) and row.owner else "No owner named"
     return Row((str(row.aim), make_icon("variation", row.variation), make_icon("assurance", row.assurance),

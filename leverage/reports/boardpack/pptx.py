@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from pptx import Presentation
 from pptx.enum.text import MSO_ANCHOR
+from pptx.presentation import Presentation as PresentationType
+from pptx.slide import Slide
 from pptx.util import Emu, Inches
 
 from leverage.aims.charts import aim_chart
@@ -141,22 +143,22 @@ def build_deck(pack: BoardPack, images: bool = True, progress: Progress | None =
     return make_deck(pack, images, progress).pptx
 
 
-def _asides(page: Page) -> list[str]:
-    """The text of the page's asides, for the speaker notes (aside tables are paper only)."""
-    out = []
-    for block in page.blocks:
-        if isinstance(block, Paragraph) and block.aside:
-            out.append(block.text)
-        elif isinstance(block, ItemList) and block.aside:
-            out.append("\n".join([block.title, *block.items]))
-    return out
-
-
 def _is_aside(block: Block) -> bool:
     return bool(getattr(block, "aside", False))
 
 
-def _title_slide(prs, page: Page) -> None:
+def _asides(page: Page) -> list[str]:
+    """The text of the page's asides, for the speaker notes (aside tables are paper only)."""
+    out = []
+    for block in filter(_is_aside, page.blocks):
+        if isinstance(block, Paragraph):
+            out.append(block.text)
+        elif isinstance(block, ItemList):
+            out.append("\n".join([block.title, *block.items]))
+    return out
+
+
+def _title_slide(prs: PresentationType, page: Page) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE])
     title(slide, page.title, top=1.6, height=1.6)
     subtitle = slide.placeholders[1]
@@ -256,7 +258,7 @@ def _plan(page: Page) -> list[list[_Placed]]:
     return slides
 
 
-def _flow_slides(prs, page: Page) -> None:
+def _flow_slides(prs: PresentationType, page: Page) -> None:
     plan = _plan(page)
     for number, placed in enumerate(plan, start=1):
         slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
@@ -268,7 +270,7 @@ def _flow_slides(prs, page: Page) -> None:
             notes(slide, _asides(page))
 
 
-def _draw_block(slide, item: _Placed) -> None:
+def _draw_block(slide: Slide, item: _Placed) -> None:
     block, top = item.block, item.top
     if isinstance(block, Paragraph):
         pt, style = STYLES[block.style]
@@ -287,7 +289,8 @@ def _draw_block(slide, item: _Placed) -> None:
         _table(slide, block, MARGIN, top, CONTENT_W, *item.rows, least=0.34)
 
 
-def _table(slide, tbl: Table, left: float, top: float, width: float, start: int, end: int, least: float) -> float:
+def _table(slide: Slide, tbl: Table, left: float, top: float, width: float, start: int, end: int,
+           least: float) -> float:
     """Rows `start` to `end` of a (narrowed) table, as a native table; returns its height."""
     widths = tbl.widths(width)
     head, *heights = _row_heights(tbl, widths, least)
@@ -296,7 +299,7 @@ def _table(slide, tbl: Table, left: float, top: float, width: float, start: int,
     return head + sum(heights[start:end])
 
 
-def _icon_rows(slide, tbl: Table, top: float, start: int, end: int) -> None:
+def _icon_rows(slide: Slide, tbl: Table, top: float, start: int, end: int) -> None:
     """Rows drawn one by one, so that each icon sits beside its words; the header in grey above them."""
     widths = tbl.widths(CONTENT_W)
     head, *heights = _row_heights(tbl, widths, 0.34)
@@ -322,7 +325,7 @@ def _icon_rows(slide, tbl: Table, top: float, start: int, end: int) -> None:
         top += height
 
 
-def _questions(slide, block: ItemList, left: float, top: float, width: float, height: float) -> None:
+def _questions(slide: Slide, block: ItemList, left: float, top: float, width: float, height: float) -> None:
     """A list's title, then its items sized to fit the room below it."""
     items = [f"• {q}" if block.bullets else q for q in block.items]
     box = height - 0.4
@@ -332,7 +335,7 @@ def _questions(slide, block: ItemList, left: float, top: float, width: float, he
 
 
 # --- an aim's slide ---------------------------------------------------------------------------------------
-def _aim_slide(prs, page: Page, picture: bytes | str) -> None:
+def _aim_slide(prs: PresentationType, page: Page, picture: bytes | str) -> None:
     """The chart (or its latest points) on the left, its facts below it; icons, projection, questions right."""
     slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
     title(slide, page.title, height=0.95)
@@ -376,7 +379,7 @@ def _aim_slide(prs, page: Page, picture: bytes | str) -> None:
     footer(slide, page.footer)
 
 
-def _points(slide, slot: ChartSlot, reason: str) -> float:
+def _points(slide: Slide, slot: ChartSlot, reason: str) -> float:
     """In the chart's place: why there is no chart, and the latest points it would have drawn; returns the
     bottom of what was drawn."""
     note = slot.note(reason)

@@ -18,6 +18,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.oxml.ns import qn
+from pptx.slide import Slide
+from pptx.text.text import TextFrame
 from pptx.util import Inches, Pt
 
 from leverage.aims.icons import (
@@ -104,7 +106,7 @@ def _style(run, pt: float, bold: bool = False, colour: RGBColor = INK, italic: b
     run.font.color.rgb = colour
 
 
-def frame(tf, fits: bool = True, anchor=MSO_ANCHOR.TOP, margin_in: float = 0.05) -> None:
+def frame(tf: TextFrame, fits: bool = True, anchor=MSO_ANCHOR.TOP, margin_in: float = 0.05) -> None:
     tf.word_wrap = True
     tf.auto_size = MSO_AUTO_SIZE.NONE if fits else MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
     tf.vertical_anchor = anchor
@@ -115,7 +117,7 @@ def frame(tf, fits: bool = True, anchor=MSO_ANCHOR.TOP, margin_in: float = 0.05)
 Para = str | tuple[str, dict]
 
 
-def text(slide, left: float, top: float, width: float, height: float, paragraphs: Sequence[Para],
+def text(slide: Slide, left: float, top: float, width: float, height: float, paragraphs: Sequence[Para],
          pt: float = BODY_PT, name: str | None = None, fits: bool = True, align=PP_ALIGN.LEFT,
          anchor=MSO_ANCHOR.TOP, gap_pt: float = 0, **style):
     """A text box of plain-text paragraphs; a paragraph may be (text, style overrides)."""
@@ -127,7 +129,7 @@ def text(slide, left: float, top: float, width: float, height: float, paragraphs
     return box
 
 
-def fill(tf, paragraphs: Sequence[Para], pt: float, align=PP_ALIGN.LEFT, gap_pt: float = 0, **style) -> None:
+def fill(tf: TextFrame, paragraphs: Sequence[Para], pt: float, align=PP_ALIGN.LEFT, gap_pt: float = 0, **style) -> None:
     for i, item in enumerate(paragraphs):
         words, extra = (item, {}) if isinstance(item, str) else item
         para = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
@@ -139,7 +141,7 @@ def fill(tf, paragraphs: Sequence[Para], pt: float, align=PP_ALIGN.LEFT, gap_pt:
         _style(run, **{"pt": pt, **style, **extra})
 
 
-def title(slide, words: str, top: float = 0.25, height: float = 1.1) -> None:
+def title(slide: Slide, words: str, top: float = 0.25, height: float = 1.1) -> None:
     """The slide's title placeholder (so screen readers and the outline see it), sized to wrap."""
     shape = slide.shapes.title
     shape.left, shape.top, shape.width, shape.height = Inches(MARGIN), Inches(top), Inches(CONTENT_W), Inches(height)
@@ -156,12 +158,12 @@ def title(slide, words: str, top: float = 0.25, height: float = 1.1) -> None:
     _style(run, pt, bold=True)
 
 
-def footer(slide, words: str) -> None:
+def footer(slide: Slide, words: str) -> None:
     text(slide, MARGIN, 7.0, CONTENT_W, 0.45, [words], pt=FOOTER_PT, name="Footer", colour=GREY,
          anchor=MSO_ANCHOR.BOTTOM)
 
 
-def notes(slide, paragraphs: Sequence[str]) -> None:
+def notes(slide: Slide, paragraphs: Sequence[str]) -> None:
     """The speaker notes: what a printed page shows and a slide has no room for."""
     if paragraphs:
         slide.notes_slide.notes_text_frame.text = "\n\n".join(paragraphs)
@@ -175,7 +177,7 @@ def _plain(shape) -> None:
         shape._element.remove(style)
 
 
-def band(slide, top: float, height: float) -> None:
+def band(slide: Slide, top: float, height: float) -> None:
     """A pale band behind a row, so the eye can follow it across the slide."""
     shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Inches(MARGIN), Inches(top), Inches(CONTENT_W),
                                    Inches(height))
@@ -186,7 +188,7 @@ def band(slide, top: float, height: float) -> None:
     shape.name = "Row band"
 
 
-def oval(slide, left: float, top: float, ic: Icon, name: str) -> None:
+def oval(slide: Slide, left: float, top: float, ic: Icon, name: str) -> None:
     shape = slide.shapes.add_shape(MSO_SHAPE.OVAL, Inches(left), Inches(top), Inches(ICON_IN), Inches(ICON_IN))
     shape.name = name
     shape.fill.solid()
@@ -202,7 +204,7 @@ def oval(slide, left: float, top: float, ic: Icon, name: str) -> None:
     shape._element.nvSpPr.cNvPr.set("descr", ic.label)
 
 
-def table(slide, left: float, top: float, widths: Sequence[float], header: Sequence[str],
+def table(slide: Slide, left: float, top: float, widths: Sequence[float], header: Sequence[str],
           rows: Sequence[Sequence[str]], heights: Sequence[float], pt: float = SMALL_PT, name: str | None = None,
           right: Sequence[int] = ()):
     """A plain table: header in bold, columns `right` aligned right (numbers); `heights`: header's, then rows'."""
