@@ -49,14 +49,14 @@ NOTE = RGBColor(0x9C, 0x57, 0x00)  # dark orange text for the "Chart not drawn" 
 
 # --- icons ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class Icon:
+class OvalIcon:
     colour: str  # "#rrggbb"
     letter: str  # white on the oval
     label: str  # the words beside it (never colour alone)
 
 
-def icon(kind: Literal["variation", "assurance"], value: str | None) -> Icon:
-    """Colour, letter and words of an MDC summary icon, read from `mdc_icons` so they cannot drift.
+def icon(kind: Literal["variation", "assurance"], value: str | None) -> OvalIcon:
+    """Colour, letter and words of an MDC summary icon, read from `leverage.aims.icons` so they cannot drift.
 
     The letter is the one the app's SVG icon draws; the common cause icon has no letter (a wave), so it
     is "~"; a special cause letter gets the SVG's arrow as a character (↑H, ↓L).
@@ -69,7 +69,7 @@ def icon(kind: Literal["variation", "assurance"], value: str | None) -> Icon:
     letter = letters[0] if letters else "~"
     if kind == "variation":
         letter = {"H": "↑H", "L": "↓L"}.get(letter, letter)
-    return Icon(colour, letter, label)
+    return OvalIcon(colour, letter, label)
 
 
 # --- text sizing ------------------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def band(slide: Slide, top: float, height: float) -> None:
     shape.name = "Row band"
 
 
-def oval(slide: Slide, left: float, top: float, ic: Icon, name: str) -> None:
+def oval(slide: Slide, left: float, top: float, ic: OvalIcon, name: str) -> None:
     shape = slide.shapes.add_shape(MSO_SHAPE.OVAL, Inches(left), Inches(top), Inches(ICON_IN), Inches(ICON_IN))
     shape.name = name
     shape.fill.solid()
