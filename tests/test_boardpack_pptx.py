@@ -94,7 +94,7 @@ def test_slides_are_16_9_and_counted(pack: BoardPack, plain) -> None:
     assert len(plain.slides) == 2 + len(pack.views) + _extra_slides(pack)
     first = _texts(plain.slides[0])
     assert pack.organization in first and f"{pack.cut_off:%d %b %Y}" in first
-    assert f"Meeting: {pack.meeting_date:%d %b %Y}" in first
+    assert f"Meeting: {pack.meeting_date:%A %d %B %Y}" in first
 
 
 def test_every_slide_has_the_footer_with_the_cut_off(pack: BoardPack, plain) -> None:
@@ -154,7 +154,7 @@ def test_without_images_a_table_of_points_and_a_note_stand_in(pack: BoardPack, p
         assert not [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     for slide, view in zip(list(plain.slides)[2:], pack.views, strict=False):
         notes = [s.text_frame.text for s in slide.shapes if s.name == "Chart note"]
-        assert notes == ["Chart not drawn: chart images were not requested"]
+        assert notes == ["Chart not drawn: chart images were not requested. The latest 12 points are listed instead."]
         table = next(s.table for s in slide.shapes if s.name == "Latest points")
         assert len(table.rows) == 1 + 12
         last = view.result.points.iloc[-1]
@@ -209,7 +209,7 @@ def test_without_a_browser_or_when_drawing_fails_the_note_says_why(pack: BoardPa
     monkeypatch.setattr(chart_images, "status", lambda: chart_images.RendererStatus(False, "no browser here", None))
     deck = Presentation(io.BytesIO(build_deck(one, images=True)))
     assert [s.text_frame.text for s in deck.slides[2].shapes if s.name == "Chart note"] == [
-        "Chart not drawn: no browser here"]
+        "Chart not drawn: no browser here. The latest 12 points are listed instead."]
 
     class Broken:
         """A renderer whose every drawing fails, as a hung browser's would."""
@@ -222,7 +222,7 @@ def test_without_a_browser_or_when_drawing_fails_the_note_says_why(pack: BoardPa
     slide = deck.slides[2]
     assert not [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     assert [s.text_frame.text for s in slide.shapes if s.name == "Chart note"] == [
-        "Chart not drawn: Chromium took longer than 60 s to draw a chart"]
+        "Chart not drawn: Chromium took longer than 60 s to draw a chart. The latest 12 points are listed instead."]
 
 
 def test_with_chromium_each_aim_slide_has_one_chart_picture(pack: BoardPack) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from leverage.reports.boardpack.content import BoardPack
-from leverage.reports.chart_images import renderer, status
 
 MIME = {".pdf": "application/pdf",
         ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation"}
@@ -30,13 +29,11 @@ def render_pack(pack: BoardPack, suffix: str, charts: bool = True, progress: Pro
     if suffix not in MIME:
         raise ValueError(f"a board pack is a .pdf or a .pptx, not {suffix!r}")
     if suffix == ".pptx":
-        from leverage.reports.boardpack.pptx import build_deck
+        from leverage.reports.boardpack.pptx import make_deck
 
-        data = build_deck(pack, images=charts, progress=progress)
-        note = "" if charts and renderer() is not None else \
-            (status().reason if charts else "chart images were switched off for this pack")
-        drawn = len(pack.views) if not note else 0
-        return PackFile(data, suffix, f"{len(pack.views)} aim slides, {drawn} of {len(pack.views)} charts drawn", note)
+        deck = make_deck(pack, images=charts, progress=progress)
+        return PackFile(deck.pptx, suffix, f"{len(pack.views)} aim slides, {deck.charts_drawn} of {len(pack.views)} "
+                        "charts drawn", deck.chart_note)
     from leverage.reports.boardpack.pdf import make_pdf
 
     result = make_pdf(pack, charts=charts, progress=progress)
