@@ -14,7 +14,8 @@ from pypdf import PdfReader
 
 from leverage.aims.charts import POINT_NAMES
 from leverage.aims.icons import assurance_label, variation_label
-from leverage.aims.register import Aim, AimStore
+from leverage.aims.register import Aim
+from leverage.aims.repository import AimStore
 from leverage.aims.spc import CHART_NAMES
 from leverage.core.settings import load_settings
 from leverage.reports.boardpack import pdf as pdf_module
