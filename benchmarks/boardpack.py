@@ -25,13 +25,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import leverage  # noqa: E402
 from benchmarks.spc_and_board import board_database, show  # noqa: E402
-from leverage.core.settings import load_settings  # noqa: E402
 from leverage.reports.boardpack.content import gather  # noqa: E402
 from leverage.reports.boardpack.pdf import build_pdf  # noqa: E402
 from leverage.reports.boardpack.pptx import build_deck  # noqa: E402
 from leverage.reports.chart_images import renderer, status  # noqa: E402
-from leverage.survey.store import Store  # noqa: E402
 
 
 def timed(fn):
@@ -47,10 +46,10 @@ def main() -> None:
     args = parser.parse_args()
     found = status()
     print(f"Board pack benchmark: {args.aims} aims x 36 months; Chromium: {found.browser or found.reason}")
-    settings = load_settings({})
+    settings = leverage.load_settings({})
     with tempfile.TemporaryDirectory() as tmp:
         url, _org = board_database(Path(tmp), args.aims)
-        store = Store(url)
+        store = leverage.Store(url)
         gathered = [timed(lambda: gather(store, settings, "Benchmark Health")) for _ in range(args.repeat)]
         pack = gathered[-1][1]
         show("gather (aims at the cut-off, assessment, workshops)", [t for t, _ in gathered])

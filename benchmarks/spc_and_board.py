@@ -27,7 +27,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leverage.aims.spc import analyse, analyse_arrays  # noqa: E402
+import leverage  # noqa: E402
+from leverage.aims.spc import analyse_arrays  # noqa: E402  (the NumPy core, below the public analyse)
 
 CHART_MIX = ["xmr"] * 4 + ["p"] * 3 + ["u"] * 2 + ["run"]
 
@@ -70,25 +71,22 @@ def time_pandas_wrapper(series: list[dict]) -> float:
         frames.append(frame)
     t0 = time.perf_counter()
     for s, frame in zip(series, frames, strict=True):
-        analyse(frame, chart=s["chart"], direction=s["direction"], target=s["target"],
+        leverage.analyse(frame, chart=s["chart"], direction=s["direction"], target=s["target"],
                 phase_starts=s["phase_starts"])
     return time.perf_counter() - t0
 
 
 def board_database(folder: Path, aims: int = 25) -> tuple[str, int]:
-    from leverage.aims.register import Aim
-    from leverage.aims.repository import AimStore
     from leverage.demo.aims import aims_for
-    from leverage.survey.store import Store
 
     url = f"sqlite:///{folder / 'board.db'}"
-    store = Store(url)
+    store = leverage.Store(url)
     org = store.add_organization("Benchmark Health")
-    register = AimStore(store)
+    register = leverage.AimStore(store)
     templates = aims_for(org, "Northfield Community Hospital")  # 36 months each
     for i in range(aims):
         demo = templates[i % len(templates)]
-        aim_id = register.save_aim(Aim(**{**demo.aim.__dict__, "title": f"{demo.aim.title} #{i + 1}"}))
+        aim_id = register.save_aim(leverage.Aim(**{**demo.aim.__dict__, "title": f"{demo.aim.title} #{i + 1}"}))
         register.save_measurements(register.get_aim(aim_id), demo.measurements, replace_all=True)
         for on, label, kind in demo.notes:
             register.add_annotation(aim_id, on, label, kind)
@@ -147,13 +145,13 @@ def main() -> None:
     print(f"  per aim: {statistics.median(engine) / args.aims * 1e6:.0f} us (engine), "
           f"{statistics.median(wrapper) / args.aims * 1e6:.0f} us (pandas)")
 
-    from leverage.aims.register import Aim, normalise
+    from leverage.aims.register import normalise
     from leverage.aims.view import analyse_aim
     from leverage.demo.aims import aims_for
 
     demo = aims_for(1, "Northfield Community Hospital")
     empty = pd.DataFrame(columns=["id", "aim_id", "on_date", "label", "kind"])
-    prepared = [(Aim(**{**normalise(demo[i % 5].aim).__dict__, "id": i}), demo[i % 5].measurements)
+    prepared = [(leverage.Aim(**{**normalise(demo[i % 5].aim).__dict__, "id": i}), demo[i % 5].measurements)
                 for i in range(25)]
     reading = []
     for _ in range(args.repeat):
