@@ -11,7 +11,15 @@ import argparse
 import os
 import sys
 
-from leverage.cli import aims_commands, backup_commands, db_commands, report_commands, server_commands, survey_commands
+from leverage.cli import (
+    aims_commands,
+    backup_commands,
+    db_commands,
+    report_commands,
+    serve_commands,
+    server_commands,
+    survey_commands,
+)
 from leverage.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, CliError
 from leverage.core.about import __version__
 from leverage.core.database import StoreError
@@ -40,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.register(sub)
     backup_commands.register(sub)
     server_commands.register(sub)
+    serve_commands.register(sub)
     return parser
 
 
