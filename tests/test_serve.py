@@ -287,3 +287,35 @@ def test_tls_and_a_killed_supervisor_leaves_no_orphans(tmp_path, pg_url):
         if served.proc.poll() is None:
             served.proc.kill()
             served.proc.wait(timeout=30)
+
+
+def test_a_worker_haproxy_has_seen_down_too_long_is_stopped_to_be_started_again(tmp_path):
+    """A hung worker (alive, failing its health checks) is stopped after HUNG_AFTER seconds; the watch loop then
+    starts it again like one that died. A worker still starting, or seen down only briefly, is left alone."""
+    from leverage.cli import supervisor
+
+    plan = supervisor.Plan(workers=1, port=1, address="127.0.0.1", state_dir=tmp_path, database="x",
+                           worker_ports=[(2, 3)])
+    sup = supervisor.Supervisor(plan, say=lambda line: None)
+
+    class Down:
+        def states(self):
+            return {"w1a": "DOWN", "w1b": "MAINT"}
+
+    sup.api = Down()
+    worker = sup.workers[0]
+    worker.proc = supervisor.spawn(["sleep", "300"], tmp_path / "w.log")
+    try:
+        now = time.monotonic()
+        worker.started = now  # still starting: left alone
+        sup.stop_hung_workers(now)
+        assert worker.down_since is None and worker.proc.poll() is None
+        worker.started = now - supervisor.STARTUP_TIMEOUT - 1
+        sup.stop_hung_workers(now)
+        assert worker.down_since == now and worker.proc.poll() is None  # seen down: the clock starts
+        sup.stop_hung_workers(now + supervisor.HUNG_AFTER - 1)
+        assert worker.proc.poll() is None
+        sup.stop_hung_workers(now + supervisor.HUNG_AFTER + 1)
+        assert worker.proc.poll() is not None  # stopped; watch() starts it again
+    finally:
+        supervisor.stop_process(worker.proc, grace=1)

@@ -80,7 +80,7 @@ def config(slots: list[Slot], port: int, address: str, socket_path: Path, tls_ce
         "    timeout tunnel 4h",  # an open websocket: a phone may sit in a plenary for hours
         "    timeout client-fin 10s",
         "    timeout server-fin 10s",
-        "    timeout check 5s",
+        "    timeout check 10s",
         "",
         "frontend hall",
         bind,
@@ -93,7 +93,10 @@ def config(slots: list[Slot], port: int, address: str, socket_path: Path, tls_ce
         f"    cookie {COOKIE} insert indirect nocache httponly{secure} attr SameSite=Lax",
         "    option httpchk GET /_stcore/health",
         "    http-check expect string ok",
-        "    default-server check inter 1s fastinter 500ms downinter 1s fall 3 rise 2 on-marked-down shutdown-sessions",
+        # A killed worker fails its checks at once (connection refused) and is out within about 3 s; a busy one
+        # gets 10 s to answer. Its open websockets are left alone when it is marked down: a dead worker's
+        # close by themselves, and cutting a busy one's would send its whole room to the others at once.
+        "    default-server check inter 2s fastinter 1s downinter 1s fall 3 rise 2",
         *servers,
         "",
     ])

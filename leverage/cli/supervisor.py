@@ -38,6 +38,7 @@ from leverage.core.settings import PROJECT_ROOT
 STARTUP_TIMEOUT = 120.0  # a worker's first health answer (imports, schema check) on a busy machine
 STOP_GRACE = 10.0  # seconds a worker gets to stop after SIGTERM before SIGKILL
 CRASH_WINDOW = 30.0  # a worker that dies this soon after starting is restarted after a growing pause
+HUNG_AFTER = 90.0  # a live worker HAProxy has seen down this long is stopped and started again
 PR_SET_PDEATHSIG = 1
 
 
@@ -91,6 +92,7 @@ class Worker:
     started: float = 0.0
     restarts: int = 0
     next_start: float = 0.0  # after a crash loop: not before this monotonic time
+    down_since: float | None = None  # HAProxy has seen it down (checks failing) since this monotonic time
 
     @property
     def port(self) -> int:
@@ -220,8 +222,12 @@ class Supervisor:
 
     def watch(self) -> None:
         """Restart what died; run a reload when asked; return when asked to stop."""
+        checked = 0.0
         while not self.stopping:
             now = time.monotonic()
+            if now - checked > 5.0:
+                checked = now
+                self.stop_hung_workers(now)
             for worker in self.workers:
                 if worker.proc is not None and worker.proc.poll() is not None and not self.stopping:
                     code = worker.proc.returncode
@@ -245,6 +251,25 @@ class Supervisor:
                 self.reload_asked = False
                 self.reload_workers()
             time.sleep(0.25)
+
+    def stop_hung_workers(self, now: float) -> None:
+        """A worker that is alive but has failed HAProxy's health checks for HUNG_AFTER seconds is stopped; the
+        loop then starts it again like one that died."""
+        try:
+            states = self.api.states()
+        except (OSError, RuntimeError):
+            return
+        for worker in self.workers:
+            down = states.get(worker.server, "").startswith("DOWN")
+            if not down or worker.proc is None or now - worker.started < STARTUP_TIMEOUT:
+                worker.down_since = None
+                continue
+            worker.down_since = worker.down_since or now
+            if now - worker.down_since > HUNG_AFTER:
+                self.say(f"worker {worker.slot.number} (pid {worker.proc.pid}) has not answered its health check "
+                         f"for {HUNG_AFTER:.0f} s; stopping it to start it again")
+                stop_process(worker.proc)
+                worker.down_since = None
 
     def reload_workers(self) -> None:
         """Replace every worker, one at a time, without leaving the room without a server."""
