@@ -117,6 +117,8 @@ class Hall:
     errors: list[str] = field(default_factory=list)
     done: int = 0
     disconnected: int = 0  # phones that lost their worker and have not reached another yet
+    worker_cpu: dict[int, float] = field(default_factory=dict)  # worker pid -> CPU seconds last seen
+    worker_cpu_base: dict[int, float] = field(default_factory=dict)  # CPU of the first workers at the start
     killed_at: float | None = None
 
     @property
@@ -254,12 +256,17 @@ def serve(database_url: str, state: Path, port: int) -> subprocess.Popen:
 async def room(args, hall: str, code: str, items: int, status_file: Path) -> tuple[Hall, float]:
     res = Hall(args.phones)
     stop = asyncio.Event()
+    for worker in json.loads(status_file.read_text())["workers"]:  # CPU spent starting up is not the room's
+        res.worker_cpu_base[worker["pid"]] = wl.cpu_seconds(worker["pid"])
     fac = asyncio.create_task(console(hall, stop))
     started = time.monotonic()
     tasks = [asyncio.create_task(phone(n, hall, code, args.arrival * n / args.phones, args.think, res, stop))
              for n in range(args.phones)]
     target = args.phones * items
     while time.monotonic() - started < args.max_seconds:
+        for worker in json.loads(status_file.read_text())["workers"]:
+            with contextlib.suppress(OSError, TypeError, IndexError):
+                res.worker_cpu[worker["pid"]] = wl.cpu_seconds(worker["pid"])
         if args.kill_at is not None and res.killed_at is None and res.acknowledged >= args.kill_at * target:
             victim = json.loads(status_file.read_text())["workers"][1]["pid"]
             os.kill(victim, signal.SIGKILL)
@@ -302,7 +309,14 @@ class Figures:
     killed_at_s: float | None
     elapsed_s: float
     server_restarted: bool
+    worker_cpu_s: float
+    points: int
     errors: list[str]
+
+    @property
+    def cpu_ms_per_phone(self) -> float:
+        """Worker CPU per phone for its whole session (page load, join, one form per point, reconnects)."""
+        return self.worker_cpu_s / max(self.joined, 1) * 1000
 
     def lines(self) -> list[str]:
         return [
@@ -319,6 +333,9 @@ class Figures:
             f"which HAProxy answering the health check again: p95 {self.health_p95_s:.2f} s; the rest is the page's "
             "run on a worker now serving them all); "
             f"worker restarted by the supervisor: {'yes' if self.server_restarted else 'no'}",
+            f"worker CPU: {self.worker_cpu_s:.1f} s in all = {self.cpu_ms_per_phone:.0f} ms per phone (page load, "
+            f"join, {self.points} forms), so one core serves about {60_000 / self.cpu_ms_per_phone:.0f} such phones "
+            "a minute",
             f"room time: {self.elapsed_s:.1f} s; errors: {len(self.errors)}"
             + (f" ({'; '.join(self.errors[:5])})" if self.errors else ""),
         ]
@@ -396,7 +413,8 @@ def run_hall(phones: int = 400, points: int = 3, arrival: float = 20.0, think: f
         reconnect_p95_s=wl.pct(recon, .95), reconnect_max_s=max(recon, default=float("nan")),
         health_p95_s=wl.pct(res.health_times, .95),
         killed_at_s=res.killed_at, elapsed_s=elapsed, server_restarted=now.get(2) not in (None, first.get(2)),
-        errors=res.errors,
+        worker_cpu_s=sum(c - res.worker_cpu_base.get(pid, 0.0) for pid, c in res.worker_cpu.items()),
+        points=points, errors=res.errors,
     )
 
 
