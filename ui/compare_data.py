@@ -25,7 +25,7 @@ import streamlit as st
 from leverage.compare import views as compare
 from leverage.compare.cube import Cube, build_cube, combine, subset
 from leverage.compare.sources import STORE_SOURCE, Source, cached_cube, cube_is_cached, discover, load
-from leverage.survey.aggregate import Codes, equal_mask
+from leverage.survey.aggregate import equal_mask, pair_counts
 from leverage.survey.responses import ResponseDataError
 from ui import state
 
@@ -86,13 +86,10 @@ def _file_catalogue(path: str, identity: tuple, name: str) -> pd.DataFrame | str
     table = _table(path, identity, name)
     if isinstance(table, str):
         return table
-    codes = Codes(table, ["organization", "round"])
-    key = codes.key(["organization", "round"], codes.codes)
-    answers = np.bincount(key, minlength=codes.size("organization") * codes.size("round"))
-    present = np.flatnonzero(answers)
-    parts = codes.decode(codes.split(present, ["organization", "round"]), ["organization", "round"])
-    return pd.DataFrame({"organization": parts["organization"].to_pylist(), "round": parts["round"].to_pylist(),
-                         "answers": answers[present]}).sort_values(["organization", "round"], ignore_index=True)
+    counts = pair_counts(table, "organization", "round")
+    return pd.DataFrame({"organization": [k[0] for k in counts], "round": [k[1] for k in counts],
+                         "answers": np.fromiter(counts.values(), dtype=np.int64, count=len(counts))}
+                        ).sort_values(["organization", "round"], ignore_index=True)
 
 
 def _catalogue_of(cube: Cube) -> pd.DataFrame:
