@@ -105,12 +105,12 @@ def test_the_haproxy_configuration(tmp_path):
 class Served:
     """`scripts/serve` running in a subprocess, its state folder and helpers to look at it."""
 
-    def __init__(self, tmp: Path, database_url: str, *extra: str, tls: bool = False) -> None:
+    def __init__(self, tmp: Path, database_url: str, *extra: str, tls: bool = False, load_demo: str = "never") -> None:
         self.port = free_port()
         self.dir = tmp / "state"
         self.scheme = "https" if tls else "http"
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEVERAGE_")}
-        env.update(LEVERAGE_DATABASE_URL=database_url, LEVERAGE_LOAD_DEMO="never", PYTHONUNBUFFERED="1")
+        env.update(LEVERAGE_DATABASE_URL=database_url, LEVERAGE_LOAD_DEMO=load_demo, PYTHONUNBUFFERED="1")
         env["PATH"] = env.get("PATH", "/usr/bin:/bin") + ":/usr/sbin"
         self.log = tmp / "serve.log"
         with self.log.open("wb") as out:
@@ -319,3 +319,27 @@ def test_a_worker_haproxy_has_seen_down_too_long_is_stopped_to_be_started_again(
         assert worker.proc.poll() is not None  # stopped; watch() starts it again
     finally:
         supervisor.stop_process(worker.proc, grace=1)
+
+
+def test_one_worker_on_the_sqlite_default_with_the_demo_loaded_once_before_it_starts(tmp_path):
+    """The laptop case: SQLite, no --workers (one worker, not one per core), and the demo data loaded by the
+    supervisor before the worker starts, so several workers would never race to load it."""
+    need_haproxy()
+    served = Served(tmp_path, f"sqlite:///{tmp_path}/laptop.db", load_demo="auto")
+    try:
+        assert "serve: loaded the demo data into the empty store" in served.output()
+        assert "starting 1 worker(s)" in served.output()
+        assert [w["server"] for w in served.status()["workers"]] == ["w1a"]
+        assert served.get("/join") == (200, "w1a")
+        served.proc.send_signal(signal.SIGTERM)
+        assert served.proc.wait(timeout=60) == 0
+    finally:
+        if served.proc.poll() is None:
+            served.proc.kill()
+    from leverage.survey.store import Store
+
+    store = Store(f"sqlite:///{tmp_path}/laptop.db")
+    try:
+        assert len(store.list_organizations()) == 3
+    finally:
+        store.dispose()

@@ -145,12 +145,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from leverage.cli.supervisor import ServeError, Supervisor, install_signal_handlers
-    from leverage.core.database import Database
+    from leverage.demo.loader import ensure_demo
+    from leverage.survey.store import Store
 
     plan = plan_from(args)
-    database = Database(load_settings().database_url)  # the schema is upgraded once, before any worker starts
-    revision = database.schema_revision()
-    database.dispose()
+    settings = load_settings()
+    # Once, before any worker starts: the schema upgrade and (when the settings ask for it) the demo data, so
+    # N workers never race to do either on their first page view.
+    store = Store(settings.database_url)
+    try:
+        revision = store.schema_revision()
+        demo = ensure_demo(store, settings)
+    finally:
+        store.dispose()
+    if demo is not None:
+        print(f"serve: loaded the demo data into the empty store ({demo.respondents} respondents)", flush=True)
     sup = Supervisor(plan, say=lambda line: print(f"serve: {line}", flush=True))
     install_signal_handlers(sup)
     scheme = "https" if plan.tls_cert else "http"

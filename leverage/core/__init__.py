@@ -1,11 +1,11 @@
 """Core: what every domain stands on, and nothing about any one of them.
 
 Owns: settings read from the environment (`settings`), the database engine, transactions and the
-revision counter (`database`), every table (`schema`) and its Alembic migrations (`migrations`), backups and restores as one portable
-file (`backup`),
-checks of names and text before they reach the database (`validation`), writing a file whole or not at
-all (`atomic`), the long response format's column names (`columns`), the chart look shared by all
-charts (`chart_style`), and the version and citation (`about`).
+revision counter (`database`), every table (`schema`) and its Alembic migrations (`migrations`),
+backups and restores as one portable file (`backup`), checks of names and text before they reach the
+database (`validation`), writing a file whole or not at all (`atomic`), the long response format's
+column names (`columns`), the chart look shared by all charts (`chart_style`), and the version and
+citation (`about`).
 
 May import: the standard library and third-party packages only, never another part of `leverage`.
 """
