@@ -11,9 +11,10 @@ import datetime as dt
 import streamlit as st
 
 from leverage.workshops.states import CLOSED, LOCKED, OPEN, WorkshopError
-from ui import frame, live, state, widgets
+from ui import frame, live, reconnect, state, widgets
 
 frame.require()
+reconnect.reload_when_reconnected()  # a phone whose worker died carries on on another one
 
 POLL_S = 15  # a waiting phone looks for a newly opened point this often (cached: no query)
 DONT_KNOW = "dont_know"

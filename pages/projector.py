@@ -9,9 +9,10 @@ import streamlit as st
 
 from leverage.workshops import qr
 from leverage.workshops.states import PENDING, RUNNING, WorkshopError
-from ui import frame, live, state, widgets
+from ui import frame, live, reconnect, state, widgets
 
 frame.require()
+reconnect.reload_when_reconnected()  # the room's screen carries on when its worker dies
 
 REFRESH_S = 2
 BIG = """<style>

@@ -103,6 +103,12 @@ CASES = [
                                       "2026-03-01", "--out", "o.pdf"], "is after the data cut-off", {}),
     ("boardpack-bad-out", ["boardpack", "--organization", "x", "--out", "o.docx"], "must end in .pdf or .pptx", {}),
     ("db-unknown-action", ["db", "downgrade"], "invalid choice: 'downgrade'", {}),
+    ("backup-no-store", ["backup", "b.db"], "no such database file", {}),
+    ("backup-existing-file", ["backup", "good.csv"], "good.csv already exists; choose another name", {}),
+    ("backup-into-folder", ["backup", "a_folder"], "a_folder is a folder; name the backup file", {}),
+    ("restore-not-a-backup", ["restore", "good.csv"], "good.csv is not a Leverage backup", {}),
+    ("restore-missing", ["restore", "nowhere.db"], "nowhere.db: no such file", {}),
+    ("copy-to-not-a-url", ["copy-to", "mysql://x"], "give a SQLAlchemy URL", {}),
     ("no-command", [], "the following arguments are required: COMMAND", {}),
 ]
 

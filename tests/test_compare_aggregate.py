@@ -96,3 +96,21 @@ def test_counting_and_hashing_paths_agree():
     a = build_cube(shared).points.sort_values(keys, key=lambda s: s.astype(str)).reset_index(drop=True)
     b = build_cube(unique).points.sort_values(keys, key=lambda s: s.astype(str)).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_pair_counts_on_dictionary_chunks_and_plain_text_agree():
+    """Chunks with their own dictionaries (as parquet row groups are read), nulls included, give the counts a
+    plain-text table gives through the global codes; both equal a hand count."""
+    import pyarrow as pa
+
+    from leverage.survey.aggregate import pair_counts
+
+    org = pa.chunked_array([pa.array(["A", "B", "A", None]).dictionary_encode(),
+                            pa.array(["C", "A", "A"]).dictionary_encode()])
+    rnd = pa.chunked_array([pa.array(["r1", "r1", "r2", "r1"]).dictionary_encode(),
+                            pa.array(["r2", "r2", None]).dictionary_encode()])
+    expected = {("A", "r1"): 1, ("B", "r1"): 1, ("A", "r2"): 2, (None, "r1"): 1, ("C", "r2"): 1, ("A", None): 1}
+    table = pa.table({"organization": org, "round": rnd})
+    assert pair_counts(table, "organization", "round") == expected
+    plain = pa.table({"organization": org.cast(pa.string()), "round": rnd.cast(pa.string())})
+    assert pair_counts(plain, "organization", "round") == expected

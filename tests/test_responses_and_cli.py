@@ -393,3 +393,25 @@ def test_write_table_atomic_refuses_other_suffixes_and_leaves_nothing(tmp_path):
     assert os.listdir(tmp_path / "sub") == ["x.parquet"]
     back = pd.read_parquet(tmp_path / "sub" / "x.parquet")
     pd.testing.assert_frame_equal(back, long_frame(), check_dtype=False)
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ([1, 5, None, 3], None),  # whole numbers in range: one min/max pass, no float round trip
+    ([None, None, None, None], None),  # all "don't know"
+    ([1, 6, 2, 0], "found 6 in rows 2, 4"),
+    ([-3, 2, 2, 2], "found -3 in row 1"),
+])
+def test_integer_values_are_checked_by_their_extremes(values, message):
+    import pyarrow as pa
+
+    from leverage.survey.responses import RESPONSE_COLUMNS, ResponseDataError, normalise_table
+
+    table = pa.table({**{c: pa.array(["x"] * 4) for c in RESPONSE_COLUMNS if c not in ("value", "leverage_point")},
+                      "leverage_point": pa.array(["LP1"] * 4), "value": pa.array(values, pa.int64())})
+    if message is None:
+        out = normalise_table(table, "t.parquet")
+        assert out.column("value").type == pa.int8() and out.column("value").to_pylist() == values
+    else:
+        with pytest.raises(ResponseDataError, match=f"t.parquet: column 'value' must be a whole number 1–5 or empty "
+                                                    f".*{message}"):
+            normalise_table(table, "t.parquet")

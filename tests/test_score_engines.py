@@ -118,3 +118,33 @@ def test_cli_engines_write_the_same_file(demo_file: Path, tmp_path: Path) -> Non
                                "--engine", engine, "--out", str(outs[engine])], capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
     _assert_same(pq.read_table(outs["duckdb"]), pq.read_table(outs["pyarrow"]))
+
+
+def test_parquet_statistics_prove_clean_columns_and_never_hide_a_bad_row(tmp_path: Path) -> None:
+    """Columns whose row-group statistics prove the rules are not checked row by row; a bad row still sends
+    the input to pyarrow, whether the writer kept statistics (they then prove nothing) or not."""
+    import duckdb
+
+    frame = generate()["responses"].head(200).copy()
+    frame["value"] = frame["value"].astype("Int8")
+    clean = tmp_path / "clean.parquet"
+    frame.to_parquet(clean, index=False)
+    con = duckdb.connect()
+    source = "read_parquet($files, hive_partitioning = true, hive_types_autocast = false)"
+    types = score_duckdb._types(con, source, [str(clean)])
+    assert score_duckdb._proven(con, [str(clean)], types) == {
+        "organization", "role", "round", "respondent_id", "item_id", "leverage_point", "value"}
+    floats = tmp_path / "floats.parquet"
+    frame.astype({"value": "float64"}).to_parquet(floats, index=False)
+    assert "value" not in score_duckdb._proven(con, [str(floats)], score_duckdb._types(con, source, [str(floats)]))
+    con.close()
+    reference = score_table(normalise_table(pq.read_table(clean), "x"), ["role"], 1)
+    _assert_same(score_duckdb.score_parquet(clean, ["role"], 1), reference)
+
+    for name, column, bad, statistics in [("int7", "value", 7, True), ("role", "role", "", False),
+                                          ("item", "item_id", "", False), ("value", "value", 9, False)]:
+        broken = frame.copy()
+        broken.loc[11, column] = bad
+        path = tmp_path / f"{name}.parquet"
+        pq.write_table(pa.Table.from_pandas(broken, preserve_index=False), path, write_statistics=statistics)
+        assert score_duckdb.score_parquet(path, ["role"], 1) is None, name

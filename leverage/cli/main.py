@@ -11,10 +11,17 @@ import argparse
 import os
 import sys
 
-from leverage.cli import aims_commands, db_commands, report_commands, server_commands, survey_commands
+from leverage.cli import (
+    aims_commands,
+    backup_commands,
+    db_commands,
+    report_commands,
+    serve_commands,
+    server_commands,
+    survey_commands,
+)
 from leverage.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, CliError
 from leverage.core.about import __version__
-from leverage.core.database import StoreError
 from leverage.core.settings import ConfigError
 
 
@@ -38,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     aims_commands.register(sub)
     report_commands.register(sub)
     db_commands.register(sub)
+    backup_commands.register(sub)
     server_commands.register(sub)
+    serve_commands.register(sub)
     return parser
 
 
@@ -62,13 +71,16 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"leverage: configuration error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except StoreError as exc:  # a write the store refused (its message is in the user's terms)
-        print(f"leverage: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("leverage: interrupted; nothing was written", file=sys.stderr)
         return 130
     except Exception as exc:  # the last line of defence: one line, never a traceback (unless asked for)
+        # imported only now: the database layer (SQLAlchemy, pandas) costs a command like `score` half a second
+        from leverage.core.database import StoreError
+
+        if isinstance(exc, StoreError):  # a write the store refused (its message is in the user's terms)
+            print(f"leverage: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         if os.environ.get("LEVERAGE_DEBUG") == "1":
             raise
         return _failed(exc)

@@ -2,9 +2,10 @@
 
 Owns: settings read from the environment (`settings`), the database engine, transactions and the
 revision counter (`database`), every table (`schema`) and its Alembic migrations (`migrations`),
-checks of names and text before they reach the database (`validation`), writing a file whole or not at
-all (`atomic`), the long response format's column names (`columns`), the chart look shared by all
-charts (`chart_style`), and the version and citation (`about`).
+backups and restores as one portable file (`backup`), checks of names and text before they reach the
+database (`validation`), writing a file whole or not at all (`atomic`), the long response format's
+column names (`columns`), the chart look shared by all charts (`chart_style`), and the version and
+citation (`about`).
 
 May import: the standard library and third-party packages only, never another part of `leverage`.
 """
