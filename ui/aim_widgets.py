@@ -79,10 +79,11 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
 def legend() -> None:
     with st.expander("How to read the icons"):
         st.markdown("Icons follow NHS England's *Making Data Count*: **grey** common cause, **blue** "
-                    "improvement, **orange** concern, **purple** special cause with no direction set. Variation "
+                    "improvement, **orange** concern, **purple** special cause that is neither (no direction set, or "
+                    "points hugging the centre line). Variation "
                     "is read from the most recent point; assurance compares the target with the process limits.")
-        cols = st.columns(4)
-        for i, variation in enumerate(["common_cause", "improvement_high", "concern_low", "neutral_high"]):
+        cols = st.columns(5)
+        for i, variation in enumerate(["common_cause", "improvement_high", "concern_low", "neutral_high", "neutral"]):
             cols[i].image(data_uri(variation_svg(variation)), width=36)
             cols[i].caption(VARIATION_LABELS[variation])
         cols = st.columns(4)

@@ -19,7 +19,7 @@ from leverage.aims.view import AimView, annotation_kind_label, describe_points
 from leverage.core.chart_style import FONT, NO_TEMPLATE
 
 POINT_NAMES = {"common_cause": "Common cause", "improvement": "Special cause improvement",
-               "concern": "Special cause concern", "neutral": "Special cause (no direction)"}
+               "concern": "Special cause concern", "neutral": "Special cause (neither improvement nor concern)"}
 LINE_GREY = "#595959"
 PROJECTION_COLOUR = "#0072B2"
 ANNOTATION_COLOUR = "#7f7f7f"

@@ -177,6 +177,10 @@ def questions_to_ask(view: AimView, today: dt.date) -> list[str]:
     elif variation and variation.startswith("improvement") and signal:
         q.append(f"The chart shows special cause improvement since about {signal[0]:%b %Y}. Which change explains "
                  "it, and how will the gain be held and spread?")
+    elif variation == "neutral":
+        q.append("Fifteen or more points hug the centre line (the inner-third rule): the measure varies less than "
+                 "its limits allow. Has its definition or data source changed, or are the limits computed from "
+                 "mixed data?")
     elif variation and variation.startswith("neutral"):
         q.append("Special cause variation with no direction of improvement set: which way is better for this "
                  "measure?")

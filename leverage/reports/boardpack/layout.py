@@ -41,7 +41,8 @@ CONTENTS_AIMS = 12  # aims listed by name in the cover's contents
 KICKER = "Board pack: system-level aims and the Seven Leadership Leverage Points"
 ASSESSMENT_TITLE = "Self-assessment: the Seven Leadership Leverage Points"
 LEGEND = ("How to read the icons (NHS England, Making Data Count): grey common cause; blue improvement; orange "
-          "concern; purple special cause with no direction set. Variation is read from the latest point; "
+          "concern; purple special cause that is neither (no direction set, or points hugging the centre line). "
+          "Variation is read from the latest point; "
           "assurance compares the target with the process limits. Projection: the trend of the current phase "
           "carried to the deadline, with a 90 % interval.")
 
