@@ -27,6 +27,8 @@ from leverage.aims.spc_settings import (  # noqa: F401  (re-exported: callers im
     DIRECTIONS,
     RULE_SET_NAMES,
     RULE_SETS,
+    RULES_FOR_CHART,
+    rules_problem,
 )
 
 SIGNALS = ("outside_limits", "shift", "trend", "two_of_three", "inner_third", "long_run", "astronomical")
@@ -72,6 +74,9 @@ def rule_parameters(rule_set: str, chart: str) -> RuleParameters:
         raise SpcError(f"unknown rule set {rule_set!r}; choose one of {', '.join(RULE_SETS)}")
     if chart not in CHARTS:
         raise SpcError(f"unknown chart {chart!r}; choose one of {', '.join(CHARTS)}")
+    problem = rules_problem(chart, rule_set)
+    if problem:
+        raise SpcError(problem)
     limits = chart != "run"
     if rule_set == "ihi":
         return RuleParameters(
@@ -79,7 +84,7 @@ def rule_parameters(rule_set: str, chart: str) -> RuleParameters:
             trend_length=6 if limits else 5, trend_skips_ties=True, two_of_three=limits,
             two_of_three_all_same_side=False, inner_third_length=15 if limits else None,
             runs_test=not limits, anhoej=False)
-    if rule_set == "mdc":
+    if rule_set == "mdc":  # Shewhart charts only (see RULES_FOR_CHART)
         return RuleParameters(
             outside_limits=limits, shift_length=7, shift_skips_centre=False, trend_length=7,
             trend_skips_ties=False, two_of_three=limits, two_of_three_all_same_side=True,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from leverage.aims.icons import ASSURANCE_LABELS, SIGNAL_LABELS, VARIATION_LABELS
 from leverage.aims.projection import Projection, project, required_path, target_on
-from leverage.aims.register import ANNOTATION_KINDS, Aim
+from leverage.aims.register import ANNOTATION_KINDS, Aim, readable
 from leverage.aims.repository import AimStore
 from leverage.aims.spc import SpcResult, analyse
 
@@ -75,6 +75,7 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
 
     `as_of` leaves out measurements after that date (a board pack cut at a meeting's data date).
     """
+    aim, rule_note = readable(aim)
     if as_of is not None:
         rows = rows[rows["period"] <= pd.Timestamp(as_of)]
     notes = notes.sort_values("on_date") if not notes.empty else notes
@@ -90,6 +91,8 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
     result = analyse(series_for(aim, rows), chart=aim.chart, rules=aim.rule_set, direction=aim.direction,
                      target=target_now, baseline_points=aim.baseline_points, phase_starts=phases,
                      astronomical=astronomical, multiplier=aim.multiplier)
+    if rule_note:
+        result.summary["notes"].insert(0, rule_note)
     current = result.points[result.points["phase"] == result.points["phase"].iloc[-1]]
     projection = project(current["period"], current["value"], aim.target_value, aim.deadline, aim.direction,
                          result.summary["assurance"], has_limits=aim.chart != "run")

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from leverage.aims.spc_settings import CHARTS, DIRECTIONS, RULE_SETS
+from leverage.aims.spc_settings import CHARTS, DEFAULT_RULES, DIRECTIONS, RULE_SETS, rules_problem
 from leverage.cli.common import CliError, input_file, iso_date, out_path
 from leverage.core.settings import load_settings
 
@@ -18,17 +18,21 @@ def cmd_spc(args: argparse.Namespace) -> int:
 
     import leverage
     from leverage.aims.measurements import MeasurementError, check_series, kind_for_chart, read_frame
-    from leverage.aims.spc import DEFAULT_RULES, SpcError
+    from leverage.aims.spc import SpcError
     from leverage.core.atomic import replaced_atomically
 
     out = out_path(args.out, (".json",))
+    rules = args.rules or DEFAULT_RULES[args.chart]
+    problem = rules_problem(args.chart, rules)
+    if problem:
+        raise CliError(f"--rules {rules}: {problem}")
     if args.baseline_points is not None and args.baseline_points < 1:
         raise CliError("--baseline-points must be at least 1")
     phase_starts = [pd.Timestamp(iso_date("--phase-start", text)) for text in args.phase_start or []]
     source = input_file(args.input, max_mb=load_settings().max_upload_mb)
     try:
         series = check_series(read_frame(source), kind_for_chart(args.chart), str(source))
-        result = leverage.analyse(series, chart=args.chart, rules=args.rules or DEFAULT_RULES[args.chart],
+        result = leverage.analyse(series, chart=args.chart, rules=rules,
                                   direction=args.direction, target=args.target, baseline_points=args.baseline_points,
                                   phase_starts=phase_starts, screen_moving_ranges=args.screen_moving_ranges)
     except (MeasurementError, SpcError) as exc:
