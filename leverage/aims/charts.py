@@ -79,12 +79,14 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
         fig.add_scatter(x=[start, end], y=[aim.target_value] * 2, mode="lines", name="Target",
                         line={"color": TARGET, "width": 2, "dash": "dash"},
                         hovertemplate=f"Target {aim.target_value:g}<extra></extra>")
-    line = view.projection.line
+    line, band = view.projection.line, view.projection.band
+    if show_projection and band is not None and not band.empty:
+        level = view.projection.level or 0.9
+        fig.add_scatter(x=pd.concat([band["period"], band["period"][::-1]]),
+                        y=pd.concat([band["high"], band["low"][::-1]]), fill="toself", mode="lines",
+                        line={"width": 0}, fillcolor="rgba(0,114,178,0.12)",
+                        name=f"Value at the deadline: {level:.0%} interval", hoverinfo="skip")
     if show_projection and line is not None:
-        fig.add_scatter(x=pd.concat([line["period"], line["period"][::-1]]),
-                        y=pd.concat([line["high"], line["low"][::-1]]), fill="toself", mode="lines",
-                        line={"width": 0}, fillcolor="rgba(0,114,178,0.10)", name="Projection interval (90 %)",
-                        hoverinfo="skip")
         fig.add_scatter(x=line["period"], y=line["value"], mode="lines", name=f"Projection: {view.projection.label}",
                         line={"color": PROJECTION_COLOUR, "width": 1.5, "dash": "dashdot"},
                         hovertemplate="Projection %{x|%b %Y}: %{y:.3g}<extra></extra>")

@@ -81,7 +81,7 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
     notes = notes.sort_values("on_date") if not notes.empty else notes
     path = required_path(aim.baseline_period, aim.baseline_value, aim.target_value, aim.deadline, aim.trajectory)
     if rows.empty:
-        return AimView(aim, None, project([], [], aim.target_value, aim.deadline, aim.direction, None),
+        return AimView(aim, None, project([], [], aim.target_value, aim.deadline, aim.direction),
                        path, notes, aim.target_value)
     latest_period = rows["period"].max()
     target_now = target_on(latest_period, aim.target_value, aim.trajectory)
@@ -93,10 +93,27 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
                      astronomical=astronomical, multiplier=aim.multiplier)
     if rule_note:
         result.summary["notes"].insert(0, rule_note)
-    current = result.points[result.points["phase"] == result.points["phase"].iloc[-1]]
-    projection = project(current["period"], current["value"], aim.target_value, aim.deadline, aim.direction,
-                         result.summary["assurance"], has_limits=aim.chart != "run")
+    projection = project_view(aim, result)
     return AimView(aim, result, projection, path, notes, target_now)
+
+
+def project_view(aim: Aim, result: SpcResult) -> Projection:
+    """The aim's projection from its chart: the current phase's points, the latest point's limits and type,
+    judged against the target at the deadline (the `spc` command projects through the same function)."""
+    return project_result(result, aim.target_value, aim.deadline, aim.direction, run_chart=aim.chart == "run")
+
+
+def project_result(result: SpcResult, target: float | None, deadline: object | None, direction: str,
+                   run_chart: bool) -> Projection:
+    """The projection of a computed chart (`analyse`'s result) to `deadline` against `target`."""
+    points = result.points
+    if points.empty:
+        return project([], [], target, deadline, direction)
+    current = points[points["phase"] == points["phase"].iloc[-1]]
+    last = points.iloc[-1]
+    limits = None if run_chart else (float(last["lower"]), float(last["upper"]))
+    return project(current["period"], current["value"], target, deadline, direction, limits=limits,
+                   latest_type=str(last["point_type"]), has_limits=not run_chart)
 
 
 def analyse_register(register: AimStore, org_id: int, as_of: dt.date | None = None) -> list[AimView]:
@@ -204,6 +221,12 @@ def questions_to_ask(view: AimView, today: dt.date) -> list[str]:
     if state in ("at_risk", "off_course"):
         q.append(f"On the present slope the aim will not be met by {aim.deadline:%b %Y}. Does the strategy's "
                  "portfolio of projects add up to the aim (leverage point 2)?")
+    elif state == "missed_at_deadline":
+        q.append(f"The deadline ({aim.deadline:%b %Y}) has passed and the target was missed. What has the board "
+                 "learned, and what is the aim now?")
+    elif state == "met_at_deadline":
+        q.append(f"The target was met by the deadline ({aim.deadline:%b %Y}). Is the gain being held, and what is "
+                 "the next aim?")
     elif state == "not_enough_data":
         q.append(f"{view.projection.reason} When will there be enough to judge progress?")
     if summary.get("trial_limits"):

@@ -44,7 +44,7 @@ LEGEND = ("How to read the icons (NHS England, Making Data Count): grey common c
           "concern; purple special cause that is neither (no direction set, or points hugging the centre line). "
           "Variation is read from the latest point; "
           "assurance compares the target with the process limits. Projection: the trend of the current phase "
-          "carried to the deadline, with a 90 % interval.")
+          "carried to the deadline, with a 90 % interval for the value that will be measured then.")
 
 # Relative widths (inches of a 16:9 slide, scaled to an A4 page for the paper), chosen so that on a slide
 # every heading stays on one line and the vital few's five demo aims fit one slide.
