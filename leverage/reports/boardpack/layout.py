@@ -34,6 +34,7 @@ from leverage.reports.boardpack.layout_blocks import (
     make_icon,
     month,
 )
+from leverage.survey.rounds import round_label
 from leverage.survey.scoring import OVERALL
 
 FALLBACK_POINTS = 12  # the latest points listed when a chart cannot be drawn
@@ -155,7 +156,8 @@ def assessment_pages(pack: BoardPack) -> list[Page]:
         return [Page("section", ASSESSMENT_TITLE, (Paragraph(
             f"No self-assessment round with responses had opened by {day(pack.cut_off)}.", "lead"),), footer)]
     opened = f", opened {day(a.opens_on)}" if a.opens_on else ""
-    intro = Paragraph(f"Round {a.round_name}{opened}: {a.respondents} respondents. Scores 1–5 (5 = the leverage "
+    kind = "Workshop round" if a.workshop else "Round"
+    intro = Paragraph(f"{kind} {a.round_name}{opened}: {a.respondents} respondents. Scores 1–5 (5 = the leverage "
                       f"point is fully in place). Anonymity threshold: groups with fewer than {a.min_n} respondents "
                       "show their count only.", "muted")
     if a.withheld:
@@ -177,7 +179,8 @@ def assessment_pages(pack: BoardPack) -> list[Page]:
     return [
         Page("section", ASSESSMENT_TITLE, (intro, points, by_role_table(a)), footer),
         Page("section", "Focus measures chosen by respondents (one or two each)", (
-            Paragraph(f"Round {a.round_name}: the whole-system measures respondents would most like the board to "
+            Paragraph(f"{round_label(a.round_name, a.workshop)}: the whole-system measures respondents would most "
+                      "like the board to "
                       "watch.", "muted"),
             Table("Focus measures", (Column("System-level measure", 9.5), Column("Respondents", 2.0, "right")),
                   focus, empty="No one chose focus measures in this round.")),
