@@ -7,7 +7,7 @@ export call, so the icons in a summary can never disagree with the chart beside 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -78,6 +78,8 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
     aim, rule_note = readable(aim)
     if as_of is not None:
         rows = rows[rows["period"] <= pd.Timestamp(as_of)]
+        notes = notes[notes["on_date"] <= pd.Timestamp(as_of)] if not notes.empty else notes
+        aim = as_known_on(aim, as_of)
     notes = notes.sort_values("on_date") if not notes.empty else notes
     path = required_path(aim.baseline_period, aim.baseline_value, aim.target_value, aim.deadline, aim.trajectory)
     if rows.empty:
@@ -114,6 +116,17 @@ def project_result(result: SpcResult, target: float | None, deadline: object | N
     limits = None if run_chart else (float(last["lower"]), float(last["upper"]))
     return project(current["period"], current["value"], target, deadline, direction, limits=limits,
                    latest_type=str(last["point_type"]), has_limits=not run_chart)
+
+
+def as_known_on(aim: Aim, as_of: dt.date) -> Aim:
+    """The aim as it stood at the cut-off: a board review recorded after it was not known then.
+
+    Only the latest review date is kept, so an aim reviewed after the cut-off counts as not reviewed at it
+    (its review shows as due, never as done).
+    """
+    if aim.last_reviewed is not None and aim.last_reviewed > as_of:
+        return replace(aim, last_reviewed=None)
+    return aim
 
 
 def analyse_register(register: AimStore, org_id: int, as_of: dt.date | None = None) -> list[AimView]:
@@ -169,16 +182,19 @@ def vital_few(views: list[AimView], today: dt.date) -> pd.DataFrame:
 
 
 def _last_signal(view: AimView) -> tuple[pd.Timestamp, list[str]] | None:
-    """(start of the latest run of flagged points, the rules behind its last point)."""
+    """(first period of the latest point's run, the rules behind the latest point) when the latest point is flagged.
+
+    The run is the consecutive points before it of the same type (improvement, concern or neutral) in the same
+    phase: the "since" of "special cause improvement since…". A flagged point of another type, or the start of
+    the phase, ends it.
+    """
     points = view.result.points if view.result else pd.DataFrame()
-    if points.empty:
+    if points.empty or not len(points["signals"].iloc[-1]):
         return None
-    flagged = (points["signals"].map(len) > 0).to_numpy()
-    if not flagged.any():
-        return None
-    last = int(np.flatnonzero(flagged)[-1])
+    types, phases = points["point_type"].to_numpy(), points["phase"].to_numpy()
+    last = len(points) - 1
     first = last
-    while first > 0 and flagged[first - 1]:
+    while first > 0 and types[first - 1] == types[last] and phases[first - 1] == phases[last]:
         first -= 1
     return points["period"].iloc[first], list(points["signals"].iloc[last])
 
