@@ -96,18 +96,22 @@ def _day(value: object) -> dt.date:
     return pd.Timestamp(value).date()
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float, decimals: int | None = None) -> str:
+    """A value in a reason: the measure's own precision when known, else three significant figures."""
+    if decimals is not None:
+        return f"{value:,.{decimals}f}"
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
 def project(periods: Sequence[object], values: Sequence[float], target: float | None, deadline: object | None,
             direction: str, limits: tuple[float, float] | None = None, latest_type: str | None = None,
-            has_limits: bool | None = None) -> Projection:
+            has_limits: bool | None = None, decimals: int | None = None) -> Projection:
     """The state of the aim from the current phase's points (`periods`, `values`), against `target` at `deadline`.
 
     `limits` are the latest point's process limits (None on a run chart); `latest_type` is the latest point's
     type ("concern" keeps an aim from being "achieved and stable"). `has_limits=False` says "run chart" when
-    no limits are given (kept for callers that name it).
+    no limits are given (kept for callers that name it). `decimals` writes the values in the reason with the
+    measure's one precision.
     """
     missing = [name for name, v in (("target", target), ("deadline", deadline)) if v is None]
     if direction not in ("up", "down"):
@@ -122,7 +126,7 @@ def project(periods: Sequence[object], values: Sequence[float], target: float | 
     if len(values) == 0:
         return Projection("not_enough_data", "No measurements yet.", **common)
     if due <= stamps.iloc[-1].date():
-        return _deadline_passed(stamps, values, float(target), due, direction, common)
+        return _deadline_passed(stamps, values, float(target), due, direction, common, decimals)
     run_chart = limits is None if has_limits is None else not has_limits
     if len(values) >= MIN_SUMMARY_POINTS:
         achieved = _achieved(values, float(target), direction, None if run_chart else limits, latest_type)
@@ -138,16 +142,17 @@ def project(periods: Sequence[object], values: Sequence[float], target: float | 
     shown = dict(projected=p.estimate, low=p.low, high=p.high, slope_per_year=p.slope_per_year, line=p.line,
                  band=p.band, level=p.level, **common)
     when = f"{due:%d %b %Y}"
-    interval = f"{p.level:.0%} interval {_fmt(p.low)} to {_fmt(p.high)}"
+    interval = f"{p.level:.0%} interval {_fmt(p.low, decimals)} to {_fmt(p.high, decimals)}"
+    goal = _fmt(float(target), decimals) if decimals is not None else f"{target:g}"
     favourable = p.high if direction == "up" else p.low
     if meets(p.estimate, target, direction):
-        return Projection("on_course", f"Expected {_fmt(p.estimate)} by {when} ({interval}) against a target of "
-                                       f"{target:g}.", **shown)
+        return Projection("on_course", f"Expected {_fmt(p.estimate, decimals)} by {when} ({interval}) against a "
+                                       f"target of {goal}.", **shown)
     if meets(favourable, target, direction):
-        return Projection("at_risk", f"Expected {_fmt(p.estimate)} by {when} ({interval}), short of {target:g}; "
-                                     "only the favourable end of the interval reaches it.", **shown)
-    return Projection("off_course", f"Expected {_fmt(p.estimate)} by {when} ({interval}); even the favourable "
-                                    f"end misses {target:g}.", **shown)
+        return Projection("at_risk", f"Expected {_fmt(p.estimate, decimals)} by {when} ({interval}), short of "
+                                     f"{goal}; only the favourable end of the interval reaches it.", **shown)
+    return Projection("off_course", f"Expected {_fmt(p.estimate, decimals)} by {when} ({interval}); even the "
+                                    f"favourable end misses {goal}.", **shown)
 
 
 def _achieved(values: np.ndarray, target: float, direction: str, limits: tuple[float, float] | None,
@@ -166,7 +171,7 @@ def _achieved(values: np.ndarray, target: float, direction: str, limits: tuple[f
 
 
 def _deadline_passed(stamps: pd.Series, values: np.ndarray, target: float, due: dt.date, direction: str,
-                     common: dict) -> Projection:
+                     common: dict, decimals: int | None = None) -> Projection:
     """The deadline is on or before the latest measurement: the value measured at the deadline decides."""
     known = np.flatnonzero((stamps.dt.date <= due).to_numpy())
     if len(known) == 0:
@@ -176,9 +181,10 @@ def _deadline_passed(stamps: pd.Series, values: np.ndarray, target: float, due: 
     value, when = float(values[i]), stamps.iloc[i]
     met = meets(value, target, direction)
     verb = "met" if met else "missed"
+    goal = _fmt(target, decimals) if decimals is not None else f"{target:g}"
     return Projection("met_at_deadline" if met else "missed_at_deadline",
-                      f"The deadline, {due:%d %b %Y}, has passed: {_fmt(value)} was measured for {when:%b %Y} "
-                      f"against a target of {target:g} ({verb}).", projected=value, **common)
+                      f"The deadline, {due:%d %b %Y}, has passed: {_fmt(value, decimals)} was measured for "
+                      f"{when:%b %Y} against a target of {goal} ({verb}).", projected=value, **common)
 
 
 def required_path(baseline_period: object | None, baseline_value: float | None, target: float | None,

@@ -7,7 +7,9 @@ export call, so the icons in a summary can never disagree with the chart beside 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -42,6 +44,18 @@ class AimView:
     def assurance(self) -> str | None:
         return self.summary.get("assurance")
 
+    @cached_property
+    def decimals(self) -> int:
+        """The number of decimals every value of this aim is written with (chart, tables, board pack)."""
+        aim = self.aim
+        values = self.result.points["value"].to_numpy() if self.result is not None else []
+        anchors = (aim.baseline_value, aim.target_value, *(v for _, v in aim.trajectory))
+        return measure_decimals(values, anchors)
+
+    def fmt(self, value: float | None, with_unit: bool = False) -> str:
+        """A value of this aim as every page writes it: the aim's one precision, and its unit when asked."""
+        return format_value(value, self.aim.unit if with_unit else "", self.decimals)
+
     @property
     def latest(self) -> tuple[pd.Timestamp, float] | None:
         if self.result is None or self.result.points.empty:
@@ -50,13 +64,51 @@ class AimView:
         return last["period"], float(last["value"])
 
 
-def format_value(value: float | None, unit: str = "") -> str:
-    """A measurement as the Board page, the board pack and the deck all show it (three significant figures,
-    one decimal from ten up, thousands separated)."""
+def format_value(value: float | None, unit: str = "", decimals: int | None = None) -> str:
+    """A measurement as the Board page, the board pack and the deck all show it, thousands separated.
+
+    With `decimals` (an aim's `AimView.decimals`), every value of a measure gets the same number of decimals;
+    without, three significant figures (one decimal from ten up).
+    """
     if value is None or pd.isna(value):
         return "—"
-    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+    if decimals is not None:
+        text = f"{value:,.{decimals}f}"
+    else:
+        text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
     return f"{text} {unit}".strip()
+
+
+MAX_DECIMALS = 4
+
+
+def _decimals_given(values: np.ndarray) -> int:
+    """The fewest decimals (up to MAX_DECIMALS) that write every value exactly: the data's own precision."""
+    for d in range(MAX_DECIMALS + 1):
+        if np.all(np.abs(np.round(values, d) - values) <= 1e-9 * np.maximum(1.0, np.abs(values))):
+            return d
+    return MAX_DECIMALS
+
+
+def measure_decimals(values: np.ndarray | list[float], anchors: tuple[float | None, ...] = ()) -> int:
+    """One precision for every value of a measure: enough decimals to resolve a third of its month-to-month
+    variation (sigma from the mean moving range), never more than the data were given with, and enough to
+    write its baseline and targets (`anchors`) as entered."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    decimals = 1
+    if len(v) >= 2 and np.any(np.diff(v) != 0):
+        sigma = float(np.mean(np.abs(np.diff(v)))) / 1.128
+        decimals = math.ceil(-math.log10(sigma / 3)) if sigma > 0 else 1
+    elif len(v):
+        size = float(np.max(np.abs(v)))
+        decimals = 2 - math.floor(math.log10(size)) if size > 0 else 0
+    if len(v):
+        decimals = min(decimals, _decimals_given(v))
+    known = np.asarray([a for a in anchors if a is not None and np.isfinite(a)], dtype=float)
+    if len(known):
+        decimals = max(decimals, min(_decimals_given(known), 3))
+    return int(min(max(decimals, 0), MAX_DECIMALS))
 
 
 def series_for(aim: Aim, rows: pd.DataFrame) -> pd.DataFrame:
@@ -102,11 +154,14 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
 def project_view(aim: Aim, result: SpcResult) -> Projection:
     """The aim's projection from its chart: the current phase's points, the latest point's limits and type,
     judged against the target at the deadline (the `spc` command projects through the same function)."""
-    return project_result(result, aim.target_value, aim.deadline, aim.direction, run_chart=aim.chart == "run")
+    decimals = measure_decimals(result.points["value"].to_numpy(),
+                                (aim.baseline_value, aim.target_value, *(v for _, v in aim.trajectory)))
+    return project_result(result, aim.target_value, aim.deadline, aim.direction, run_chart=aim.chart == "run",
+                          decimals=decimals)
 
 
 def project_result(result: SpcResult, target: float | None, deadline: object | None, direction: str,
-                   run_chart: bool) -> Projection:
+                   run_chart: bool, decimals: int | None = None) -> Projection:
     """The projection of a computed chart (`analyse`'s result) to `deadline` against `target`."""
     points = result.points
     if points.empty:
@@ -115,7 +170,7 @@ def project_result(result: SpcResult, target: float | None, deadline: object | N
     last = points.iloc[-1]
     limits = None if run_chart else (float(last["lower"]), float(last["upper"]))
     return project(current["period"], current["value"], target, deadline, direction, limits=limits,
-                   latest_type=str(last["point_type"]), has_limits=not run_chart)
+                   latest_type=str(last["point_type"]), has_limits=not run_chart, decimals=decimals)
 
 
 def as_known_on(aim: Aim, as_of: dt.date) -> Aim:
@@ -172,10 +227,12 @@ def vital_few(views: list[AimView], today: dt.date) -> pd.DataFrame:
             "trend": values, "owner": aim.owner, "review_due": aim.review_due(today),
             "last_reviewed": pd.Timestamp(aim.last_reviewed) if aim.last_reviewed else pd.NaT,
             "rule_set": view.summary.get("rule_set", aim.rule_set), "chart": aim.chart,
+            "decimals": view.decimals,
         })
     table = pd.DataFrame(rows, columns=["aim_id", "aim", "measure", "unit", "latest", "latest_period", "target",
                                         "deadline", "variation", "assurance", "projection", "projection_label",
-                                        "trend", "owner", "review_due", "last_reviewed", "rule_set", "chart"])
+                                        "trend", "owner", "review_due", "last_reviewed", "rule_set", "chart",
+                                        "decimals"])
     for column in ("variation", "assurance"):  # keep "none yet" as None, not NaN, so it matches the chart's
         table[column] = pd.Series([r[column] for r in rows], index=table.index, dtype=object)
     return table

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from leverage.aims.charts import POINT_NAMES
+from leverage.aims.charts import POINT_NAMES, annotation_key
 from leverage.aims.spc import CHART_NAMES
 from leverage.aims.view import AimView, format_value, questions_to_ask
 from leverage.reports.boardpack.content import AssessmentSummary, BoardPack, WorkshopSummary
@@ -107,11 +107,13 @@ def summary(pack: BoardPack) -> Page:
 
 def summary_row(row: Any) -> Row:
     """One aim's row of the vital few (a row of `vital_few`'s table, from `itertuples`)."""
-    latest = f"{format_value(row.latest)}\n{month(row.latest_period)}" if pd.notna(row.latest) else "no data yet"
+    decimals = int(row.decimals)
+    latest = (f"{format_value(row.latest, decimals=decimals)}\n{month(row.latest_period)}" if pd.notna(row.latest)
+              else "no data yet")
     owner = row.owner if isinstance(row.owner, str) and row.owner else "No owner named"
     return Row((str(row.aim), make_icon("variation", row.variation), make_icon("assurance", row.assurance),
-                str(row.projection_label), latest, format_value(row.target), month(row.deadline), owner,
-                "due" if row.review_due else "done"), key=f"aim {row.aim_id}")
+                str(row.projection_label), latest, format_value(row.target, decimals=decimals), month(row.deadline),
+                owner, "due" if row.review_due else "done"), key=f"aim {row.aim_id}")
 
 
 # --- an aim's page ----------------------------------------------------------------------------------------
@@ -122,10 +124,11 @@ def aim_page(pack: BoardPack, view: AimView) -> Page:
     owner = f"Owner: {aim.owner}" if aim.owner else "No owner named"
     icons = (make_icon("variation", view.variation, prefixed=True),
              make_icon("assurance", view.assurance, prefixed=True))
-    chart = ChartSlot(view, points_table(view), alt=f"Chart of {aim.measure}: {icons[0].label}; {icons[1].label}.")
+    chart = ChartSlot(view, points_table(view), alt=f"Chart of {aim.measure}: {icons[0].label}; {icons[1].label}.",
+                      key=tuple(annotation_key(view)))
     facts = Facts((
-        ("Latest", f"{format_value(latest[1], aim.unit)} ({month(latest[0])})" if latest else "no measurements yet"),
-        ("Target now", format_value(view.target_now, aim.unit)),
+        ("Latest", f"{view.fmt(latest[1], with_unit=True)} ({month(latest[0])})" if latest else "no measurements yet"),
+        ("Target now", view.fmt(view.target_now, with_unit=True)),
         ("Deadline", day(aim.deadline))))
     projection = Facts((("Projection", view.projection.label),), note=view.projection.reason, name="Projection")
     return Page("aim", aim.title, (
@@ -142,7 +145,7 @@ def points_table(view: AimView) -> Table:
         name = POINT_NAMES.get(p.point_type, str(p.point_type))
         # the rules' short names keep each point on one line
         reading = f"{name}: {', '.join(s.replace('_', ' ') for s in p.signals)}" if len(p.signals) else name
-        rows.append(Row((month(p.period), *(format_value(v) for v in (p.value, p.centre, p.lower, p.upper)),
+        rows.append(Row((month(p.period), *(view.fmt(v) for v in (p.value, p.centre, p.lower, p.upper)),
                          Brief(reading, name))))
     return Table("Latest points", POINTS_COLUMNS, tuple(rows), empty="No measurements yet.")
 
