@@ -44,12 +44,15 @@ def show(frame: pd.DataFrame) -> None:
     numbers = {"mean": "Mean (1–5)", "sd": "SD", "ci_low": "95 % CI low", "ci_high": "95 % CI high",
                "difference": "Difference", "highest_mean": "Mean (highest)", "lowest_mean": "Mean (lowest)",
                "gap": "Gap", "gap_low": "Gap 95 % CI low", "gap_high": "Gap 95 % CI high"}
+    p_values = {"p_value": "p (Welch)", "p_holm": "p (Holm-adjusted)"}
     shares = {"dont_know_rate": "Don't know", "dont_know": "Don't know",
               **{f"level_{v}": f"Level {v}" for v in LEVELS}}
     config = {c: label for c, label in labels.items() if c in frame.columns}
     config.update({c: st.column_config.NumberColumn(label, format="%.2f") for c, label in numbers.items()
                    if c in frame.columns})
     config.update({c: st.column_config.NumberColumn(label, format="percent") for c, label in shares.items()
+                   if c in frame.columns})
+    config.update({c: st.column_config.NumberColumn(label, format="%.3f") for c, label in p_values.items()
                    if c in frame.columns})
     st.dataframe(frame, hide_index=True, column_config=config)
 
@@ -278,8 +281,10 @@ elif shown == "Role gaps":
     if hidden_roles:
         st.caption(f"Withheld for some or all points (too few respondents, or to protect a smaller group): "
                    f"{widgets.esc(', '.join(hidden_roles))}.")
-    st.caption("The gap is the highest minus the lowest reportable role; its 95 % interval (Welch) tells a real "
-               "gap (interval clear of zero) from noise.")
+    st.caption("The gap is the highest minus the lowest reportable role, with its own 95 % interval (Welch). "
+               "*Gap beyond noise* tests every pair of roles on every point (Welch) and allows for making that many "
+               "comparisons (Holm): when roles truly agree, the chance of any gap in this table being called clear "
+               "is at most 5 %. So an interval clear of zero is not enough on its own.")
     show(gaps)
     widgets.downloads(gaps, stem + "-role-gaps", "dl_compare_gaps")
     roles_out = roles.rename(columns={"role": "unit"}).assign(round=round_name)
