@@ -139,7 +139,7 @@ def _studentised_errors(pos: tuple[int, ...], horizons: tuple[int, ...], phi: fl
     where = np.asarray(pos, dtype=float)
     n = len(where)
     rng = np.random.default_rng([SEED, n, len(horizons), round((phi + 1) * 1000)])
-    spread = math.sqrt(max(1.0 - phi ** 2, 0.05) / n)
+    spread = math.sqrt(max(1.0 - phi ** 2, 0.05) / n)  # the asymptotic spread of an AR(1) estimate
     phis = np.clip(phi + spread * rng.standard_normal(SIMULATIONS), PHI_LIMITS[0], 0.95)
     length = pos[-1] + max(horizons) + 1
     shocks = rng.standard_normal((SIMULATIONS, length))
