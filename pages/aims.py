@@ -16,7 +16,7 @@ from leverage.aims.register import (
     Aim,
     AimError,
 )
-from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
+from leverage.aims.spc import CHART_NAMES, DEFAULT_RULES, RULE_SET_NAMES, RULES_FOR_CHART
 from leverage.reports.excel import XLSX_MIME, aims_register_workbook
 from leverage.survey.instrument import default_instrument
 from leverage.survey.measures import WHOLE_SYSTEM_MEASURES
@@ -75,6 +75,11 @@ def aim_form(aim: Aim | None) -> None:
                              help="Decides how measurements are entered (one value, or numerator and denominator) "
                                   "and which charts fit.")
     charts = CHARTS_FOR_TYPE[data_type]
+    chart_index = charts.index(base.chart) if base.chart in charts else 0
+    chart = st.selectbox("Chart", charts, index=chart_index, format_func=CHART_NAMES.get, key=f"aim_chart_{aim_id}",
+                         help="Decides which rule sets can read it: Making Data Count's rules need process limits "
+                              "(XmR, p, u); a run chart is read with IHI's or Anhøj's rules.")
+    rule_sets = RULES_FOR_CHART[chart]
     with st.form(f"aim_form_{aim_id}"):
         title = st.text_input("Title", base.title, max_chars=200, placeholder="e.g. Cut harm by half by 2027")
         c1, c2 = st.columns(2)
@@ -83,7 +88,7 @@ def aim_form(aim: Aim | None) -> None:
         unit = c2.text_input("Unit", base.unit, max_chars=200, placeholder="e.g. events per 1,000 patient days")
         definition = st.text_area("Definition", base.definition, max_chars=2000, height=70,
                                   placeholder="Numerator, denominator, source, exclusions")
-        c1, c2, c3 = st.columns(3)
+        c1, c2 = st.columns(2)
         direction = c1.radio("Better is", ["down", "up"], index=0 if base.direction == "down" else 1,
                              format_func={"down": "Lower", "up": "Higher"}.get, horizontal=True)
         default_mult = base.multiplier if aim and base.data_type == data_type and base.multiplier else \
@@ -91,8 +96,6 @@ def aim_form(aim: Aim | None) -> None:
         multiplier = c2.number_input("Multiplier", value=float(default_mult), min_value=0.0, step=1.0,
                                      disabled=data_type == "continuous",
                                      help="Proportions ×100 show as percent; rates ×1,000 as per 1,000 patient days.")
-        chart_index = charts.index(base.chart) if base.chart in charts else 0
-        chart = c3.selectbox("Chart", charts, index=chart_index, format_func=CHART_NAMES.get)
         c1, c2 = st.columns(2)
         baseline_period = c1.date_input("Baseline period", base.baseline_period, format="YYYY-MM-DD")
         baseline_value = c2.number_input("Baseline value", value=base.baseline_value, format="%.4g")
@@ -113,8 +116,11 @@ def aim_form(aim: Aim | None) -> None:
                                 default=list(base.leverage_points),
                                 format_func=lambda i: f"{i}. {points[i - 1].title['en']}")
         c1, c2, c3 = st.columns(3)
-        rule_set = c1.selectbox("Rule set", list(RULE_SET_NAMES), format_func=RULE_SET_NAMES.get,
-                                index=list(RULE_SET_NAMES).index(base.rule_set))
+        usual = base.rule_set if base.rule_set in rule_sets and base.chart == chart else DEFAULT_RULES[chart]
+        rule_set = c1.selectbox("Rule set", list(rule_sets), format_func=RULE_SET_NAMES.get,
+                                index=rule_sets.index(usual),
+                                help="The chart's usual rule set is chosen for you: IHI on a run chart, Making "
+                                     "Data Count on XmR, p and u charts.")
         baseline_points = c2.number_input("Freeze limits on the first k points", value=base.baseline_points,
                                           min_value=2, step=1, help="Empty: each phase's limits use all its points.")
         public = c3.checkbox("Publicly committed", base.public_commitment)

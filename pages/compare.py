@@ -10,6 +10,7 @@ from leverage.compare.sources import STORE_SOURCE, check_upload, save_upload
 from leverage.survey.charts import level_distribution_chart, point_label
 from leverage.survey.instrument import default_instrument
 from leverage.survey.responses import ResponseDataError
+from leverage.survey.rounds import round_label, round_order
 from ui import compare_data, frame, state, widgets
 
 frame.require()
@@ -43,6 +44,7 @@ def show(frame: pd.DataFrame) -> None:
     numbers = {"mean": "Mean (1–5)", "sd": "SD", "ci_low": "95 % CI low", "ci_high": "95 % CI high",
                "difference": "Difference", "highest_mean": "Mean (highest)", "lowest_mean": "Mean (lowest)",
                "gap": "Gap", "gap_low": "Gap 95 % CI low", "gap_high": "Gap 95 % CI high"}
+    p_values = {"p_value": "p (Welch)", "p_holm": "p (Holm-adjusted)"}
     shares = {"dont_know_rate": "Don't know", "dont_know": "Don't know",
               **{f"level_{v}": f"Level {v}" for v in LEVELS}}
     config = {c: label for c, label in labels.items() if c in frame.columns}
@@ -50,10 +52,34 @@ def show(frame: pd.DataFrame) -> None:
                    if c in frame.columns})
     config.update({c: st.column_config.NumberColumn(label, format="percent") for c, label in shares.items()
                    if c in frame.columns})
+    config.update({c: st.column_config.NumberColumn(label, format="%.3f") for c, label in p_values.items()
+                   if c in frame.columns})
     st.dataframe(frame, hide_index=True, column_config=config)
 
 
 handles, refused, catalogue = compare_data.sources()
+calendar = state.cached(state.round_dates)  # the store's rounds: organization, round, opens_on, workshop
+
+
+def ordered_rounds(names, organization: str | None = None, dated: bool = True) -> tuple[list[str], set[str]]:
+    """`names` oldest first (by the store's opening dates when `dated`, else by the dates their names give),
+    and those that are workshop rounds."""
+    known = calendar if organization is None else calendar[calendar["organization"] == organization]
+    if not dated:
+        known = known.iloc[0:0]
+    dates = known.groupby("round")["opens_on"].min().to_dict()
+    return round_order(names, dates), set(known.loc[known["workshop"], "round"])
+
+
+def pick_round(column, names: list[str], workshop: set[str], key: str) -> str:
+    """A round select box, newest first; by default the latest survey round (a workshop round only when there
+    is nothing else), and workshop rounds labelled as such."""
+    newest_first = names[::-1]
+    survey = [r for r in newest_first if r not in workshop]
+    default = newest_first.index(survey[0]) if survey else 0
+    return column.selectbox("Round", newest_first, index=default, key=key,
+                        format_func=lambda r: round_label(r, r in workshop))
+
 
 with st.expander(f"Sources ({len(handles)} in use" + (f", {len(refused)} refused)" if refused else ")")):
     st.caption(f"The app's own store, plus parquet files or folders (hive partitions allowed) placed in "
@@ -102,8 +128,10 @@ if mode == "Departments":
     c1, c2 = st.columns([3, 2])
     source, org = c1.selectbox("Organization", choices, index=default, key="compare_org",
                                format_func=lambda c: compare.organization_label(c[0], c[1]))
-    rounds = catalogue[(catalogue["source"] == source) & (catalogue["organization"] == org)]["round"].tolist()
-    round_name = c2.selectbox("Round", rounds[::-1], key=f"compare_round_{source}_{org}")
+    rounds, workshop_rounds = ordered_rounds(
+        catalogue[(catalogue["source"] == source) & (catalogue["organization"] == org)]["round"], org,
+        dated=source == STORE_SOURCE)
+    round_name = pick_round(c2, rounds, workshop_rounds, f"compare_round_{source}_{org}")
     pool_key = f"compare_pool::{source}::{org}"
     pool = st.session_state.get(pool_key)
     handle = handles[source]
@@ -116,8 +144,9 @@ else:
     sources = sorted(catalogue["source"].unique(), key=lambda s: (s != STORE_SOURCE, s))
     c1, c2 = st.columns([3, 2])
     chosen = tuple(c1.multiselect("Sources", sources, default=sources, key="compare_sources") or sources)
-    rounds = sorted(catalogue[catalogue["source"].isin(chosen)]["round"].unique())
-    round_name = c2.selectbox("Round", rounds[::-1], key="compare_org_round")
+    rounds, workshop_rounds = ordered_rounds(catalogue[catalogue["source"].isin(chosen)]["round"],
+                                             dated=STORE_SOURCE in chosen)
+    round_name = pick_round(c2, rounds, workshop_rounds, "compare_org_round")
     cube = compare_data.combined([handles[c] for c in chosen])
     key = tuple(handles[c].key for c in chosen)
     view = compare_data.organization_view(key, min_n, cube.points)
@@ -252,8 +281,10 @@ elif shown == "Role gaps":
     if hidden_roles:
         st.caption(f"Withheld for some or all points (too few respondents, or to protect a smaller group): "
                    f"{widgets.esc(', '.join(hidden_roles))}.")
-    st.caption("The gap is the highest minus the lowest reportable role; its 95 % interval (Welch) tells a real "
-               "gap (interval clear of zero) from noise.")
+    st.caption("The gap is the highest minus the lowest reportable role, with its own 95 % interval (Welch). "
+               "*Gap beyond noise* tests every pair of roles on every point (Welch) and allows for making that many "
+               "comparisons (Holm): when roles truly agree, the chance of any gap in this table being called clear "
+               "is at most 5 %. So an interval clear of zero is not enough on its own.")
     show(gaps)
     widgets.downloads(gaps, stem + "-role-gaps", "dl_compare_gaps")
     roles_out = roles.rename(columns={"role": "unit"}).assign(round=round_name)
@@ -267,7 +298,7 @@ elif shown == "Trend":
     options = units_now.sort_values("n", ascending=False)["unit"].tolist()
     picked_units = st.multiselect(f"{unit_word.title()}s (up to 8)", options, default=options[:4], max_selections=8,
                                   key=f"compare_trend_units_{mode}")
-    all_rounds = sorted(scores["round"].dropna().unique())
+    all_rounds = [r for r in rounds if r in set(scores["round"].dropna())]  # oldest first, by date
     rows = scores[scores["unit"].isin(picked_units) & (scores["leverage_point"] == point)]
     rows = pd.concat([rows, parent[parent["leverage_point"] == point].assign(unit=f"{parent_name} (all)")],
                      ignore_index=True)
@@ -276,6 +307,8 @@ elif shown == "Trend":
                                       title), lambda: trend_chart(rows, all_rounds, title))
     chart(fig, stem + f"-trend-{point}", "compare_trend")
     out = compare.public(rows)
+    out = out.sort_values("round", key=lambda r: r.map({name: i for i, name in enumerate(all_rounds)}),
+                          kind="stable") if "round" in out else out
     show(out)
     widgets.downloads(out, f"compare-trend-{parent_name}-{point}", "dl_compare_trend")
 

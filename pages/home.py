@@ -3,6 +3,7 @@
 import streamlit as st
 
 from leverage.survey.charts import point_scores_chart
+from leverage.survey.rounds import round_label
 from leverage.survey.scoring import OVERALL
 from ui import frame, state, widgets
 
@@ -22,21 +23,20 @@ with left:
         widgets.no_organization_yet()
     else:
         org_id, org_name = selected
-        rounds = state.cached(state.rounds, org_id)
-        rounds = rounds[rounds["respondents"] > 0]
-        if rounds.empty:
+        latest = widgets.round_picker(org_id, label="Round", key="home_round_id", only_with_responses=True)
+        if latest is None:
             st.info(f"{widgets.esc(org_name)} has no responses yet. Take the self-assessment to add the first.")
         else:
-            latest = rounds.iloc[-1]
             instrument = state.instrument_for(latest)
             scores = state.cached(state.round_scores, org_id, int(latest["id"]), (), settings.min_n)
             overall = scores[scores["leverage_point"] == OVERALL].iloc[0]
-            st.markdown(f"**{widgets.esc(org_name)}**, latest round **{widgets.esc(latest['name'])}**")
+            kind = "workshop round" if latest["workshop"] else "round"
+            st.markdown(f"**{widgets.esc(org_name)}**, {kind} **{widgets.esc(latest['name'])}**")
             c1, c2 = st.columns(2)
             c1.metric("Respondents", int(overall["n_respondents"]))
             c2.metric("Overall score (1–5)", widgets.fmt_score(overall["mean"], overall["status"]))
-            title = (f"{org_name}, {latest['name']}: mean score per leverage point (1–5), "
-                     f"n = {int(overall['n_respondents'])} respondents")
+            title = (f"{org_name}, {round_label(latest['name'], latest['workshop'])}: mean score per leverage point "
+                     f"(1–5), n = {int(overall['n_respondents'])} respondents")
             fig = state.cached_figure(lambda: point_scores_chart(scores, instrument, title),
                                       "home", org_id, int(latest["id"]), settings.min_n, title)
             st.plotly_chart(fig, key="home_chart")

@@ -34,7 +34,8 @@ overall = scores[scores["leverage_point"] == OVERALL].iloc[0]
 n = int(overall["n_respondents"])
 
 rounds = state.cached(state.rounds, org_id)
-rounds = rounds[rounds["respondents"] > 0].reset_index(drop=True)
+# the previous round of the same kind: a workshop round never stands in for the survey before it
+rounds = rounds[(rounds["respondents"] > 0) & (rounds["workshop"] == rnd["workshop"])].reset_index(drop=True)
 position = rounds.index[rounds["id"] == round_id][0]
 previous = rounds.iloc[position - 1] if position > 0 else None
 change = None

@@ -139,16 +139,19 @@ def _monthly(values) -> pd.DatetimeIndex:
 
 
 def test_projection_on_a_perfect_line() -> None:
-    # y falls 1 per 100 days exactly: Theil–Sen recovers the slope and the interval collapses on it
-    days = np.arange(0, 700, 100)
+    # y falls 1 per 100 days exactly (12 points, one every 100 days): Theil–Sen recovers the slope, there is no
+    # scatter, and the interval collapses on the line. Deadline day 1500: 50 - 15 = 35.
+    days = np.arange(0, 1200, 100)
     periods = pd.Timestamp("2025-01-01") + pd.to_timedelta(days, unit="D")
     values = 50 - days / 100
-    deadline = pd.Timestamp("2025-01-01") + pd.Timedelta(days=1000)  # projected 50 - 10 = 40
-    on = project(periods, values, 41, deadline, "down", None)
-    assert on.state == "on_course" and on.projected == pytest.approx(40.0)
+    deadline = pd.Timestamp("2025-01-01") + pd.Timedelta(days=1500)
+    on = project(periods, values, 36, deadline, "down")
+    assert on.state == "on_course" and on.projected == pytest.approx(35.0)
+    assert (on.low, on.high) == (pytest.approx(35.0), pytest.approx(35.0))
     assert on.slope_per_year == pytest.approx(-3.6525)
-    assert project(periods, values, 39, deadline, "down", None).state == "off_course"
-    assert project(periods, values, 39, deadline, "up", "pass").state == "achieved"
+    assert project(periods, values, 34, deadline, "down").state == "off_course"
+    # higher is better, limits 40 .. 60 wholly above a target of 34: achieved and stable
+    assert project(periods, values, 34, deadline, "up", limits=(40.0, 60.0)).state == "achieved"
 
 
 def test_projection_at_risk_when_only_the_interval_reaches_the_target() -> None:
@@ -156,22 +159,27 @@ def test_projection_at_risk_when_only_the_interval_reaches_the_target() -> None:
     values = 50 - 0.3 * np.arange(24) + rng.normal(0, 2, 24)
     periods = _monthly(values)
     deadline = periods[-1] + pd.Timedelta(days=365)
-    result = project(periods, values, 40, deadline, "down", None)
+    result = project(periods, values, 40, deadline, "down")
+    assert result.low < result.projected < result.high
     target = (result.projected + result.low) / 2  # between the favourable end and the projection
-    assert project(periods, values, target, deadline, "down", None).state == "at_risk"
+    assert project(periods, values, target, deadline, "down").state == "at_risk"
+    assert project(periods, values, result.low - 1, deadline, "down").state == "off_course"
+    assert project(periods, values, result.projected + 0.01, deadline, "down").state == "on_course"
 
 
-def test_projection_needs_six_points_a_target_and_a_direction() -> None:
-    periods = _monthly(range(5))
-    assert project(periods, [1, 2, 3, 4, 5], 9, "2027-01-01", "up", None).state == "not_enough_data"
-    assert "No target" in project(_monthly(range(8)), range(8), None, "2027-01-01", "up", None).reason
-    assert project(_monthly(range(8)), range(8), 9, "2027-01-01", "none", None).state == "not_enough_data"
+def test_projection_needs_twelve_points_a_target_and_a_direction() -> None:
+    # Behaviour changed with the prediction interval (issue 16): its coverage is checked from 12 points.
+    eleven = project(_monthly(range(11)), range(11), 30, "2027-01-01", "up")
+    assert eleven.state == "not_enough_data" and "11 point(s)" in eleven.reason and "needs 12" in eleven.reason
+    assert project(_monthly(range(12)), range(12), 30, "2027-01-01", "up").state != "not_enough_data"
+    assert "No target" in project(_monthly(range(12)), range(12), None, "2027-01-01", "up").reason
+    assert project(_monthly(range(12)), range(12), 9, "2027-01-01", "none").state == "not_enough_data"
 
 
 def test_run_chart_achieved_when_every_point_of_the_phase_meets_the_target() -> None:
     values = [5, 6, 5, 4, 6, 5]
-    assert project(_monthly(values), values, 6, "2027-01-01", "down", None, has_limits=False).state == "achieved"
-    assert project(_monthly(values), values, 5, "2027-01-01", "down", None, has_limits=False).state != "achieved"
+    assert project(_monthly(values), values, 6, "2027-01-01", "down", has_limits=False).state == "achieved"
+    assert project(_monthly(values), values, 5, "2027-01-01", "down", has_limits=False).state != "achieved"
 
 
 def test_required_path_and_target_in_force() -> None:

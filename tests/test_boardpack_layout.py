@@ -117,7 +117,8 @@ def test_summary_row_of_an_aim(doc: Document) -> None:
     falls, waits = table.rows
     assert falls.key.startswith("aim ") and falls.cells[0] == "Fewer falls"
     assert [c.kind for c in falls.cells[1:3]] == ["variation", "assurance"]
-    assert falls.cells[4:8] == ("6.25\nFeb 2026", "4", "Dec 2027", "Director of Nursing")
+    # latest and target with the measure's one precision (issue 16; before: "6.25" and "4")
+    assert falls.cells[4:8] == ("6.2\nFeb 2026", "4.0", "Dec 2027", "Director of Nursing")
     assert waits.cells[4:8] == ("no data yet", "—", "–", "No owner named")
     assert waits.cells[1] == Icon("variation", None, variation_label(None), variation_label(None))
     # a slide leaves the Review column out
@@ -133,7 +134,7 @@ def test_aim_page_reading_by_hand(pack: BoardPack, doc: Document) -> None:
     assert measure == Paragraph(f"Falls per 1,000 bed days (falls) · {CHART_NAMES[view.aim.chart]} · "
                                 "Owner: Director of Nursing", "muted")
     assert _only(page, Facts, "Facts").items == (
-        ("Latest", "6.25 falls (Feb 2026)"), ("Target now", "4 falls"), ("Deadline", "01 Dec 2027"))
+        ("Latest", "6.2 falls (Feb 2026)"), ("Target now", "4.0 falls"), ("Deadline", "01 Dec 2027"))  # issue 16
     projection = _only(page, Facts, "Projection")
     assert projection.lines == [f"Projection: {view.projection.label}"] and projection.note == view.projection.reason
     icons = _only(page, IconRow).icons
@@ -150,7 +151,9 @@ def test_fallback_table_lists_the_latest_12_points(pack: BoardPack, doc: Documen
     rows = slot.fallback.rows
     assert len(rows) == FALLBACK_POINTS == 12
     assert [r.cells[0] for r in rows] == [f"{d:%b %Y}" for d in pd.date_range("2025-03-01", periods=12, freq="MS")]
-    assert [r.cells[1] for r in rows][-3:] == ["6", "5.8", "6.25"]  # VALUES[-3:], as format_value writes them
+    # VALUES[-3:] with the measure's one precision (issue 16: one decimal here, not "6", "5.8", "6.25")
+    assert pack.views[0].decimals == 1
+    assert [r.cells[1] for r in rows][-3:] == ["6.0", "5.8", "6.2"]
     points = pack.views[0].result.points.tail(12)
     for row, p in zip(rows, points.itertuples(index=False), strict=True):
         reading = row.cells[-1]

@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 import pytest
 
 from leverage.compare import views as compare
-from leverage.compare.cube import CUBE_KEYS, LEVEL_COLUMNS, build_cube, combine, subset
+from leverage.compare.cube import CUBE_KEYS, LEVEL_COLUMNS, NOT_STATED, build_cube, combine, subset
 from leverage.compare.views import Z95, Z998, describe, funnel_limits, welch_interval
 from leverage.survey.scoring import OVERALL, point_scores
 
@@ -59,16 +59,21 @@ def test_cube_holds_the_sums_of_respondent_scores_levels_and_dont_knows():
     assert cube.answers == 9
 
 
-def test_describe_gives_mean_sd_and_t_interval_from_sums():
-    # Scores 2, 3, 4, 5: mean 3.5, variance (54 - 14²/4) / 3 = 5/3, t(3; 0.975) = 3.182446.
+def test_describe_gives_mean_sd_and_a_bounded_interval_from_sums():
+    # Scores 2, 3, 4, 5: mean 3.5, variance (54 - 14²/4) / 3 = 5/3, t(3; 0.975) = 3.182446. The t interval
+    # 3.5 ± 2.054 ran to 5.55, off the scale; since issue 16 the interval stays on it (survey/intervals.py):
+    # on 0–1, m = 0.625, v = 5/48, c = v / (m(1 − m)) = 0.4444, n/c = 9; Wilson with t: 1.80150 .. 4.66901.
     frame = pd.DataFrame({"n": [4.0], "s1": [14.0], "s2": [54.0], "n_dont_know": [1.0],
                           **{c: [1.0] for c in LEVEL_COLUMNS[1:]}, "level_1": [0.0]})
     row = describe(frame).iloc[0]
     sd = math.sqrt(5 / 3)
     assert row["mean"] == pytest.approx(3.5)
     assert row["sd"] == pytest.approx(sd)
-    assert row["ci_low"] == pytest.approx(3.5 - 3.182446 * sd / 2, abs=1e-6)
-    assert row["ci_high"] == pytest.approx(3.5 + 3.182446 * sd / 2, abs=1e-6)
+    t, m, ne = 3.182446, 0.625, 9.0
+    centre = (m + t ** 2 / (2 * ne)) / (1 + t ** 2 / ne)
+    half = t / (1 + t ** 2 / ne) * math.sqrt(m * (1 - m) / ne + t ** 2 / (4 * ne ** 2))
+    assert row["ci_low"] == pytest.approx(1 + 4 * (centre - half), abs=1e-5) == pytest.approx(1.80150, abs=1e-5)
+    assert row["ci_high"] == pytest.approx(1 + 4 * (centre + half), abs=1e-5) == pytest.approx(4.66901, abs=1e-5)
     assert row["dont_know_rate"] == pytest.approx(1 / 5)
 
 
@@ -87,7 +92,8 @@ def test_cube_means_agree_with_the_scoring_module_on_random_data():
     units = compare.department_units(combine({"s": build_cube(data)}).points, "s", "O")
     got = describe(compare.rollup(units, ["department", "leverage_point"]))
     for _, row in expected.iterrows():
-        dept = "-" if pd.isna(row["department"]) else row["department"]
+        # since issue 16 the scoring module names a missing department "not stated"; the cube keeps it missing
+        dept = "-" if pd.isna(row["department"]) or row["department"] == NOT_STATED else row["department"]
         match = got[(got["department"].fillna("-") == dept)
                     & (got["leverage_point"] == row["leverage_point"])].iloc[0]
         assert match["n"] == row["n_respondents"]
@@ -158,6 +164,8 @@ def test_perception_gaps_compare_the_highest_and_lowest_reportable_roles():
     assert row["gap"] == 1.0
     assert not row["clear"]  # interval -0.12 … 2.12 includes zero: could be noise
     assert row["gap_low"] == pytest.approx(-0.12199, abs=1e-4)
+    # one pair in the family: Holm leaves its p as it is; t = 1/√0.3 = 1.8257 on 27.98 df -> p = 0.0786
+    assert row["p_value"] == pytest.approx(0.07858, abs=1e-4) and row["p_holm"] == row["p_value"]
 
 
 def test_role_scores_are_withheld_where_the_group_they_split_is_withheld():

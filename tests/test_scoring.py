@@ -140,7 +140,9 @@ def test_four_respondents_are_below_threshold():
 def test_five_respondents_are_reported():
     # Respondent scores: p1 = 1 (LP2.2 don't know), p2 = 2, p3 = 3, p4 = 4, p5 = 5.
     # mean = 15/5 = 3; sd = sqrt((4+1+0+1+4)/4) = sqrt(2.5) = 1.5811388...
-    # 95 % t interval: 3 ± t(0.975, 4) * sqrt(2.5) / sqrt(5), t(0.975, 4) = 2.7764451...
+    # 95 % interval on the 1–5 scale (issue 16; was the t interval 3 ± 1.9632, see survey/intervals.py):
+    # on 0–1, m = 0.5, v = 2.5/16 = 0.15625, c = v / (m(1 − m)) = 0.625, n/c = 8, t(0.975, 4) = 2.7764451;
+    # Wilson: centre 0.5, half = t / (2·sqrt(8 + t²)) = 0.3502593 -> 3 ± 4 × 0.3502593 = 1.59896 .. 4.40104
     result = point_scores(frame(FIVE), min_n=5)
     lp2 = row(result, "LP2")
     assert lp2["n_respondents"] == 5
@@ -149,8 +151,8 @@ def test_five_respondents_are_reported():
     assert close(lp2["sd"], math.sqrt(2.5))
     t = stats.t.ppf(0.975, 4)
     assert t == pytest.approx(2.7764451051977987)
-    half = t * math.sqrt(2.5) / math.sqrt(5)  # = 1.9632432...
-    assert half == pytest.approx(1.9632432, abs=1e-6)
+    half = 4 * t / (2 * math.sqrt(8 + t ** 2))
+    assert half == pytest.approx(1.4010373, abs=1e-6)
     assert close(lp2["ci_low"], 3 - half)
     assert close(lp2["ci_high"], 3 + half)
     assert lp2["n_answers"] == 10 and lp2["n_dont_know"] == 1
@@ -207,8 +209,16 @@ def test_overall_is_the_mean_of_respondent_overall_scores():
     assert overall["n_respondents"] == 3
     assert close(overall["mean"], 11 / 3)
     assert close(overall["sd"], math.sqrt(7 / 3))
+    # the interval on the 1–5 scale (issue 16; the t interval's lower end was 11/3 − t·√(7/3)/√3 = -0.13, off the
+    # scale): m = 2/3, v = 7/48, c = v / (m(1 − m)) = 0.65625, n/c = 4.5714; Wilson with t(0.975, 2)
     t = stats.t.ppf(0.975, 2)
-    assert close(overall["ci_low"], 11 / 3 - t * math.sqrt(7 / 3) / math.sqrt(3))
+    m, ne = 2 / 3, 3 / 0.65625
+    centre = (m + t ** 2 / (2 * ne)) / (1 + t ** 2 / ne)
+    half = t / (1 + t ** 2 / ne) * math.sqrt(m * (1 - m) / ne + t ** 2 / (4 * ne ** 2))
+    assert close(overall["ci_low"], 1 + 4 * (centre - half))
+    assert close(overall["ci_high"], 1 + 4 * (centre + half))
+    assert (overall["ci_low"], overall["ci_high"]) == (pytest.approx(1.3607831, abs=1e-6),
+                                                       pytest.approx(4.9032601, abs=1e-6))
     assert overall["n_answers"] == 10 and overall["n_dont_know"] == 2
     assert close(overall["dont_know_rate"], 0.2)
     assert overall["status"] == "ok"

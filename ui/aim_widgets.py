@@ -16,7 +16,7 @@ from leverage.aims.icons import (
 from leverage.aims.projection import METHOD
 from leverage.aims.register import CADENCE_LABELS, register_evidence
 from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
-from leverage.aims.view import AimView, format_value, questions_to_ask
+from leverage.aims.view import AimView, questions_to_ask
 from ui import aim_state, state
 from ui.widgets import chart_downloads, esc
 
@@ -49,8 +49,8 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
         chart()
     latest = view.latest
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(f"Latest ({latest[0]:%b %Y})" if latest else "Latest", format_value(latest[1] if latest else None))
-    c2.metric("Target now", format_value(view.target_now))
+    c1.metric(f"Latest ({latest[0]:%b %Y})" if latest else "Latest", view.fmt(latest[1] if latest else None))
+    c2.metric("Target now", view.fmt(view.target_now))
     c3.metric("Deadline", f"{aim.deadline:%d %b %Y}" if aim.deadline else "—")
     c4.metric("Projection", view.projection.label)
     if aim.unit:
@@ -79,10 +79,11 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
 def legend() -> None:
     with st.expander("How to read the icons"):
         st.markdown("Icons follow NHS England's *Making Data Count*: **grey** common cause, **blue** "
-                    "improvement, **orange** concern, **purple** special cause with no direction set. Variation "
+                    "improvement, **orange** concern, **purple** special cause that is neither (no direction set, or "
+                    "points hugging the centre line). Variation "
                     "is read from the most recent point; assurance compares the target with the process limits.")
-        cols = st.columns(4)
-        for i, variation in enumerate(["common_cause", "improvement_high", "concern_low", "neutral_high"]):
+        cols = st.columns(5)
+        for i, variation in enumerate(["common_cause", "improvement_high", "concern_low", "neutral_high", "neutral"]):
             cols[i].image(data_uri(variation_svg(variation)), width=36)
             cols[i].caption(VARIATION_LABELS[variation])
         cols = st.columns(4)

@@ -19,12 +19,14 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import partial
 
+import pandas as pd
 import streamlit as st
 
 from leverage.core.settings import Settings
 from leverage.reports.boardpack.content import gather
 from leverage.reports.boardpack.render import MIME, PackFile, render_pack
 from leverage.reports.chart_images import status
+from leverage.survey.rounds import default_round, round_label
 from leverage.survey.store import Store
 from ui import aim_state, state
 from ui.widgets import esc
@@ -60,7 +62,7 @@ def file_name(org_name: str, as_of: dt.date, suffix: str) -> str:
 
 
 def make_file(token: str, key: tuple, store: Store, settings: Settings, org_name: str, as_of: dt.date,
-              meeting: dt.date, suffix: str) -> bytes:
+              meeting: dt.date, suffix: str, round_name: str | None = None) -> bytes:
     """The download's data: runs on Streamlit's worker thread, so it reports to `jobs`, never to `st`."""
     job = Job()
     with _lock:
@@ -76,7 +78,7 @@ def make_file(token: str, key: tuple, store: Store, settings: Settings, org_name
         job.fraction, job.message = min(max(fraction, 0.0), 1.0), message
 
     try:
-        pack = gather(store, settings, org_name, as_of=as_of, meeting_date=meeting)
+        pack = gather(store, settings, org_name, as_of=as_of, meeting_date=meeting, round_name=round_name)
         made = render_pack(pack, suffix, progress=progress)
     except Exception as exc:  # the page that follows the job shows what went wrong
         job.error, job.done = str(exc), True
@@ -118,6 +120,23 @@ def _follow(token: str, clicked_at: float, name: str) -> None:
         st.success(f"The board pack is ready: {esc(job.summary)}. Your browser saves it as {esc(name)}.")
 
 
+def round_choice(org_id: int, as_of: dt.date) -> str | None:
+    """The self-assessment round for the pack: those with responses opened by the cut-off, newest first; the
+    latest survey round by default, workshop rounds labelled. None when there is none."""
+    rounds = state.cached(state.rounds, org_id)
+    rounds = rounds[(rounds["respondents"] > 0) & (pd.to_datetime(rounds["opens_on"]) <= pd.Timestamp(as_of))]
+    if rounds.empty:
+        st.caption("No self-assessment round with responses had opened by the cut-off.")
+        return None
+    names = rounds["name"].tolist()[::-1]
+    workshop = dict(zip(rounds["name"], rounds["workshop"], strict=True))
+    first = default_round(rounds)
+    return st.selectbox("Self-assessment round", names, index=names.index(first["name"]), key="boardpack_round",
+                        format_func=lambda n: round_label(n, workshop[n]),
+                        help="The latest survey round is chosen for you; rounds saved from a live workshop are "
+                             "marked (workshop).")
+
+
 def panel(org_id: int, org_name: str) -> None:
     """Dates and format, then one button that builds the pack (with progress) and downloads it."""
     with st.expander("Board pack: the board paper as a PDF or PowerPoint", icon=":material/picture_as_pdf:"):
@@ -130,17 +149,19 @@ def panel(org_id: int, org_name: str) -> None:
                               help="Measurements after this date are left out, as they were not known then.")
         meeting = c2.date_input("Meeting date", value=today, key="boardpack_meeting")
         fmt = c3.radio("Format", list(FORMATS), horizontal=True, key="boardpack_format")
+        round_name = round_choice(org_id, as_of)
         found = status()
         if not found.available:
             st.warning(f"Charts will be tables in this pack: {esc(found.reason)}.")
         token = st.session_state.setdefault(TOKEN, secrets.token_hex(8))
         settings = state.settings()
         suffix = FORMATS[fmt]
-        key = (settings.database_url, state.revision(), org_id, as_of, meeting, suffix)
+        key = (settings.database_url, state.revision(), org_id, as_of, meeting, suffix, round_name)
         name = file_name(org_name, as_of, suffix)
         clicked = st.download_button(
             f"Download the board pack ({fmt})",
-            partial(make_file, token, key, state.store(), settings, org_name, as_of, meeting, suffix), name,
+            partial(make_file, token, key, state.store(), settings, org_name, as_of, meeting, suffix, round_name),
+            name,
             MIME[suffix], key="boardpack_download", icon=":material/download:", type="primary", on_click="rerun",
             help="Builds the pack from the data as it is now (about a quarter of a second per chart) and saves it.")
         if clicked:

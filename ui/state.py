@@ -16,6 +16,7 @@ from leverage.demo.loader import ensure_demo
 from leverage.survey import scoring
 from leverage.survey.instrument import Instrument, default_instrument, get_instrument
 from leverage.survey.response_import import ImportReport
+from leverage.survey.rounds import mark_workshops
 from leverage.survey.store import Store
 
 Rev = tuple[int, int]  # (database revision, this process's own writes)
@@ -101,7 +102,15 @@ def departments(url: str, rev: Rev, org_id: int) -> pd.DataFrame:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def rounds(url: str, rev: Rev, org_id: int) -> pd.DataFrame:
-    return store().list_rounds(org_id)
+    """The organization's rounds oldest first, with `workshop` (True for a round a workshop created)."""
+    s = store()
+    return mark_workshops(s.list_rounds(org_id), s.workshop_round_ids(org_id))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def round_dates(url: str, rev: Rev) -> pd.DataFrame:
+    """Every organization's rounds: organization, round, opens_on, workshop (for ordering by date)."""
+    return store().round_dates()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

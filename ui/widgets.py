@@ -13,6 +13,7 @@ from leverage.core.about import CITATION
 from leverage.reports import chart_images
 from leverage.reports.excel import MAX_COLUMNS, MAX_ROWS, XLSX_MIME, frame_to_excel_bytes
 from leverage.survey.responses import to_csv_bytes, to_parquet_bytes
+from leverage.survey.rounds import default_round, round_label
 from ui import state
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>!$:~|#])")
@@ -38,18 +39,24 @@ def no_organization_yet() -> None:
 
 def round_picker(org_id: int, label: str = "Assessment round", key: str = "round_id",
                  only_with_responses: bool = False) -> pd.Series | None:
-    """Select a round of the organization (the latest by default); None when it has none."""
+    """Select a round of the organization, newest first; None when it has none.
+
+    The default is the latest survey round with responses (`leverage.survey.rounds.default_round`): a round a
+    workshop created is labelled "(workshop)" and chosen only when there is no survey round.
+    """
     rounds = state.cached(state.rounds, org_id)
     if only_with_responses:
         rounds = rounds[rounds["respondents"] > 0]
     if rounds.empty:
         return None
     ids = rounds["id"].tolist()[::-1]  # newest first
-    names = dict(zip(rounds["id"], rounds["name"], strict=True))
-    counts = dict(zip(rounds["id"], rounds["respondents"], strict=True))
+    labels = {i: f"{round_label(n, w)} ({c} respondents)"
+              for i, n, w, c in zip(rounds["id"], rounds["name"], rounds["workshop"], rounds["respondents"],
+                                    strict=True)}
     if st.session_state.get(key) not in ids:
-        st.session_state[key] = ids[0]
-    chosen = st.selectbox(label, ids, key=key, format_func=lambda i: f"{names[i]} ({counts[i]} respondents)")
+        first = default_round(rounds)
+        st.session_state[key] = int(first["id"]) if first is not None else ids[0]
+    chosen = st.selectbox(label, ids, key=key, format_func=labels.get)
     return rounds[rounds["id"] == chosen].iloc[0]
 
 

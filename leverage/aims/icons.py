@@ -25,6 +25,7 @@ VARIATION_LABELS = {
     "concern_low": "Special cause concern (low)",
     "neutral_high": "Special cause (high; no direction set)",
     "neutral_low": "Special cause (low; no direction set)",
+    "neutral": "Special cause with no high or low side: 15 or more points hugging the centre line",
     None: "Not enough data for a variation summary",
 }
 ASSURANCE_LABELS = {
@@ -93,6 +94,10 @@ def _variation_svg(variation: str | None) -> str:
     if variation == "common_cause":
         wave = '<path d="M8 22 Q12 12 16 22 T24 22 T32 20" fill="none" stroke="#ffffff" stroke-width="3"/>'
         return _circle(colour, wave, title)
+    if variation == "neutral":  # no side: two level strokes (points hugging the centre line), no arrow
+        level = ('<path d="M10 17 L30 17 M10 23 L30 23" fill="none" stroke="#ffffff" stroke-width="3" '
+                 'stroke-linecap="round"/>')
+        return _circle(colour, level, title)
     high = variation.endswith("_high")
     arrow = ('<path d="M12 16 L17 10 L22 16 M17 10 L17 30" fill="none" stroke="#ffffff" stroke-width="3"/>' if high
              else '<path d="M12 24 L17 30 L22 24 M17 30 L17 10" fill="none" stroke="#ffffff" stroke-width="3"/>')

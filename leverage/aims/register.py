@@ -12,7 +12,14 @@ import math
 from dataclasses import dataclass, fields, replace
 
 from leverage.aims.measurements import SeriesKind
-from leverage.aims.spc import RULE_SETS
+from leverage.aims.spc_settings import (
+    CHART_NAMES,
+    DEFAULT_RULES,
+    RULE_SET_NAMES,
+    RULE_SETS,
+    RULES_FOR_CHART,
+    rules_problem,
+)
 from leverage.core.database import StoreError
 from leverage.core.schema import LONG_TEXT_MAX, NAME_MAX
 
@@ -54,7 +61,7 @@ class Aim:
     leverage_points: tuple[int, ...] = (1,)
     public_commitment: bool = False
     chart: str | None = None  # None: the data type's usual chart
-    rule_set: str = "mdc"
+    rule_set: str | None = None  # None: the chart's usual rule set (IHI on run charts, MDC on the others)
     review_cadence: str = "monthly"
     baseline_points: int | None = None
     trajectory: tuple[tuple[dt.date, float], ...] = ()
@@ -88,8 +95,24 @@ def normalise(aim: Aim) -> Aim:
             if f.name in ("title", "measure", "definition", "unit", "owner")}
     multiplier = aim.multiplier if aim.multiplier is not None else DEFAULT_MULTIPLIER.get(aim.data_type, 1.0)
     chart = aim.chart or CHARTS_FOR_TYPE.get(aim.data_type, ("xmr",))[0]
-    return replace(aim, **text, multiplier=multiplier, chart=chart,
+    rule_set = aim.rule_set or DEFAULT_RULES.get(chart, "mdc")
+    return replace(aim, **text, multiplier=multiplier, chart=chart, rule_set=rule_set,
                    leverage_points=tuple(sorted(set(aim.leverage_points))))
+
+
+def readable(aim: Aim) -> tuple[Aim, str]:
+    """The aim as it is charted, and a note when that differs from how it was saved.
+
+    Aims saved before run charts refused the Making Data Count rule set (which has no run-chart rules) are
+    read with the run chart's usual rule set, IHI, and say so; saving the aim again records that choice.
+    """
+    if aim.chart is None or aim.rule_set is None or rules_problem(aim.chart, aim.rule_set) is None:
+        return aim, ""
+    usual = DEFAULT_RULES[aim.chart]
+    note = (f"Saved with the {RULE_SET_NAMES[aim.rule_set]} rule set, which has no rules for a "
+            f"{CHART_NAMES[aim.chart].lower()}: read with the {RULE_SET_NAMES[usual]} rules. Save the aim to "
+            "keep this choice, or choose another chart.")
+    return replace(aim, rule_set=usual), note
 
 
 def validate(aim: Aim) -> list[str]:
@@ -111,6 +134,8 @@ def validate(aim: Aim) -> list[str]:
         p.append("direction: say whether higher (up) or lower (down) is better")
     if aim.rule_set not in RULE_SETS:
         p.append(f"rule set: {aim.rule_set!r} is not one of {', '.join(RULE_SETS)}")
+    elif aim.chart in RULES_FOR_CHART and rules_problem(aim.chart, aim.rule_set):
+        p.append(f"rule set: {rules_problem(aim.chart, aim.rule_set)}")
     if aim.review_cadence not in CADENCES:
         p.append(f"review cadence: {aim.review_cadence!r} is not one of {', '.join(CADENCES)}")
     if aim.multiplier is None or not math.isfinite(aim.multiplier) or aim.multiplier <= 0:

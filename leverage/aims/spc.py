@@ -27,12 +27,14 @@ from leverage.aims.spc_settings import (  # noqa: F401  (re-exported: callers im
     DIRECTIONS,
     RULE_SET_NAMES,
     RULE_SETS,
+    RULES_FOR_CHART,
+    rules_problem,
 )
 
 SIGNALS = ("outside_limits", "shift", "trend", "two_of_three", "inner_third", "long_run", "astronomical")
 POINT_TYPES = ("common_cause", "improvement", "concern", "neutral")
 VARIATIONS = ("common_cause", "improvement_high", "improvement_low", "concern_high", "concern_low",
-              "neutral_high", "neutral_low")
+              "neutral_high", "neutral_low", "neutral")  # "neutral": a special cause with no side (inner third)
 ASSURANCES = ("pass", "fail", "hit_and_miss")
 
 E2 = 2.66  # XmR: 3 sigma = 2.66 x mean moving range
@@ -72,6 +74,9 @@ def rule_parameters(rule_set: str, chart: str) -> RuleParameters:
         raise SpcError(f"unknown rule set {rule_set!r}; choose one of {', '.join(RULE_SETS)}")
     if chart not in CHARTS:
         raise SpcError(f"unknown chart {chart!r}; choose one of {', '.join(CHARTS)}")
+    problem = rules_problem(chart, rule_set)
+    if problem:
+        raise SpcError(problem)
     limits = chart != "run"
     if rule_set == "ihi":
         return RuleParameters(
@@ -79,7 +84,7 @@ def rule_parameters(rule_set: str, chart: str) -> RuleParameters:
             trend_length=6 if limits else 5, trend_skips_ties=True, two_of_three=limits,
             two_of_three_all_same_side=False, inner_third_length=15 if limits else None,
             runs_test=not limits, anhoej=False)
-    if rule_set == "mdc":
+    if rule_set == "mdc":  # Shewhart charts only (see RULES_FOR_CHART)
         return RuleParameters(
             outside_limits=limits, shift_length=7, shift_skips_centre=False, trend_length=7,
             trend_skips_ties=False, two_of_three=limits, two_of_three_all_same_side=True,
@@ -335,7 +340,7 @@ def analyse_arrays(periods: np.ndarray, value: np.ndarray, chart: str = "xmr", r
         point_side[i] = _point_side(signals[i], side_by_signal, i)
         point_type[i] = _point_type(signals[i], point_side[i], direction)
     summary = _summary(chart, rules, params, direction, target, value_out, centre_out, lower, upper, phase,
-                       baseline, point_type, point_side, side, phase_summaries[-1] if phase_summaries else None)
+                       baseline, point_type, point_side, phase_summaries[-1] if phase_summaries else None)
     summary["notes"] = notes + summary.pop("notes", [])
     return SeriesAnalysis(value=value_out, centre=centre_out, lower=lower, upper=upper, phase=phase,
                           baseline=baseline, signals=signals, point_type=point_type, summary=summary)
@@ -415,11 +420,16 @@ def _two_of_three(v: np.ndarray, c: float, sigma: np.ndarray, upper: np.ndarray,
     return flagged
 
 
-_SIDE_PRIORITY = ("outside_limits", "astronomical", "shift", "long_run", "two_of_three", "trend")
+# NHSRplotthedots' order (ptd_special_cause_type in R/ptd_calculate_point_type.R): the first pattern that
+# flags a point decides its side. Outside the limits (and a point a person marked astronomical) by the point's
+# side of the centre; then a trend by its own direction; then two of three; then a shift (and Anhøj's long run,
+# a shift by another name). The inner third has no side.
+_SIDE_PRIORITY = ("outside_limits", "astronomical", "trend", "two_of_three", "shift", "long_run")
 
 
 def _point_side(names: list[str], side_by_signal: dict[str, np.ndarray], i: int) -> int:
-    """The side (+1 high, -1 low, 0 none) a flagged point signals; the strongest rule wins a conflict."""
+    """The side (+1 high, -1 low, 0 none) a flagged point signals: that of the first pattern, in
+    NHSRplotthedots' priority, that flags it and has a side."""
     for name in _SIDE_PRIORITY:
         if name in names and side_by_signal[name][i] != 0:
             return int(side_by_signal[name][i])
@@ -435,12 +445,17 @@ def _point_type(signals: list[str], side: int, direction: str) -> str:
     return "improvement" if side == good else "concern"
 
 
-def variation_of(point_type: str, side: int, value_side: int) -> str:
-    """MDC variation category of one point: common cause, or special cause improvement/concern/neutral high/low."""
+def variation_of(point_type: str, side: int) -> str:
+    """MDC variation category of one point, from its type and the side its signal gives it.
+
+    A neutral point with no side (flagged only by the IHI inner-third rule) is "neutral": neither high nor
+    low, whatever the direction of improvement.
+    """
     if point_type == "common_cause":
         return "common_cause"
-    high = (side if side != 0 else value_side) >= 0
-    return f"{point_type}_{'high' if high else 'low'}"
+    if side == 0:
+        return "neutral"
+    return f"{point_type}_{'high' if side > 0 else 'low'}"
 
 
 def assurance_of(target: float | None, direction: str, lower: float, upper: float) -> str | None:
@@ -458,8 +473,7 @@ def assurance_of(target: float | None, direction: str, lower: float, upper: floa
 
 def _summary(chart: str, rules: str, params: RuleParameters, direction: str, target: float | None,
              value: np.ndarray, centre: np.ndarray, lower: np.ndarray, upper: np.ndarray, phase: np.ndarray,
-             baseline: np.ndarray, point_type: list[str], point_side: list[int], side: np.ndarray,
-             runs: dict | None) -> dict:
+             baseline: np.ndarray, point_type: list[str], point_side: list[int], runs: dict | None) -> dict:
     n = len(value)
     last_phase = int(phase[-1]) if n else 0
     in_last = int(np.count_nonzero(phase == last_phase)) if n else 0
@@ -493,7 +507,7 @@ def _summary(chart: str, rules: str, params: RuleParameters, direction: str, tar
         notes.append(f"Trial limits: fewer than {MIN_BASELINE_XMR} baseline points "
                      f"({summary['baseline_points']}).")
     if n and in_last >= MIN_SUMMARY_POINTS:
-        summary["variation"] = variation_of(point_type[-1], point_side[-1], int(side[-1]))
+        summary["variation"] = variation_of(point_type[-1], point_side[-1])
         if chart != "run":
             summary["assurance"] = assurance_of(target, direction, lower[-1], upper[-1])
     elif n:

@@ -1,4 +1,5 @@
-"""The names of charts, rule sets and directions (no heavy imports: the command line lists them)."""
+"""The names of charts, rule sets and directions, and which rule set fits which chart (no heavy imports:
+the command line lists them)."""
 
 CHARTS = ("run", "xmr", "p", "u", "p_prime", "u_prime")
 ATTRIBUTE_CHARTS = ("p", "u", "p_prime", "u_prime")
@@ -7,4 +8,18 @@ CHART_NAMES = {"run": "Run chart", "xmr": "XmR chart (individuals)", "p": "p cha
 RULE_SETS = ("ihi", "anhoej", "mdc")
 RULE_SET_NAMES = {"ihi": "IHI (Health Care Data Guide)", "anhoej": "Anhøj", "mdc": "NHS Making Data Count"}
 DEFAULT_RULES = {"run": "ihi", "xmr": "mdc", "p": "mdc", "u": "mdc", "p_prime": "mdc", "u_prime": "mdc"}
+# Making Data Count defines its rules for charts with process limits only: a run chart read with them (seven
+# and seven around the median, no runs analysis) is a combination no reference defines, so it is refused.
+RULES_FOR_CHART = {chart: (("ihi", "anhoej") if chart == "run" else ("mdc", "ihi", "anhoej")) for chart in CHARTS}
 DIRECTIONS = ("up", "down", "none")
+RULE_SETS_DISPLAY = {"ihi": "IHI (ihi)", "anhoej": "Anhøj (anhoej)", "mdc": "Making Data Count (mdc)"}
+
+
+def rules_problem(chart: str, rules: str) -> str | None:
+    """Why `rules` cannot read a `chart` (None when it can); assumes both names are known."""
+    if rules in RULES_FOR_CHART.get(chart, RULE_SETS):
+        return None
+    allowed = " or ".join(RULE_SETS_DISPLAY[r] for r in RULES_FOR_CHART[chart])
+    return (f"the {RULE_SET_NAMES[rules]} rule set has no rules for a {CHART_NAMES[chart].lower()} (it reads "
+            f"charts with process limits: XmR, p and u); read a {CHART_NAMES[chart].lower()} with {allowed}")
+

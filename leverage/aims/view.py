@@ -7,14 +7,16 @@ export call, so the icons in a summary can never disagree with the chart beside 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from leverage.aims.icons import ASSURANCE_LABELS, SIGNAL_LABELS, VARIATION_LABELS
 from leverage.aims.projection import Projection, project, required_path, target_on
-from leverage.aims.register import ANNOTATION_KINDS, Aim
+from leverage.aims.register import ANNOTATION_KINDS, Aim, readable
 from leverage.aims.repository import AimStore
 from leverage.aims.spc import SpcResult, analyse
 
@@ -42,6 +44,18 @@ class AimView:
     def assurance(self) -> str | None:
         return self.summary.get("assurance")
 
+    @cached_property
+    def decimals(self) -> int:
+        """The number of decimals every value of this aim is written with (chart, tables, board pack)."""
+        aim = self.aim
+        values = self.result.points["value"].to_numpy() if self.result is not None else []
+        anchors = (aim.baseline_value, aim.target_value, *(v for _, v in aim.trajectory))
+        return measure_decimals(values, anchors)
+
+    def fmt(self, value: float | None, with_unit: bool = False) -> str:
+        """A value of this aim as every page writes it: the aim's one precision, and its unit when asked."""
+        return format_value(value, self.aim.unit if with_unit else "", self.decimals)
+
     @property
     def latest(self) -> tuple[pd.Timestamp, float] | None:
         if self.result is None or self.result.points.empty:
@@ -50,13 +64,51 @@ class AimView:
         return last["period"], float(last["value"])
 
 
-def format_value(value: float | None, unit: str = "") -> str:
-    """A measurement as the Board page, the board pack and the deck all show it (three significant figures,
-    one decimal from ten up, thousands separated)."""
+def format_value(value: float | None, unit: str = "", decimals: int | None = None) -> str:
+    """A measurement as the Board page, the board pack and the deck all show it, thousands separated.
+
+    With `decimals` (an aim's `AimView.decimals`), every value of a measure gets the same number of decimals;
+    without, three significant figures (one decimal from ten up).
+    """
     if value is None or pd.isna(value):
         return "—"
-    text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+    if decimals is not None:
+        text = f"{value:,.{decimals}f}"
+    else:
+        text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
     return f"{text} {unit}".strip()
+
+
+MAX_DECIMALS = 4
+
+
+def _decimals_given(values: np.ndarray) -> int:
+    """The fewest decimals (up to MAX_DECIMALS) that write every value exactly: the data's own precision."""
+    for d in range(MAX_DECIMALS + 1):
+        if np.all(np.abs(np.round(values, d) - values) <= 1e-9 * np.maximum(1.0, np.abs(values))):
+            return d
+    return MAX_DECIMALS
+
+
+def measure_decimals(values: np.ndarray | list[float], anchors: tuple[float | None, ...] = ()) -> int:
+    """One precision for every value of a measure: enough decimals to resolve a third of its month-to-month
+    variation (sigma from the mean moving range), never more than the data were given with, and enough to
+    write its baseline and targets (`anchors`) as entered."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    decimals = 1
+    if len(v) >= 2 and np.any(np.diff(v) != 0):
+        sigma = float(np.mean(np.abs(np.diff(v)))) / 1.128
+        decimals = math.ceil(-math.log10(sigma / 3)) if sigma > 0 else 1
+    elif len(v):
+        size = float(np.max(np.abs(v)))
+        decimals = 2 - math.floor(math.log10(size)) if size > 0 else 0
+    if len(v):
+        decimals = min(decimals, _decimals_given(v))
+    known = np.asarray([a for a in anchors if a is not None and np.isfinite(a)], dtype=float)
+    if len(known):
+        decimals = max(decimals, min(_decimals_given(known), 3))
+    return int(min(max(decimals, 0), MAX_DECIMALS))
 
 
 def series_for(aim: Aim, rows: pd.DataFrame) -> pd.DataFrame:
@@ -75,12 +127,15 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
 
     `as_of` leaves out measurements after that date (a board pack cut at a meeting's data date).
     """
+    aim, rule_note = readable(aim)
     if as_of is not None:
         rows = rows[rows["period"] <= pd.Timestamp(as_of)]
+        notes = notes[notes["on_date"] <= pd.Timestamp(as_of)] if not notes.empty else notes
+        aim = as_known_on(aim, as_of)
     notes = notes.sort_values("on_date") if not notes.empty else notes
     path = required_path(aim.baseline_period, aim.baseline_value, aim.target_value, aim.deadline, aim.trajectory)
     if rows.empty:
-        return AimView(aim, None, project([], [], aim.target_value, aim.deadline, aim.direction, None),
+        return AimView(aim, None, project([], [], aim.target_value, aim.deadline, aim.direction),
                        path, notes, aim.target_value)
     latest_period = rows["period"].max()
     target_now = target_on(latest_period, aim.target_value, aim.trajectory)
@@ -90,10 +145,43 @@ def analyse_aim(aim: Aim, rows: pd.DataFrame, notes: pd.DataFrame, as_of: dt.dat
     result = analyse(series_for(aim, rows), chart=aim.chart, rules=aim.rule_set, direction=aim.direction,
                      target=target_now, baseline_points=aim.baseline_points, phase_starts=phases,
                      astronomical=astronomical, multiplier=aim.multiplier)
-    current = result.points[result.points["phase"] == result.points["phase"].iloc[-1]]
-    projection = project(current["period"], current["value"], aim.target_value, aim.deadline, aim.direction,
-                         result.summary["assurance"], has_limits=aim.chart != "run")
+    if rule_note:
+        result.summary["notes"].insert(0, rule_note)
+    projection = project_view(aim, result)
     return AimView(aim, result, projection, path, notes, target_now)
+
+
+def project_view(aim: Aim, result: SpcResult) -> Projection:
+    """The aim's projection from its chart: the current phase's points, the latest point's limits and type,
+    judged against the target at the deadline (the `spc` command projects through the same function)."""
+    decimals = measure_decimals(result.points["value"].to_numpy(),
+                                (aim.baseline_value, aim.target_value, *(v for _, v in aim.trajectory)))
+    return project_result(result, aim.target_value, aim.deadline, aim.direction, run_chart=aim.chart == "run",
+                          decimals=decimals)
+
+
+def project_result(result: SpcResult, target: float | None, deadline: object | None, direction: str,
+                   run_chart: bool, decimals: int | None = None) -> Projection:
+    """The projection of a computed chart (`analyse`'s result) to `deadline` against `target`."""
+    points = result.points
+    if points.empty:
+        return project([], [], target, deadline, direction)
+    current = points[points["phase"] == points["phase"].iloc[-1]]
+    last = points.iloc[-1]
+    limits = None if run_chart else (float(last["lower"]), float(last["upper"]))
+    return project(current["period"], current["value"], target, deadline, direction, limits=limits,
+                   latest_type=str(last["point_type"]), has_limits=not run_chart, decimals=decimals)
+
+
+def as_known_on(aim: Aim, as_of: dt.date) -> Aim:
+    """The aim as it stood at the cut-off: a board review recorded after it was not known then.
+
+    Only the latest review date is kept, so an aim reviewed after the cut-off counts as not reviewed at it
+    (its review shows as due, never as done).
+    """
+    if aim.last_reviewed is not None and aim.last_reviewed > as_of:
+        return replace(aim, last_reviewed=None)
+    return aim
 
 
 def analyse_register(register: AimStore, org_id: int, as_of: dt.date | None = None) -> list[AimView]:
@@ -139,26 +227,31 @@ def vital_few(views: list[AimView], today: dt.date) -> pd.DataFrame:
             "trend": values, "owner": aim.owner, "review_due": aim.review_due(today),
             "last_reviewed": pd.Timestamp(aim.last_reviewed) if aim.last_reviewed else pd.NaT,
             "rule_set": view.summary.get("rule_set", aim.rule_set), "chart": aim.chart,
+            "decimals": view.decimals,
         })
     table = pd.DataFrame(rows, columns=["aim_id", "aim", "measure", "unit", "latest", "latest_period", "target",
                                         "deadline", "variation", "assurance", "projection", "projection_label",
-                                        "trend", "owner", "review_due", "last_reviewed", "rule_set", "chart"])
+                                        "trend", "owner", "review_due", "last_reviewed", "rule_set", "chart",
+                                        "decimals"])
     for column in ("variation", "assurance"):  # keep "none yet" as None, not NaN, so it matches the chart's
         table[column] = pd.Series([r[column] for r in rows], index=table.index, dtype=object)
     return table
 
 
 def _last_signal(view: AimView) -> tuple[pd.Timestamp, list[str]] | None:
-    """(start of the latest run of flagged points, the rules behind its last point)."""
+    """(first period of the latest point's run, the rules behind the latest point) when the latest point is flagged.
+
+    The run is the consecutive points before it of the same type (improvement, concern or neutral) in the same
+    phase: the "since" of "special cause improvement since…". A flagged point of another type, or the start of
+    the phase, ends it.
+    """
     points = view.result.points if view.result else pd.DataFrame()
-    if points.empty:
+    if points.empty or not len(points["signals"].iloc[-1]):
         return None
-    flagged = (points["signals"].map(len) > 0).to_numpy()
-    if not flagged.any():
-        return None
-    last = int(np.flatnonzero(flagged)[-1])
+    types, phases = points["point_type"].to_numpy(), points["phase"].to_numpy()
+    last = len(points) - 1
     first = last
-    while first > 0 and flagged[first - 1]:
+    while first > 0 and types[first - 1] == types[last] and phases[first - 1] == phases[last]:
         first -= 1
     return points["period"].iloc[first], list(points["signals"].iloc[last])
 
@@ -177,6 +270,10 @@ def questions_to_ask(view: AimView, today: dt.date) -> list[str]:
     elif variation and variation.startswith("improvement") and signal:
         q.append(f"The chart shows special cause improvement since about {signal[0]:%b %Y}. Which change explains "
                  "it, and how will the gain be held and spread?")
+    elif variation == "neutral":
+        q.append("Fifteen or more points hug the centre line (the inner-third rule): the measure varies less than "
+                 "its limits allow. Has its definition or data source changed, or are the limits computed from "
+                 "mixed data?")
     elif variation and variation.startswith("neutral"):
         q.append("Special cause variation with no direction of improvement set: which way is better for this "
                  "measure?")
@@ -197,6 +294,12 @@ def questions_to_ask(view: AimView, today: dt.date) -> list[str]:
     if state in ("at_risk", "off_course"):
         q.append(f"On the present slope the aim will not be met by {aim.deadline:%b %Y}. Does the strategy's "
                  "portfolio of projects add up to the aim (leverage point 2)?")
+    elif state == "missed_at_deadline":
+        q.append(f"The deadline ({aim.deadline:%b %Y}) has passed and the target was missed. What has the board "
+                 "learned, and what is the aim now?")
+    elif state == "met_at_deadline":
+        q.append(f"The target was met by the deadline ({aim.deadline:%b %Y}). Is the gain being held, and what is "
+                 "the next aim?")
     elif state == "not_enough_data":
         q.append(f"{view.projection.reason} When will there be enough to judge progress?")
     if summary.get("trial_limits"):

@@ -25,7 +25,7 @@ def cmd_boardpack(args: argparse.Namespace) -> int:
     settings = leverage.load_settings()
     try:
         pack = gather(leverage.open_store(settings), settings, args.organization, as_of=as_of,
-                      meeting_date=iso_date("--meeting", args.meeting), period_start=since)
+                      meeting_date=iso_date("--meeting", args.meeting), period_start=since, round_name=args.round)
     except BoardPackError as exc:
         raise CliError(str(exc)) from None
     made = render_pack(pack, out.suffix.lower(), charts=not args.no_charts)
@@ -47,6 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--as-of", metavar="DATE", help="data cut-off: measurements after it are left out (default today)")
     p.add_argument("--meeting", metavar="DATE", help="the meeting's date for the cover (default: the cut-off)")
     p.add_argument("--since", metavar="DATE", help="workshops from this date (default: 92 days before the cut-off)")
+    p.add_argument("--round", metavar="NAME", help="the self-assessment round to show (default: the latest survey "
+                                                   "round that opened by the cut-off; workshop rounds are labelled)")
     p.add_argument("--no-charts", action="store_true", help="tables in place of charts (no browser needed)")
     p.add_argument("--out", required=True, help="output .pdf, or .pptx for a slide deck")
     p.set_defaults(func=cmd_boardpack)

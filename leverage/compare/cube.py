@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from leverage.core.columns import NOT_STATED  # noqa: F401  (re-exported: views and pages import it from here)
 from leverage.survey.aggregate import Codes, count, group, respondent_scores
 from leverage.survey.scoring import OVERALL
 
@@ -23,7 +24,6 @@ LEVELS = (1, 2, 3, 4, 5)
 LEVEL_COLUMNS = [f"level_{v}" for v in LEVELS]
 SUMS = ["n", "s1", "s2", "n_dont_know", *LEVEL_COLUMNS]
 CUBE_KEYS = ["organization", "round", "department", "role"]
-NOT_STATED = "(not stated)"
 POINT_ORDER = [*[f"LP{i}" for i in range(1, 8)], OVERALL]
 #: z for the funnel's 95 % and 99.8 % limits (two-sided normal quantiles 0.975 and 0.999).
 Z95, Z998 = 1.959964, 3.090232

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.special import stdtrit
+from scipy.special import stdtr, stdtrit
 
 from leverage.compare.cube import (
     LEVEL_COLUMNS,
@@ -31,22 +31,21 @@ from leverage.compare.cube import (
     Z95,
     Z998,
 )
+from leverage.survey.intervals import HALF_STEP_VARIANCE, mean_interval
 from leverage.survey.scoring import OVERALL
 from leverage.survey.suppression import NO_DATA, OK, SECONDARY, suppress, withheld
 
 # --- statistics from sums ------------------------------------------------------------------------------
 
 def describe(frame: pd.DataFrame) -> pd.DataFrame:
-    """Mean, SD (n − 1), standard error and a 95 % t interval from n, s1 and s2."""
+    """Mean, SD (n − 1), standard error and a 95 % interval on the 1–5 scale (`survey.intervals`) from n, s1, s2."""
     out = frame.copy()
     n = out["n"].astype(float)
     out["mean"] = out["s1"] / n.where(n > 0)
     var = (out["s2"] - out["s1"] ** 2 / n.where(n > 0)) / (n - 1).where(n > 1)
     out["sd"] = np.sqrt(var.clip(lower=0))
     out["se"] = out["sd"] / np.sqrt(n.where(n > 0))
-    t = pd.Series(stdtrit((n - 1).where(n > 1).to_numpy(dtype=float), 0.975), index=out.index)
-    out["ci_low"] = out["mean"] - t * out["se"]
-    out["ci_high"] = out["mean"] + t * out["se"]
+    out["ci_low"], out["ci_high"] = mean_interval(out["mean"], out["sd"], n)
     total = out["n_dont_know"] + out[LEVEL_COLUMNS].sum(axis=1)
     out["dont_know_rate"] = out["n_dont_know"] / total.where(total > 0)
     return out
@@ -246,27 +245,70 @@ def welch_interval(m1: float, s1: float, n1: float, m2: float, s2: float, n2: fl
     return diff, diff - t * se, diff + t * se, float(dof)
 
 
-def perception_gaps(roles: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+def welch_test(m1: float, s1: float, n1: float, m2: float, s2: float, n2: float,
+               level: float = 0.95) -> tuple[float, float, float, float]:
+    """Welch's test of m1 − m2 on the 1–5 scale: (difference, low, high, two-sided p).
+
+    A group whose answers all agree has SD 0; its variance is taken no lower than that of the group plus one
+    more respondent half a scale step away (the floor of `survey.intervals`), so the test never divides by
+    zero nor calls two unanimous groups certainly different.
+    """
+    v1 = max(s1 ** 2, HALF_STEP_VARIANCE / (n1 + 1)) / n1
+    v2 = max(s2 ** 2, HALF_STEP_VARIANCE / (n2 + 1)) / n2
+    se = float(np.sqrt(v1 + v2))
+    dof = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+    diff = m1 - m2
+    t = float(stdtrit(dof, 0.5 + level / 2))
+    p = float(2 * stdtr(dof, -abs(diff) / se))
+    return diff, diff - t * se, diff + t * se, p
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjustment (Holm 1979): the family-wise error stays at most alpha."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def perception_gaps(roles: pd.DataFrame, labels: Mapping[str, str] | None = None,
+                    alpha: float = 0.05) -> pd.DataFrame:
     """Per leverage point: the highest- and lowest-scoring reportable roles, the gap and its 95 % interval.
 
-    "clear" is True when the interval excludes zero, so a gap is not read from noise.
+    "clear" (a gap beyond noise) comes from Welch's test of every pair of reportable roles (n ≥ 2) in every
+    point of `roles`, with Holm's adjustment over that whole family: when roles truly agree, the chance that
+    any gap in the table is called clear is at most `alpha`. The interval is the gap's own 95 % Welch interval
+    (unadjusted), so an interval clear of zero alone does not make a gap clear; `p_holm` says by how much.
     """
     labels = labels or {}
-    rows = []
-    for point, g in roles[roles["status"] == OK].groupby("leverage_point", sort=False):
-        g = g[g["n"] >= 2]
+    usable = roles[(roles["status"] == OK) & (roles["n"] >= 2)]
+    tests = []  # (point, role a, role b, p)
+    for point, g in usable.groupby("leverage_point", sort=False):
+        rows = list(g.itertuples(index=False))
+        for i, a in enumerate(rows):
+            for b in rows[i + 1:]:
+                tests.append((point, a.role, b.role, welch_test(a.mean, a.sd, a.n, b.mean, b.sd, b.n)[3]))
+    adjusted = dict(zip(((t[0], t[1], t[2]) for t in tests), holm([t[3] for t in tests]), strict=True))
+    out = []
+    for point, g in usable.groupby("leverage_point", sort=False):
         if len(g) < 2:
             continue
         hi, lo = g.loc[g["mean"].idxmax()], g.loc[g["mean"].idxmin()]
-        diff, low, high, _dof = welch_interval(hi["mean"], hi["sd"], hi["n"], lo["mean"], lo["sd"], lo["n"])
-        rows.append({"leverage_point": point, "highest": labels.get(hi["role"], hi["role"]),
-                     "highest_mean": hi["mean"], "highest_n": int(hi["n"]),
-                     "lowest": labels.get(lo["role"], lo["role"]), "lowest_mean": lo["mean"],
-                     "lowest_n": int(lo["n"]), "gap": diff, "gap_low": low, "gap_high": high,
-                     "clear": bool(low > 0 or high < 0)})
+        diff, low, high, p = welch_test(hi["mean"], hi["sd"], hi["n"], lo["mean"], lo["sd"], lo["n"])
+        p_holm = adjusted.get((point, hi["role"], lo["role"]), adjusted.get((point, lo["role"], hi["role"])))
+        out.append({"leverage_point": point, "highest": labels.get(hi["role"], hi["role"]),
+                    "highest_mean": hi["mean"], "highest_n": int(hi["n"]),
+                    "lowest": labels.get(lo["role"], lo["role"]), "lowest_mean": lo["mean"],
+                    "lowest_n": int(lo["n"]), "gap": diff, "gap_low": low, "gap_high": high, "p_value": p,
+                    "p_holm": p_holm, "clear": bool(p_holm is not None and p_holm < alpha)})
     cols = ["leverage_point", "highest", "highest_mean", "highest_n", "lowest", "lowest_mean", "lowest_n",
-            "gap", "gap_low", "gap_high", "clear"]
-    return _order(pd.DataFrame(rows, columns=cols), [])
+            "gap", "gap_low", "gap_high", "p_value", "p_holm", "clear"]
+    return _order(pd.DataFrame(out, columns=cols), [])
 
 
 # --- distributions and items ---------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ RESPONSE_COLUMNS = (*GROUP_COLUMNS, "respondent_id", "item_id", "leverage_point"
 IDENTITY = ("organization", "round", "respondent_id")  # who answered, in which round
 POINT_IDS = tuple(f"LP{i}" for i in range(1, 8))
 SCALE_RANGE = (1, 5)
+NOT_STATED = "not stated"  # the group of answers whose grouping value (department, role...) is missing
 
 
 def check_by(by: "list[str] | tuple[str, ...]") -> list[str]:

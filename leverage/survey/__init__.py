@@ -2,7 +2,9 @@
 
 Owns: instruments as data files (`instrument`, `instruments/`), the long response format and its
 checks (`responses`), importing response files (`imports`), scoring with the anonymity threshold inside
-(`scoring`, with the fast group-bys of `aggregate` and the DuckDB engine of `score_duckdb`), primary
+(`scoring`, with the fast group-bys of `aggregate` and the DuckDB engine of `score_duckdb`), the interval
+of a group's mean on the 1–5 scale (`intervals`), rounds in date order and which came from a workshop
+(`rounds`), primary
 and secondary suppression (`suppression`), the self-assessment's state machine (`assessment`), the
 system-level measures a plan aims at (`measures`), the survey's charts (`charts`), and the `Store`
 (`store`) over its repositories: organizations, departments and rounds (`organizations`), submissions

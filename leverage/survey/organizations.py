@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leverage.core.database import Database, StoreError, now_utc
-from leverage.core.schema import NAME_MAX, departments, organizations, respondents, rounds
+from leverage.core.schema import NAME_MAX, departments, organizations, respondents, rounds, workshops
 from leverage.core.validation import clean_name
 from leverage.survey.instrument import Instrument, default_instrument
 
@@ -62,6 +62,29 @@ class OrganizationRepository(Database):
              .where(rounds.c.organization_id == organization_id).order_by(rounds.c.opens_on, rounds.c.id))
         return self.frame(q, ["id", "name", "instrument_id", "instrument_version", "opens_on", "closes_on",
                                "respondents"])
+
+    def workshop_round_ids(self, organization_id: int | None = None) -> set[int]:
+        """Ids of the rounds a live workshop created when it ended (see `leverage.survey.rounds`).
+
+        A workshop records the round it saved into (`saved_round_id`); one that named a new round (no
+        `round_id` when it was created) made that round, while one saved into an existing round did not.
+        """
+        q = (sa.select(workshops.c.saved_round_id).where(workshops.c.saved_round_id.is_not(None),
+                                                         workshops.c.round_id.is_(None)))
+        if organization_id is not None:
+            q = q.where(workshops.c.organization_id == organization_id)
+        with self.engine.connect() as conn:
+            return {int(r[0]) for r in conn.execute(q)}
+
+    def round_dates(self) -> pd.DataFrame:
+        """Every organization's rounds: organization, round (names), opens_on, workshop; oldest first."""
+        q = (sa.select(organizations.c.name, rounds.c.name, rounds.c.opens_on, rounds.c.id)
+             .join(organizations, organizations.c.id == rounds.c.organization_id)
+             .order_by(organizations.c.name, rounds.c.opens_on, rounds.c.id))
+        frame = self.frame(q, ["organization", "round", "opens_on", "id"])
+        made = self.workshop_round_ids()
+        frame["workshop"] = frame["id"].map(lambda i: int(i) in made).astype(bool)
+        return frame.drop(columns="id")
 
     def add_round(self, organization_id: int, name: str, instrument: Instrument | None = None,
                   opens_on: dt.date | None = None, closes_on: dt.date | None = None) -> int:

@@ -2,8 +2,8 @@
 
 Rules (the paper's instrument is a planning tool, so scores describe groups, never single people):
 - a respondent's leverage-point score is the mean of their scored items in that point;
-- a group's score is the mean of its respondents' scores, with n, sd (sample), a 95 % t interval and
-  the distribution of answers over levels;
+- a group's score is the mean of its respondents' scores, with n, sd (sample), a 95 % interval that stays
+  on the 1–5 scale (`leverage.survey.intervals`) and the distribution of answers over levels;
 - "don't know" answers are counted and reported, never scored;
 - a group with fewer than `min_n` respondents keeps its counts but loses every score, sd, interval and
   distribution ("below threshold"), so no page or export built on these functions can reveal it.
@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.special import stdtrit  # the t quantile; scipy.stats would add ~1 s to every start
 
-from leverage.core.columns import IDENTITY, check_by
+from leverage.core.columns import IDENTITY, NOT_STATED, check_by
 from leverage.core.settings import DEFAULT_MIN_N
 from leverage.survey.aggregate import Codes, group, respondent_scores
+from leverage.survey.intervals import mean_interval
 
 BELOW_THRESHOLD = "below threshold"
 NO_DATA = "no data"
@@ -35,6 +35,27 @@ def _as_table(data: pd.DataFrame | pa.Table) -> pa.Table:
     if isinstance(data, pa.Table):
         return data
     return pa.Table.from_pandas(data, preserve_index=False)
+
+
+def stated(data: pd.DataFrame | pa.Table, by: Sequence[str]) -> pd.DataFrame | pa.Table:
+    """`data` with missing values of the grouping columns `by` named NOT_STATED: a group of their own.
+
+    Answers without a department (or role) are neither dropped nor left as a null group, which pandas'
+    pivots lose and some group-bys refuse.
+    """
+    if isinstance(data, pa.Table):
+        for name in by:
+            if name in data.column_names and data.column(name).null_count:
+                column = pc.cast(data.column(name), pa.string())
+                data = data.set_column(data.column_names.index(name), name, pc.fill_null(column, NOT_STATED))
+        return data
+    missing = [c for c in by if c in data.columns and data[c].isna().any()]
+    if not missing:
+        return data
+    out = data.copy()
+    for c in missing:
+        out[c] = out[c].astype(object).where(out[c].notna(), NOT_STATED)
+    return out
 
 
 def _respondent_keys(by: list[str], table: pa.Table) -> list[str]:
@@ -88,14 +109,6 @@ def score_table(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: in
     return out.sort_by([(c, "ascending") for c in keys])
 
 
-def _t_interval(mean: pd.Series, sd: pd.Series, n: pd.Series, level: float = 0.95) -> tuple[pd.Series, pd.Series]:
-    n_float = n.astype(float)
-    dof = (n_float - 1).where(n_float > 1)
-    t = pd.Series(stdtrit(dof.to_numpy(dtype=float, na_value=np.nan), 0.5 + level / 2), index=n.index)
-    half = t * sd.astype(float) / np.sqrt(n_float)
-    return mean - half, mean + half
-
-
 def point_scores(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: int = DEFAULT_MIN_N,
                  include_overall: bool = True) -> pd.DataFrame:
     """Group scores per leverage point (and overall) for pages: the contract plus interval and counts.
@@ -106,7 +119,7 @@ def point_scores(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: i
     the same, whatever its number of items).
     """
     by = check_by(by)
-    table = _as_table(data)
+    table = stated(_as_table(data), by)
     frame = score_table(table, by, min_n).to_pandas()
     per_resp = respondent_point_table(table, by).to_pandas()
     keys = by + ["leverage_point"]
@@ -133,7 +146,7 @@ def point_scores(data: pd.DataFrame | pa.Table, by: Sequence[str] = (), min_n: i
     frame["n_dont_know"] = frame["n_dont_know"].astype(float)
     frame["dont_know_rate"] = frame["n_dont_know"] / frame["n_answers"].where(frame["n_answers"] > 0)
     frame["suppressed"] = frame["suppressed"].fillna(False).astype(bool) & (frame["n_respondents"] > 0)
-    frame["ci_low"], frame["ci_high"] = _t_interval(frame["mean"], frame["sd"], frame["n_respondents"])
+    frame["ci_low"], frame["ci_high"] = mean_interval(frame["mean"], frame["sd"], frame["n_respondents"])
     # Whether a member of a small group answered "don't know" is theirs to keep too: judged on everyone
     # who answered the point, scored or not.
     frame.loc[frame["suppressed"] | (frame["n_people"] < min_n), ["n_dont_know", "dont_know_rate"]] = np.nan
@@ -164,6 +177,7 @@ def item_scores(data: pd.DataFrame, by: Sequence[str] = (), min_n: int = DEFAULT
     with the mean, as they would reveal the same answers.
     """
     by = check_by(by)
+    data = stated(data, by)
     keys = by + ["leverage_point", "item_id"]
     if data.empty:
         return pd.DataFrame(columns=keys + ["n_respondents", "mean", "sd", "suppressed", "status", "n_dont_know",
@@ -209,6 +223,7 @@ def level_distribution(data: pd.DataFrame, by: Sequence[str] = (), min_n: int = 
     The threshold is judged on respondents (as for the point score), not on answers.
     """
     by = check_by(by)
+    data = stated(data, by)
     keys = by + ["leverage_point"]
     scores = point_scores(data, by, min_n, include_overall=False)[keys + ["n_respondents", "suppressed"]]
     if data.empty:

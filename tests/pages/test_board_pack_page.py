@@ -122,3 +122,27 @@ def test_pack_file_name_is_safe_and_dated() -> None:
         "board-pack-Riverside-Health-System-2026-06-30.pdf"
     assert file_name("../../etc/passwd ÆØ", dt.date(2026, 1, 2), ".pptx") == "board-pack-etc-passwd-2026-01-02.pptx"
     assert file_name("ÆØÅ", dt.date(2026, 1, 2), ".pdf") == "board-pack-organization-2026-01-02.pdf"
+
+
+def test_the_pack_takes_the_round_chosen_and_defaults_to_the_latest_survey_round(app: AppTest, db_url: str, made,
+                                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                                 ) -> None:
+    from tests.test_rounds import run_workshop
+
+    monkeypatch.setenv("LEVERAGE_CHROMIUM", "off")
+    store = Store(db_url)
+    try:
+        run_workshop(store, org_id(db_url, RIVERSIDE), round_name="Board away day")  # newer than 2026 Autumn
+    finally:
+        store.dispose()
+    at = _board(app, db_url)
+    no_errors(at)
+    box = at.selectbox(key="boardpack_round")
+    assert box.options[0] == "Board away day (workshop)" and box.value == "2026 Autumn"
+    name = f"board-pack-Riverside-Health-System-{dt.date.today():%Y-%m-%d}.pdf"
+    survey = " ".join(" ".join(page_texts(made[name]())).split())
+    assert "Round 2026 Autumn" in survey and "Workshop round" not in survey
+    box.set_value("Board away day").run()
+    no_errors(at)
+    workshop = " ".join(" ".join(page_texts(made[name]())).split())
+    assert "Workshop round Board away day" in workshop

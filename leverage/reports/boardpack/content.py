@@ -16,10 +16,12 @@ from leverage.aims.repository import AimStore
 from leverage.aims.spc import RULE_SET_NAMES
 from leverage.aims.view import AimView, analyse_register, vital_few
 from leverage.core.about import CITATION, __version__
+from leverage.core.columns import NOT_STATED
 from leverage.core.database import StoreError
 from leverage.core.settings import Settings
 from leverage.survey.charts import heat_table
 from leverage.survey.instrument import Instrument, default_instrument, get_instrument
+from leverage.survey.rounds import default_round, mark_workshops, round_label
 from leverage.survey.scoring import OVERALL, point_scores
 from leverage.survey.store import Store
 from leverage.survey.suppression import withhold_secondary
@@ -43,6 +45,7 @@ class AssessmentSummary:
     points: pd.DataFrame  # leverage_point, title, n_respondents, mean, ci_low, ci_high, status
     by_role: pd.DataFrame  # role (label), n, LP1..LP7, Overall as text: `heat_table`, as on the Results page
     focus: pd.DataFrame  # measure, respondents (empty when none were chosen or the round is withheld)
+    workshop: bool = False  # the round was created by a live workshop (labelled as such)
 
     @property
     def withheld(self) -> bool:
@@ -105,15 +108,31 @@ def _point_titles(instrument: Instrument) -> dict[str, str]:
     return titles
 
 
-def assessment_summary(store: Store, org_id: int, as_of: dt.date, settings: Settings) -> AssessmentSummary | None:
-    """The latest round with responses that opened on or before the cut-off (None when there is none)."""
-    rounds = store.list_rounds(org_id)
+def pack_rounds(store: Store, org_id: int, as_of: dt.date) -> pd.DataFrame:
+    """The rounds a pack at cut-off `as_of` can show: with responses, opened on or before the cut-off, oldest
+    first, with `workshop` (True for a round a workshop created)."""
+    rounds = mark_workshops(store.list_rounds(org_id), store.workshop_round_ids(org_id))
     rounds = rounds[rounds["respondents"] > 0]
     opened = pd.to_datetime(rounds["opens_on"])
-    rounds = rounds[opened.isna() | (opened <= pd.Timestamp(as_of))]
-    if rounds.empty:
-        return None
-    rnd = rounds.iloc[-1]
+    return rounds[opened.isna() | (opened <= pd.Timestamp(as_of))].reset_index(drop=True)
+
+
+def assessment_summary(store: Store, org_id: int, as_of: dt.date, settings: Settings,
+                       round_name: str | None = None) -> AssessmentSummary | None:
+    """The chosen round (by default the latest survey round with responses that opened on or before the
+    cut-off; a workshop round only when there is no survey round); None when there is none."""
+    rounds = pack_rounds(store, org_id, as_of)
+    if round_name is not None:
+        chosen = rounds[rounds["name"] == round_name]
+        if chosen.empty:
+            known = ", ".join(round_label(n, w) for n, w in zip(rounds["name"], rounds["workshop"], strict=True))
+            raise BoardPackError(f"There is no round called {round_name!r} with responses that opened by the "
+                                 f"cut-off, {as_of}. Rounds: {known or 'none'}.")
+        rnd = chosen.iloc[-1]
+    else:
+        rnd = default_round(rounds)
+        if rnd is None:
+            return None
     try:
         instrument = get_instrument(rnd["instrument_id"], rnd["instrument_version"])
     except Exception:  # an instrument file no longer installed: titles fall back to the default's
@@ -124,13 +143,14 @@ def assessment_summary(store: Store, org_id: int, as_of: dt.date, settings: Sett
     points["title"] = points["leverage_point"].map(_point_titles(instrument)).fillna(points["leverage_point"])
     respondents = int(points.loc[points["leverage_point"] == OVERALL, "n_respondents"].max())
     by_role = withhold_secondary(point_scores(answers, ("role",), min_n), ["leverage_point"], min_n)
-    by_role = by_role.assign(role=by_role["role"].fillna("(not stated)"))
+    by_role = by_role.assign(role=by_role["role"].fillna(NOT_STATED))
     withheld = respondents < min_n
     focus = pd.DataFrame(columns=["measure", "respondents"]) if withheld else \
         store.focus_measure_counts(int(rnd["id"]))
     opens = rnd["opens_on"]
     return AssessmentSummary(
         round_name=str(rnd["name"]), opens_on=pd.Timestamp(opens).date() if pd.notna(opens) else None,
+        workshop=bool(rnd["workshop"]),
         respondents=respondents, min_n=min_n,
         points=points[["leverage_point", "title", "n_respondents", "mean", "ci_low", "ci_high", "status"]],
         by_role=heat_table(by_role, "role", settings.role_labels).rename_axis("role").reset_index(),
@@ -160,8 +180,12 @@ def workshop_summaries(store: Store, org_id: int, start: dt.date, end: dt.date) 
 
 
 def gather(store: Store, settings: Settings, organization: str, as_of: dt.date | None = None,
-           meeting_date: dt.date | None = None, period_start: dt.date | None = None) -> BoardPack:
-    """Everything the board pack of `organization` shows, with data known at `as_of` (default today)."""
+           meeting_date: dt.date | None = None, period_start: dt.date | None = None,
+           round_name: str | None = None) -> BoardPack:
+    """Everything the board pack of `organization` shows, with data known at `as_of` (default today).
+
+    `round_name` chooses the self-assessment round (default: the latest survey round; see `assessment_summary`).
+    """
     as_of = as_of or dt.date.today()
     period_start = period_start or as_of - dt.timedelta(days=WORKSHOP_PERIOD_DAYS)
     if period_start > as_of:
@@ -171,5 +195,5 @@ def gather(store: Store, settings: Settings, organization: str, as_of: dt.date |
     return BoardPack(
         organization=name, meeting_date=meeting_date or as_of, cut_off=as_of, period_start=period_start,
         views=views, summary=vital_few(views, as_of),
-        assessment=assessment_summary(store, org_id, as_of, settings),
+        assessment=assessment_summary(store, org_id, as_of, settings, round_name),
         workshops=workshop_summaries(store, org_id, period_start, as_of))

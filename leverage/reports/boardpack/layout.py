@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from leverage.aims.charts import POINT_NAMES
+from leverage.aims.charts import POINT_NAMES, annotation_key
 from leverage.aims.spc import CHART_NAMES
 from leverage.aims.view import AimView, format_value, questions_to_ask
 from leverage.reports.boardpack.content import AssessmentSummary, BoardPack, WorkshopSummary
@@ -34,6 +34,7 @@ from leverage.reports.boardpack.layout_blocks import (
     make_icon,
     month,
 )
+from leverage.survey.rounds import round_label
 from leverage.survey.scoring import OVERALL
 
 FALLBACK_POINTS = 12  # the latest points listed when a chart cannot be drawn
@@ -41,9 +42,10 @@ CONTENTS_AIMS = 12  # aims listed by name in the cover's contents
 KICKER = "Board pack: system-level aims and the Seven Leadership Leverage Points"
 ASSESSMENT_TITLE = "Self-assessment: the Seven Leadership Leverage Points"
 LEGEND = ("How to read the icons (NHS England, Making Data Count): grey common cause; blue improvement; orange "
-          "concern; purple special cause with no direction set. Variation is read from the latest point; "
+          "concern; purple special cause that is neither (no direction set, or points hugging the centre line). "
+          "Variation is read from the latest point; "
           "assurance compares the target with the process limits. Projection: the trend of the current phase "
-          "carried to the deadline, with a 90 % interval.")
+          "carried to the deadline, with a 90 % interval for the value that will be measured then.")
 
 # Relative widths (inches of a 16:9 slide, scaled to an A4 page for the paper), chosen so that on a slide
 # every heading stays on one line and the vital few's five demo aims fit one slide.
@@ -105,11 +107,13 @@ def summary(pack: BoardPack) -> Page:
 
 def summary_row(row: Any) -> Row:
     """One aim's row of the vital few (a row of `vital_few`'s table, from `itertuples`)."""
-    latest = f"{format_value(row.latest)}\n{month(row.latest_period)}" if pd.notna(row.latest) else "no data yet"
+    decimals = int(row.decimals)
+    latest = (f"{format_value(row.latest, decimals=decimals)}\n{month(row.latest_period)}" if pd.notna(row.latest)
+              else "no data yet")
     owner = row.owner if isinstance(row.owner, str) and row.owner else "No owner named"
     return Row((str(row.aim), make_icon("variation", row.variation), make_icon("assurance", row.assurance),
-                str(row.projection_label), latest, format_value(row.target), month(row.deadline), owner,
-                "due" if row.review_due else "done"), key=f"aim {row.aim_id}")
+                str(row.projection_label), latest, format_value(row.target, decimals=decimals), month(row.deadline),
+                owner, "due" if row.review_due else "done"), key=f"aim {row.aim_id}")
 
 
 # --- an aim's page ----------------------------------------------------------------------------------------
@@ -120,10 +124,11 @@ def aim_page(pack: BoardPack, view: AimView) -> Page:
     owner = f"Owner: {aim.owner}" if aim.owner else "No owner named"
     icons = (make_icon("variation", view.variation, prefixed=True),
              make_icon("assurance", view.assurance, prefixed=True))
-    chart = ChartSlot(view, points_table(view), alt=f"Chart of {aim.measure}: {icons[0].label}; {icons[1].label}.")
+    chart = ChartSlot(view, points_table(view), alt=f"Chart of {aim.measure}: {icons[0].label}; {icons[1].label}.",
+                      key=tuple(annotation_key(view)))
     facts = Facts((
-        ("Latest", f"{format_value(latest[1], aim.unit)} ({month(latest[0])})" if latest else "no measurements yet"),
-        ("Target now", format_value(view.target_now, aim.unit)),
+        ("Latest", f"{view.fmt(latest[1], with_unit=True)} ({month(latest[0])})" if latest else "no measurements yet"),
+        ("Target now", view.fmt(view.target_now, with_unit=True)),
         ("Deadline", day(aim.deadline))))
     projection = Facts((("Projection", view.projection.label),), note=view.projection.reason, name="Projection")
     return Page("aim", aim.title, (
@@ -140,7 +145,7 @@ def points_table(view: AimView) -> Table:
         name = POINT_NAMES.get(p.point_type, str(p.point_type))
         # the rules' short names keep each point on one line
         reading = f"{name}: {', '.join(s.replace('_', ' ') for s in p.signals)}" if len(p.signals) else name
-        rows.append(Row((month(p.period), *(format_value(v) for v in (p.value, p.centre, p.lower, p.upper)),
+        rows.append(Row((month(p.period), *(view.fmt(v) for v in (p.value, p.centre, p.lower, p.upper)),
                          Brief(reading, name))))
     return Table("Latest points", POINTS_COLUMNS, tuple(rows), empty="No measurements yet.")
 
@@ -154,7 +159,8 @@ def assessment_pages(pack: BoardPack) -> list[Page]:
         return [Page("section", ASSESSMENT_TITLE, (Paragraph(
             f"No self-assessment round with responses had opened by {day(pack.cut_off)}.", "lead"),), footer)]
     opened = f", opened {day(a.opens_on)}" if a.opens_on else ""
-    intro = Paragraph(f"Round {a.round_name}{opened}: {a.respondents} respondents. Scores 1–5 (5 = the leverage "
+    kind = "Workshop round" if a.workshop else "Round"
+    intro = Paragraph(f"{kind} {a.round_name}{opened}: {a.respondents} respondents. Scores 1–5 (5 = the leverage "
                       f"point is fully in place). Anonymity threshold: groups with fewer than {a.min_n} respondents "
                       "show their count only.", "muted")
     if a.withheld:
@@ -176,7 +182,8 @@ def assessment_pages(pack: BoardPack) -> list[Page]:
     return [
         Page("section", ASSESSMENT_TITLE, (intro, points, by_role_table(a)), footer),
         Page("section", "Focus measures chosen by respondents (one or two each)", (
-            Paragraph(f"Round {a.round_name}: the whole-system measures respondents would most like the board to "
+            Paragraph(f"{round_label(a.round_name, a.workshop)}: the whole-system measures respondents would most "
+                      "like the board to "
                       "watch.", "muted"),
             Table("Focus measures", (Column("System-level measure", 9.5), Column("Respondents", 2.0, "right")),
                   focus, empty="No one chose focus measures in this round.")),

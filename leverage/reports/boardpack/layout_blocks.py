@@ -211,6 +211,7 @@ class ChartSlot:
     view: AimView = field(compare=False)  # two slots are equal when they say the same: the fallback and the alt text
     fallback: Table
     alt: str  # the chart's alternative text
+    key: tuple[str, ...] = ()  # the printed chart's numbered annotations, in words ("1  15 Mar 2025: ...")
 
     def note(self, why: str) -> str:
         """Why there is no chart, and what stands in for it."""

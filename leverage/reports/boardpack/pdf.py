@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from leverage.aims.charts import aim_chart
+from leverage.aims.charts import PRINT_SIZE, aim_chart
 from leverage.aims.view import AimView
 from leverage.reports.boardpack.charts import NOT_REQUESTED, Progress, draw_charts
 from leverage.reports.boardpack.content import BoardPack
@@ -44,10 +44,11 @@ from leverage.reports.chart_images import ChartRenderer, renderer, status
 PAGE_W, PAGE_H, MARGIN = 297.0, 210.0, 12.0  # A4 landscape, mm
 FOOTER_H = 14.0
 BODY_W = PAGE_W - 2 * MARGIN
-CHART_PX = (1100, 380)  # CSS pixels of a chart; drawn at CHART_W mm wide
-CHART_W = BODY_W
+CHART_PX = PRINT_SIZE  # CSS pixels of a chart (the print layout of `aim_chart`); drawn CHART_W mm wide
+CHART_W = 180.0  # the chart's column on an aim's page; the reading and questions fill the column to its right
 CHART_H = CHART_W * CHART_PX[1] / CHART_PX[0]
-CHART_TOP = MARGIN + 19.0
+COLUMN_GAP = 6.0
+BODY_BOTTOM = PAGE_H - FOOTER_H - 4  # where text must end above the footer
 INK, MUTED, RULE = (33, 33, 33), (90, 90, 90), (200, 200, 200)
 ZEBRA = (246, 248, 250)
 NOTE_FILL = (255, 243, 205)  # a pale amber box: "this chart is a table"
@@ -148,7 +149,23 @@ class _PackPdf(FPDF):
 
 
 def _figure(view: AimView) -> go.Figure:
-    return aim_chart(view, height=CHART_PX[1])
+    return aim_chart(view, height=CHART_PX[1], width=CHART_PX[0], for_print=True)
+
+
+def _fit(pdf: _PackPdf, text: str, width: float, line_h: float, max_lines: int) -> str:
+    """`text` cut (with …) so that it wraps into at most `max_lines` lines of `width` mm in the current font."""
+    lines = pdf.multi_cell(width, line_h, text, dry_run=True, output="LINES")
+    if len(lines) <= max_lines:
+        return text
+    kept = " ".join(lines[:max_lines]).rstrip()
+    while kept and len(pdf.multi_cell(width, line_h, kept + "…", dry_run=True, output="LINES")) > max_lines:
+        kept = kept[:-1].rstrip()
+    return kept + "…"
+
+
+def _height(pdf: _PackPdf, text: str, width: float, line_h: float) -> float:
+    """The height `text` takes wrapped into `width` mm in the current font."""
+    return len(pdf.multi_cell(width, line_h, text, dry_run=True, output="LINES")) * line_h
 
 
 def build_pdf(pack: BoardPack, renderer: ChartRenderer | None, no_chart_reason: str = "",
@@ -171,9 +188,9 @@ def build_pdf(pack: BoardPack, renderer: ChartRenderer | None, no_chart_reason: 
     for page in doc.pages:
         if page.kind == "aim":
             picture = next(pictures)
-            index = _aim_page(pdf, page, picture)
+            index, top = _aim_page(pdf, page, picture)
             if isinstance(picture, bytes):
-                stamps.append(Stamp(index, MARGIN, CHART_TOP, CHART_W, CHART_H, picture))
+                stamps.append(Stamp(index, MARGIN, top, CHART_W, CHART_H, picture))
         elif page.kind == "cover":
             _cover(pdf, page)
         else:
@@ -247,17 +264,17 @@ def _blocks(pdf: _PackPdf, blocks: Sequence[Block], footer: str = "") -> None:
             raise TypeError(f"a PDF page cannot draw {type(block).__name__} here")
 
 
-def _note_box(pdf: _PackPdf, text: str) -> None:
+def _note_box(pdf: _PackPdf, text: str, width: float = 0) -> None:
     pdf.set_fill_color(*NOTE_FILL)
     pdf.font(10, bold=True)
-    pdf.multi_cell(0, 5.5, text, fill=True, border=0, padding=2, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(width, 5.5, text, fill=True, border=0, padding=2, new_x="LMARGIN", new_y="NEXT")
 
 
-def _table(pdf: _PackPdf, table: Table, compact: bool = False) -> None:
+def _table(pdf: _PackPdf, table: Table, compact: bool = False, width: float = BODY_W) -> None:
     """A table with its heading row repeated on each page it runs over; numbers aligned right."""
     size, line, pad = (8, 4.2, 0.6) if compact else (9, 4.6, 0.8)
     pdf.font(size)
-    with pdf.table(col_widths=table.widths(BODY_W), line_height=line, width=BODY_W, align="LEFT",
+    with pdf.table(col_widths=table.widths(width), line_height=line, width=width, align="LEFT",
                    text_align=tuple(c.align.upper() for c in table.columns), headings_style=HEADINGS,
                    cell_fill_color=ZEBRA, cell_fill_mode="ROWS", padding=pad,
                    repeat_headings=1 if table.repeat_header else 0) as drawn:
@@ -282,13 +299,14 @@ def _icon_table(pdf: _PackPdf, table: Table, footer: str) -> None:
                 pdf.svg(cell, x + 0.5, y0 + (ROW_H - ICON) / 2, ICON)
                 pdf.set_xy(x + ICON + 1.5, y0 + 1)
                 pdf.font(7.5)
-                pdf.multi_cell(w - ICON - 2, 3.3, cell.caption, align="L", new_x="RIGHT", new_y="TOP")
+                pdf.multi_cell(w - ICON - 2, 3.3, _fit(pdf, cell.caption, w - ICON - 2, 3.3, 3), align="L",
+                               new_x="RIGHT", new_y="TOP")
             else:
                 size = 9 if column.name == table.columns[0].name else 8.5
                 pdf.set_xy(x + 0.5, y0 + 1)
                 pdf.font(size, column.strong)
                 # what three lines of the row hold, at most
-                pdf.multi_cell(w - 1, 3.6, _truncate(cell_text(cell), int(2.6 * w / (size * 0.19))), align="L",
+                pdf.multi_cell(w - 1, 3.6, _fit(pdf, cell_text(cell), w - 1, 3.6, 3), align="L",
                                new_x="RIGHT", new_y="TOP")
             x += w
         pdf.set_draw_color(*RULE)
@@ -304,65 +322,98 @@ def _icon_table_head(pdf: _PackPdf, table: Table, widths: list[float]) -> None:
     pdf.ln(7)
 
 
-def _aim_page(pdf: _PackPdf, page: Page, picture: bytes | str) -> int:
-    """Title and measure; the chart (stamped later, at CHART_TOP) or its table; the reading and questions.
+def _aim_page(pdf: _PackPdf, page: Page, picture: bytes | str) -> tuple[int, float]:
+    """Title and measure; the chart (stamped later) or its table on the left, its numbered annotations under it;
+    the reading, icons and questions to ask in the column on the right.
 
-    Returns the page's index, for the chart's stamp.
+    Returns the page's index and the chart's top (mm), for the chart's stamp.
     """
     pdf.new_page(page.footer)
-    pdf.para(_truncate(page.title, 110), 17, bold=True, h=7.5)
+    pdf.font(17, bold=True)
+    pdf.multi_cell(BODY_W, 7.5, _fit(pdf, page.title, BODY_W, 7.5, 2), new_x="LMARGIN", new_y="NEXT")
     slot = page.first(ChartSlot)
     at = page.blocks.index(slot)
     for block in page.blocks[:at]:
         if isinstance(block, Paragraph):
-            pdf.para(block.text, 10, colour=MUTED, h=5)
+            pdf.font(10, colour=MUTED)
+            pdf.multi_cell(BODY_W, 5, _fit(pdf, block.text, BODY_W, 5, 2), new_x="LMARGIN", new_y="NEXT")
     index = pdf.page_no() - 1
-    pdf.set_y(CHART_TOP)
+    top = pdf.get_y() + 2
+    pdf.set_y(top)
     if isinstance(picture, bytes):
-        pdf.set_y(CHART_TOP + CHART_H + 2)
+        pdf.set_y(top + CHART_H + 1.5)
+        _annotation_key(pdf, slot.key)
     else:
-        _note_box(pdf, slot.note(picture))
+        _note_box(pdf, slot.note(picture), CHART_W)
         pdf.ln(1.5)
         if slot.fallback.rows:
-            _table(pdf, slot.fallback, compact=True)
+            _table(pdf, slot.fallback, compact=True, width=CHART_W)
         else:
-            pdf.para(slot.fallback.empty, 10)
-        pdf.ln(2)
-    _reading(pdf, page.blocks[at + 1:])
-    return index
+            pdf.para(slot.fallback.empty, 10, w=CHART_W)
+    _reading(pdf, page, page.blocks[at + 1:], top)
+    return index, top
 
 
-def _reading(pdf: _PackPdf, blocks: Sequence[Block]) -> None:
-    """The facts, projection and icons in a column on the left; the questions to ask on the right."""
-    top = pdf.get_y()
-    left_w, gap = 128.0, 6.0
+def _annotation_key(pdf: _PackPdf, key: Sequence[str]) -> None:
+    """The chart's numbered annotations in words, under the chart; as many lines as the page holds."""
+    if not key:
+        return
+    pdf.font(7.5, colour=MUTED)
+    room = int((BODY_BOTTOM - pdf.get_y()) // 3.3)
+    text = _fit(pdf, "   ".join(key), CHART_W, 3.3, max(room, 1))
+    pdf.multi_cell(CHART_W, 3.3, text, align="L", new_x="LMARGIN", new_y="NEXT")
+
+
+def _reading(pdf: _PackPdf, page: Page, blocks: Sequence[Block], top: float) -> None:
+    """The facts, projection and icons, then the questions to ask, in the column right of the chart.
+
+    Questions that do not fit above the footer continue on the next page, under the aim's title.
+    """
+    x = MARGIN + CHART_W + COLUMN_GAP
+    width = PAGE_W - MARGIN - x
+    pdf.set_xy(x, top)
     for block in blocks:
         if isinstance(block, Facts):
             for line in block.lines:
-                pdf.set_x(MARGIN)
+                pdf.set_x(x)
                 pdf.font(10, bold=True)
-                pdf.multi_cell(left_w, 4.8, line, align="L", new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(width, 4.8, line, align="L", new_x="LEFT", new_y="NEXT")
             if block.note:
-                pdf.set_x(MARGIN)
+                pdf.set_x(x)
                 pdf.font(8, colour=MUTED)
-                pdf.multi_cell(left_w, 3.6, block.note, align="L", new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(width, 3.6, block.note, align="L", new_x="LEFT", new_y="NEXT")
+            pdf.ln(1)
         elif isinstance(block, IconRow):
-            y, half = pdf.get_y() + 1.5, left_w / len(block.icons)
-            for i, icon in enumerate(block.icons):
-                x = MARGIN + i * half
+            for icon in block.icons:
+                y = pdf.get_y() + 0.8
                 pdf.svg(icon, x, y, ICON + 1)
-                pdf.set_xy(x + ICON + 2.5, y)
+                pdf.set_xy(x + ICON + 2.5, y + 0.5)
                 pdf.font(8)
-                pdf.multi_cell(half - ICON - 4, 3.5, icon.caption, align="L", new_x="RIGHT", new_y="TOP")
-    right_x = MARGIN + left_w + gap
+                caption = _fit(pdf, icon.caption, width - ICON - 2.5, 3.5, 2)
+                pdf.multi_cell(width - ICON - 2.5, 3.5, caption, align="L", new_x="LEFT", new_y="NEXT")
+                pdf.set_xy(x, max(pdf.get_y(), y + ICON + 1) + 0.8)
     for block in blocks:
         if isinstance(block, ItemList):
-            pdf.set_xy(right_x, top)
-            pdf.font(10.5, bold=True)
-            pdf.cell(0, 5, block.title, new_x="LMARGIN", new_y="NEXT")
-            for item in block.items:
-                pdf.set_x(right_x)
-                pdf.font(8.5)
-                pdf.multi_cell(PAGE_W - MARGIN - right_x, 3.8, f"•  {item}", align="L", new_x="LMARGIN",
-                               new_y="NEXT")
-                pdf.ln(0.6)
+            _questions(pdf, page, block, x, width)
+
+
+def _questions(pdf: _PackPdf, page: Page, block: ItemList, x: float, width: float) -> None:
+    pdf.set_x(x)
+    pdf.ln(1.5)
+    pdf.set_x(x)
+    pdf.font(10.5, bold=True)
+    pdf.multi_cell(width, 5, block.title, new_x="LEFT", new_y="NEXT")
+    for item in block.items:
+        pdf.font(8.5)
+        text = f"•  {item}"
+        if pdf.get_y() + _height(pdf, text, width, 3.8) > BODY_BOTTOM:  # the rest on the next page, full width
+            pdf.new_page(page.footer)
+            pdf.font(12, bold=True)
+            pdf.multi_cell(BODY_W, 5.5, _fit(pdf, f"{block.title} (continued): {page.title}", BODY_W, 5.5, 2),
+                           new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(1)
+            x, width = MARGIN, BODY_W
+            pdf.font(8.5)
+        pdf.set_x(x)
+        pdf.multi_cell(width, 3.8, text, align="L", new_x="LEFT", new_y="NEXT")
+        pdf.ln(0.6)

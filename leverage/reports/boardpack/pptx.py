@@ -92,10 +92,8 @@ class DeckResult:
 
 # --- charts -----------------------------------------------------------------------------------------------
 def _chart_figure(view: AimView) -> go.Figure:
-    fig = aim_chart(view, height=CHART_PX[1], large=True)
     # The slide's title and measure line already say what the chart's title would; the room goes to the plot.
-    fig.update_layout(title_text="", margin={"t": 20})
-    return fig
+    return aim_chart(view, height=CHART_PX[1], width=CHART_PX[0], large=True, titled=False)
 
 
 def _draw(views: list[AimView], images: bool, progress: Progress | None) -> tuple[Charts, str]:
