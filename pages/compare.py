@@ -109,7 +109,7 @@ if mode == "Departments":
     handle = handles[source]
     cube = compare_data.org_with_source(handle, org)
     key = handle.key
-    view = compare_data.department_view(key, source, org, pool, min_n, cube.points)
+    view = compare_data.department_view(key, source, org, pool, min_n, cube.points, cube.items)
     unit_word, parent_name = "department", org
     scope_key: tuple = (source, org)
 else:
@@ -240,7 +240,8 @@ elif shown == "Role gaps":
     else:
         scope = st.selectbox("Organization", units_now["unit"].tolist(), key="compare_gap_org")
         units, scope_rows = view["units"][view["units"]["unit"] == scope], now[now["unit"] == scope]
-    roles = compare.role_scores(units, round_name, min_n, scope_rows[["leverage_point", "status"]])
+    roles = compare.role_scores(units, round_name, min_n, scope_rows[["leverage_point", "status"]],
+                                decided=view.get("decided") if mode == "Departments" else None)
     gaps = compare.perception_gaps(roles, settings.role_labels)
     where = parent_name if scope == "(all)" else scope
     n_scope = n_total if scope == "(all)" else int(units_now.loc[units_now["unit"] == scope, "n"].sum())
@@ -301,7 +302,8 @@ else:  # Statements
     unit_status = tuple(zip(point_now["unit"], point_now["status"], strict=True))
     if mode == "Departments":
         pooled = tuple((m, pool) for m in view["pooled"].get(round_name, ()))
-        items = compare_data.item_view(key, point, round_name, "department", pooled, min_n, unit_status, cube.items)
+        items = compare_data.item_view(key, point, round_name, "department", pooled, min_n, unit_status, cube.items,
+                                       pool, view["decided"])
     else:
         items = compare_data.item_view(key, point, round_name, "organization", (), min_n, unit_status, cube.items)
     texts = {i.id: f"{i.id} {instrument.text(i.text, 'en')[:40]}…" for i in instrument.items}

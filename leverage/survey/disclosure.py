@@ -7,7 +7,9 @@ department × role groups). A box's published mean and n give its sum, a linear 
 sums. The engine chooses which boxes to withhold so that, for every withheld box,
 
 1. its sum is not in the span of the published boxes' sums (the rank test: there is a change of the
-   atomic sums that leaves every published box as it is and changes the withheld one), and
+   atomic sums that leaves every published box as it is and changes the withheld one), unless it holds
+   exactly the answers of a published box in that measure (the other cells have none there: showing it
+   would show nothing new), and
 2. for a box below the threshold (a sensitive one; boxes withheld only to protect another are not
    sensitive themselves), the interval its mean can take, given every published box and the bounds every atomic sum has
    (n × lowest level … n × highest level, with every n known), is at least `protection` wide, or as
@@ -95,10 +97,15 @@ def decide(table: Table, min_n: int, forced: np.ndarray | None = None, protectio
     present = box_n.sum(axis=1) > 0
     size = box_n.max(axis=1) if box_n.size else np.zeros(boxes)
     given_up: set[int] = set()
+    settled = np.zeros(boxes, bool)  # passed the audit: withholding more only widens what it can take
     steps = 0
     while True:
         subtraction_rule(table, withheld, min_n, size, fixed, present)
-        findings = [f for f in audit(table, withheld, first, protection) if f.box not in given_up]
+        asked = np.flatnonzero(withheld & ~settled)
+        found = audit(table, withheld, first, protection, only=asked) if asked.size else []
+        failed = {f.box for f in found}
+        settled[[b for b in asked if b not in failed]] = True
+        findings = [f for f in found if f.box not in given_up]
         if not findings or steps >= max_steps:
             return Decision(withheld, first, tuple(sorted(given_up)), steps, findings)
         finding = findings[0]
@@ -194,6 +201,8 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
             towards = (t @ ortho) @ ortho.T if null.size else np.zeros_like(t)  # W projected on the null space
             for k, box in enumerate(targets):
                 if reach[k] <= _RANK_TOL:
+                    if published.size and (np.abs(a - t[k]).sum(axis=1) == 0).any():
+                        continue  # the very answers of a published box (the others have none in this measure)
                     coef = np.linalg.lstsq(a.T, t[k], rcond=None)[0] if len(published) else np.zeros(0)
                     blamed = tuple(int(published[i]) for i in np.flatnonzero(np.abs(coef) > 1e-9))
                     findings.append(Finding(int(box), m, "determined", 0.0, blamed))

@@ -19,6 +19,7 @@ the `score` command read the same decision:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -136,11 +137,13 @@ def _matrix(frame: pd.DataFrame, atoms: list[tuple[str, str]], measures: list[st
 
 
 def decide(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = None, organization: str = "",
-           round_name: str = "", protection: float = disclosure.PROTECTION) -> Release:
+           round_name: str = "", protection: float = disclosure.PROTECTION, forced: Iterable[Key] = ()) -> Release:
     """The release of one organization × round from its department × role groups.
 
     `points`: department, role, leverage_point (LP1..LP7; Overall rows are ignored), n, s1.
     `items` (optional): department, role, leverage_point, item_id, n, s1: the statements' decisions.
+    `forced`: boxes to withhold whatever their n (a caller's own reasons); they count as withheld when
+    the others are chosen.
     """
     points = points[points["leverage_point"].isin(POINT_IDS) & (points["n"] > 0)]
     points = points.assign(department=points["department"].map(department_key), role=points["role"].astype(str))
@@ -159,7 +162,11 @@ def decide(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = None, 
     fixed = np.zeros(len(boxes.keys), bool)
     fixed[boxes.alias[(TOTAL, "", "")]] = True
     table = disclosure.Table(boxes.members, n, sums, tuple(boxes.partitions), fixed)
-    decision = disclosure.decide(table, min_n, protection=protection)
+    must = np.zeros(len(boxes.keys), bool)
+    for key in forced:
+        if key in boxes.alias:
+            must[boxes.alias[key]] = True
+    decision = disclosure.decide(table, min_n, forced=must, protection=protection)
     withheld = decision.withheld
     names = {key: withheld[i] for key, i in boxes.alias.items()}
     item_withheld: set[tuple[Key, str]] = set()
@@ -179,14 +186,36 @@ def decide(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = None, 
 
 
 def decide_all(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = None,
-               protection: float = disclosure.PROTECTION) -> dict[tuple[str, str], Release]:
-    """Every release (organization × round) of a table of department × role groups."""
-    out: dict[tuple[str, str], Release] = {}
+               protection: float = disclosure.PROTECTION, workers: int | None = None) -> dict[tuple[str, str], Release]:
+    """Every release (organization × round) of a table of department × role groups.
+
+    Releases are independent, so many of them (a national file) are decided in worker processes, one
+    per core; a few are decided in this process.
+    """
     item_groups = dict(iter(items.groupby(["organization", "round"], sort=False))) \
         if items is not None and not items.empty else {}
-    for (org, rnd), rows in points.groupby(["organization", "round"], sort=True):
-        out[(str(org), str(rnd))] = decide(rows, min_n, item_groups.get((org, rnd)), str(org), str(rnd), protection)
-    return out
+    jobs = [(rows, min_n, item_groups.get((org, rnd)), str(org), str(rnd), protection)
+            for (org, rnd), rows in points.groupby(["organization", "round"], sort=True)]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    if workers > 1 and len(jobs) >= PARALLEL_FROM:
+        import concurrent.futures
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            done = list(pool.map(_decide_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    else:
+        done = [_decide_job(job) for job in jobs]
+    return {(r.organization, r.round): r for r in done}
+
+
+#: From how many releases `decide_all` uses worker processes (below, starting them costs more than it saves).
+PARALLEL_FROM = 64
+
+
+def _decide_job(job: tuple) -> Release:
+    rows, min_n, items, org, rnd, protection = job
+    return decide(rows, min_n, items, org, rnd, protection)
 
 
 # --- publishing ---------------------------------------------------------------------------------------------
@@ -256,3 +285,32 @@ def apply(frame: pd.DataFrame, release: Release | Mapping[tuple[str, str], Relea
     if "suppressed" in out.columns:
         out["suppressed"] = out["status"].isin([BELOW, SECONDARY])
     return out
+
+
+# --- the self-assessment's tables, published from a release -------------------------------------------------
+
+def decide_answers(answers: pd.DataFrame, min_n: int, organization: str = "", round_name: str = "") -> Release:
+    """The release of one organization × round from its answers (long format)."""
+    points, items = atoms_from_answers(answers)
+    return decide(points, min_n, items, organization, round_name)
+
+
+def point_table(answers: pd.DataFrame, by: Sequence[str], rel: Release) -> pd.DataFrame:
+    """`scoring.point_scores` of one release's answers, withheld as the release decides."""
+    from leverage.survey.scoring import point_scores
+
+    return apply(point_scores(answers, by, rel.min_n), rel, by)
+
+
+def item_table(answers: pd.DataFrame, by: Sequence[str], rel: Release) -> pd.DataFrame:
+    """`scoring.item_scores` of one release's answers, withheld as the release decides."""
+    from leverage.survey.scoring import item_scores
+
+    return apply(item_scores(answers, by, rel.min_n), rel, by, items=True)
+
+
+def level_table(answers: pd.DataFrame, by: Sequence[str], rel: Release) -> pd.DataFrame:
+    """`scoring.level_distribution` of one release's answers, withheld as the release decides."""
+    from leverage.survey.scoring import level_distribution
+
+    return apply(level_distribution(answers, by, rel.min_n), rel, by)
