@@ -1,5 +1,7 @@
 """Compare: departments of one organization, or organizations side by side, from the store and parquet sources."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -64,15 +66,22 @@ with st.expander(f"Sources ({len(handles)} in use" + (f", {len(refused)} refused
         st.error(f"Refused {widgets.esc(name)}: {widgets.esc(message)}")
     nonce = st.session_state.get("compare_upload_nonce", 0)
     uploads = st.file_uploader("Add parquet files", type=["parquet"], accept_multiple_files=True,
-                               key=f"compare_upload_{nonce}")
+                               key=f"compare_upload_{nonce}", max_upload_size=settings.max_upload_mb)
     if uploads:
         checked, errors = [], []
+        seen = st.session_state.setdefault("compare_checked", {})  # content hash -> message or None
         for up in uploads:
-            try:
-                check_upload(up.getvalue(), up.name)
+            digest = hashlib.sha256(up.getvalue()).hexdigest()
+            if digest not in seen:  # each file checked once, not on every rerun
+                try:
+                    check_upload(up.getvalue(), up.name, settings.max_upload_mb, settings.max_upload_rows)
+                    seen[digest] = None
+                except ResponseDataError as exc:
+                    seen[digest] = str(exc)
+            if seen[digest] is None:
                 checked.append(up)
-            except ResponseDataError as exc:
-                errors.append(str(exc))
+            else:
+                errors.append(seen[digest])
         if errors:  # all or nothing: one bad file keeps every file of this upload out
             for message in errors:
                 st.error(f"Nothing added. {widgets.esc(message)}")

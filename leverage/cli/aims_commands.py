@@ -25,9 +25,10 @@ def cmd_spc(args: argparse.Namespace) -> int:
     if args.baseline_points is not None and args.baseline_points < 1:
         raise CliError("--baseline-points must be at least 1")
     phase_starts = [pd.Timestamp(iso_date("--phase-start", text)) for text in args.phase_start or []]
-    source = input_file(args.input, max_mb=load_settings().max_upload_mb)
+    settings = load_settings()
+    source = input_file(args.input, max_mb=settings.max_upload_mb)
     try:
-        series = check_series(read_frame(source), kind_for_chart(args.chart), str(source))
+        series = check_series(read_frame(source, settings.max_upload_rows), kind_for_chart(args.chart), str(source))
         result = leverage.analyse(series, chart=args.chart, rules=args.rules or DEFAULT_RULES[args.chart],
                                   direction=args.direction, target=args.target, baseline_points=args.baseline_points,
                                   phase_starts=phase_starts, screen_moving_ranges=args.screen_moving_ranges)
