@@ -323,7 +323,7 @@ def _repair(table: Table, withheld: np.ndarray, sensitive: np.ndarray, finding: 
     if not blamed:
         return None
     blamed.sort(key=lambda b: (size[b], b))
-    for b in blamed[:16]:
+    for b in blamed[:6]:
         trial = withheld.copy()
         trial[b] = True
         if not audit(table, trial, sensitive, protection, only=[finding.box]):
