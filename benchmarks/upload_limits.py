@@ -61,7 +61,7 @@ with tempfile.TemporaryDirectory() as folder:
             print(check.problems[:3], file=sys.stderr)
     took = time.perf_counter() - t
 print(json.dumps({{"ok": ok, "rows": n, "seconds": took,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "peak_mb": peak_mb()}}))
 """
 
 SERIES_CHECK = """
@@ -75,7 +75,17 @@ t = time.perf_counter()
 series = check_series(read_bytes(data, path.name, rows), kind_for_chart("xmr"), path.name)
 took = time.perf_counter() - t
 print(json.dumps({{"ok": True, "rows": len(series), "seconds": took,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "peak_mb": peak_mb()}}))
+"""
+
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's size across fork and exec).
+PEAK = """
+def peak_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 """
 
 
@@ -148,7 +158,7 @@ def series(rows: int, suffix: str) -> Path:
 
 def run(script: str, *args: str) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
-        handle.write(script.format(root=str(ROOT)))
+        handle.write(PEAK + script.format(root=str(ROOT)))
     done = subprocess.run([sys.executable, handle.name, *args], capture_output=True, text=True, timeout=1800)
     Path(handle.name).unlink()
     if done.returncode != 0:

@@ -62,6 +62,9 @@ def check_responses(source: str | Path | pd.DataFrame, store: Store, settings: S
         if table.num_rows == 0:
             return ImportCheck(label, problems=[Problem(None, None, f"{label}: the file has no rows")])
         table = normalise_table(table, label)
+        # Text as categoricals: a few distinct values each, shared, instead of one Python string per cell.
+        table = pa.table({name: (col.dictionary_encode() if not pa.types.is_dictionary(col.type) and name != "value"
+                                 else col) for name, col in zip(table.column_names, table.columns, strict=True)})
         frame = table.to_pandas()
     except ResponseDataError as exc:
         return ImportCheck(label, problems=[Problem(None, None, str(exc))])

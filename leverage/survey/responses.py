@@ -227,7 +227,8 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
 
     # Vectorised per instrument (usually one), then reported in row order.
     keys = list(zip(frame["organization"], frame["round"], strict=True))
-    inst_keys = pd.Series([round_instrument.get(k, default_instrument.key) for k in keys], index=frame.index)
+    inst_keys = pd.Series([round_instrument.get(k, default_instrument.key) for k in keys], index=frame.index,
+                          dtype=object)
     found: list[tuple[int, str, str]] = []  # (row, column, message)
     bad_role = ~frame["role"].isin(roles)
     for i in frame.index[bad_role][:MAX_PROBLEMS]:
@@ -240,7 +241,7 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
         for i in rows.index[expected.isna()][:MAX_PROBLEMS]:
             found.append((i, "item_id", f"{rows.at[i, 'item_id']!r} is not an item of instrument {inst.id} "
                                         f"{inst.version}"))
-        wrong = expected.notna() & (expected != rows["leverage_point"])
+        wrong = expected.notna() & (expected.astype(object) != rows["leverage_point"].astype(object))
         for i in rows.index[wrong][:MAX_PROBLEMS]:
             found.append((i, "leverage_point", f"item {rows.at[i, 'item_id']} belongs to {expected[i]}, "
                                                f"not {rows.at[i, 'leverage_point']}"))
@@ -334,11 +335,22 @@ def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Undo `neutralise_formulas` on text read back from our own CSV export."""
     out = frame.copy()
     for name in out.columns:
+        if isinstance(out[name].dtype, pd.CategoricalDtype):  # restore the categories, not every cell
+            restored = [_restored(v) for v in out[name].cat.categories]
+            if len(set(restored)) == len(restored):
+                out[name] = out[name].cat.rename_categories(restored)
+            else:
+                out[name] = out[name].astype(object).map(_restored)
+            continue
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
             out[name] = out[name].map(
                 lambda v: v[1:] if isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in _FORMULA_START
                 else v)
     return out
+
+
+def _restored(v: object) -> object:
+    return v[1:] if isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in _FORMULA_START else v
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
