@@ -91,7 +91,8 @@ def decide(table: Table, min_n: int, forced: np.ndarray | None = None, protectio
     """The withheld boxes of one release: primary, the subtraction rule, then the audit's additions."""
     boxes = table.members.shape[0]
     fixed = table.fixed if table.fixed is not None else np.zeros(boxes, bool)
-    first = primary(table, min_n, forced)
+    sensitive = primary(table, min_n)  # below the threshold: their intervals are audited
+    first = sensitive | forced if forced is not None else sensitive.copy()  # forced: withheld, rank test only
     withheld = first.copy()
     box_n = table.box_n
     present = box_n.sum(axis=1) > 0
@@ -102,14 +103,14 @@ def decide(table: Table, min_n: int, forced: np.ndarray | None = None, protectio
     while True:
         subtraction_rule(table, withheld, min_n, size, fixed, present)
         asked = np.flatnonzero(withheld & ~settled)
-        found = audit(table, withheld, first, protection, only=asked) if asked.size else []
+        found = audit(table, withheld, sensitive, protection, only=asked) if asked.size else []
         failed = {f.box for f in found}
         settled[[b for b in asked if b not in failed]] = True
         findings = [f for f in found if f.box not in given_up]
         if not findings or steps >= max_steps:
             return Decision(withheld, first, tuple(sorted(given_up)), steps, findings)
         finding = findings[0]
-        choice = _repair(table, withheld, first, finding, protection, size, fixed, present)
+        choice = _repair(table, withheld, sensitive, finding, protection, size, fixed, present)
         if choice is None:
             given_up.add(finding.box)
         else:
