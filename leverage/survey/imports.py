@@ -58,7 +58,8 @@ def check_responses(source: str | Path | pd.DataFrame, store: Store, settings: S
         if isinstance(source, pd.DataFrame):
             table = pa.Table.from_pandas(source, preserve_index=False)
         else:
-            table = read_table(source, list(RESPONSE_COLUMNS), max_rows=settings.max_upload_rows, label=label)
+            table = read_table(source, list(RESPONSE_COLUMNS), dictionary=True, max_rows=settings.max_upload_rows,
+                               label=label)
         if table.num_rows == 0:
             return ImportCheck(label, problems=[Problem(None, None, f"{label}: the file has no rows")])
         table = normalise_table(table, label)

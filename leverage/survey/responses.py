@@ -226,16 +226,20 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
             problems.append(Problem(row, column, message))
 
     # Vectorised per instrument (usually one), then reported in row order.
-    keys = list(zip(frame["organization"], frame["round"], strict=True))
-    inst_keys = pd.Series([round_instrument.get(k, default_instrument.key) for k in keys], index=frame.index,
-                          dtype=object)
+    # The instrument of each row, looked up once per organization × round (not per row: memory stays flat).
+    grouped = frame.groupby(["organization", "round"], observed=True, sort=False, dropna=False)
+    pair = grouped.ngroup().to_numpy()
+    per_pair = [round_instrument.get((o, r), default_instrument.key)
+                for o, r in grouped[["organization", "round"]].first().itertuples(index=False)]
+    uniques = list(dict.fromkeys(per_pair))
+    inst_code = np.array([uniques.index(k) for k in per_pair], dtype=np.int32)[pair]
     found: list[tuple[int, str, str]] = []  # (row, column, message)
     bad_role = ~frame["role"].isin(roles)
     for i in frame.index[bad_role][:MAX_PROBLEMS]:
         found.append((i, "role", f"{frame.at[i, 'role']!r} is not a configured role ({', '.join(sorted(roles))})"))
-    for key in inst_keys.unique():
+    for code, key in enumerate(uniques):
         inst = instruments.get(key, default_instrument)
-        rows = frame[inst_keys == key]
+        rows = frame[inst_code == code]
         item_point = inst.item_point()
         expected = rows["item_id"].map(item_point)
         for i in rows.index[expected.isna()][:MAX_PROBLEMS]:
@@ -249,7 +253,13 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
         out = values.notna() & ((values < inst.scale_min) | (values > inst.scale_max))
         for i in rows.index[out.fillna(False)][:MAX_PROBLEMS]:
             found.append((i, "value", f"{values[i]} is outside the scale {inst.scale_min}–{inst.scale_max}"))
-    position = {label: n for n, label in enumerate(frame.index, start=1)}
+    index = frame.index
+
+    class _Position(dict):  # 1-based row of an index label, computed for the few rows reported
+        def __missing__(self, label):
+            return int(index.get_loc(label)) + 1
+
+    position = _Position()
     for i, column, message in sorted(found, key=lambda f: position[f[0]]):
         add(position[i], column, message)
     dup = frame.duplicated(["organization", "round", "respondent_id", "item_id"], keep="first")
