@@ -91,8 +91,10 @@ def decide(table: Table, min_n: int, forced: np.ndarray | None = None, protectio
     """The withheld boxes of one release: primary, the subtraction rule, then the audit's additions."""
     boxes = table.members.shape[0]
     fixed = table.fixed if table.fixed is not None else np.zeros(boxes, bool)
-    sensitive = primary(table, min_n)  # below the threshold: their intervals are audited
-    first = sensitive | forced if forced is not None else sensitive.copy()  # forced: withheld, rank test only
+    # Below the threshold here and not already withheld by a coarser decision (whose own audit covered
+    # their intervals there): their intervals are audited; forced boxes get the rank test.
+    sensitive = primary(table, min_n) & ~forced if forced is not None else primary(table, min_n)
+    first = sensitive | forced if forced is not None else sensitive.copy()
     withheld = first.copy()
     box_n = table.box_n
     present = box_n.sum(axis=1) > 0
