@@ -198,13 +198,15 @@ with tab_data:
     st.markdown("**Import measurements**")
     columns = "period, numerator, denominator" if aim.counts else "period, value"
     upload = st.file_uploader(f"CSV, Excel (.xlsx) or parquet with columns {columns}; periods as YYYY-MM-DD",
-                              type=[s.lstrip(".") for s in READABLE_SUFFIXES], key=f"meas_upload_{aim.id}")
+                              type=[s.lstrip(".") for s in READABLE_SUFFIXES], key=f"meas_upload_{aim.id}",
+                              max_upload_size=state.settings().max_upload_mb)
     replace_all = st.checkbox("Replace all existing measurements (otherwise periods in the file are added or "
                               "overwritten)", key=f"meas_replace_{aim.id}")
     if upload is not None and st.button("Import", key=f"meas_import_{aim.id}", type="primary"):
         try:
             with st.spinner("Checking and importing…"):
-                count = register.save_measurements(aim, read_bytes(upload.getvalue(), upload.name),
+                count = register.save_measurements(aim, read_bytes(upload.getvalue(), upload.name,
+                                                                         state.settings().max_upload_rows),
                                                    source=upload.name, replace_all=replace_all)
             st.success(f"Imported {count} period(s) from {widgets.esc(upload.name)}.")
         except MeasurementError as exc:

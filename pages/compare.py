@@ -1,5 +1,7 @@
 """Compare: departments of one organization, or organizations side by side, from the store and parquet sources."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -90,15 +92,22 @@ with st.expander(f"Sources ({len(handles)} in use" + (f", {len(refused)} refused
         st.error(f"Refused {widgets.esc(name)}: {widgets.esc(message)}")
     nonce = st.session_state.get("compare_upload_nonce", 0)
     uploads = st.file_uploader("Add parquet files", type=["parquet"], accept_multiple_files=True,
-                               key=f"compare_upload_{nonce}")
+                               key=f"compare_upload_{nonce}", max_upload_size=settings.max_upload_mb)
     if uploads:
         checked, errors = [], []
+        seen = st.session_state.setdefault("compare_checked", {})  # content hash -> message or None
         for up in uploads:
-            try:
-                check_upload(up.getvalue(), up.name)
+            digest = hashlib.sha256(up.getvalue()).hexdigest()
+            if digest not in seen:  # each file checked once, not on every rerun
+                try:
+                    check_upload(up.getvalue(), up.name, settings.max_upload_mb, settings.max_upload_rows)
+                    seen[digest] = None
+                except ResponseDataError as exc:
+                    seen[digest] = str(exc)
+            if seen[digest] is None:
                 checked.append(up)
-            except ResponseDataError as exc:
-                errors.append(str(exc))
+            else:
+                errors.append(seen[digest])
         if errors:  # all or nothing: one bad file keeps every file of this upload out
             for message in errors:
                 st.error(f"Nothing added. {widgets.esc(message)}")
@@ -137,7 +146,7 @@ if mode == "Departments":
     handle = handles[source]
     cube = compare_data.org_with_source(handle, org)
     key = handle.key
-    view = compare_data.department_view(key, source, org, pool, min_n, cube.points)
+    view = compare_data.department_view(key, source, org, pool, min_n, cube.points, cube.items)
     unit_word, parent_name = "department", org
     scope_key: tuple = (source, org)
 else:
@@ -269,7 +278,8 @@ elif shown == "Role gaps":
     else:
         scope = st.selectbox("Organization", units_now["unit"].tolist(), key="compare_gap_org")
         units, scope_rows = view["units"][view["units"]["unit"] == scope], now[now["unit"] == scope]
-    roles = compare.role_scores(units, round_name, min_n, scope_rows[["leverage_point", "status"]])
+    roles = compare.role_scores(units, round_name, min_n, scope_rows[["leverage_point", "status"]],
+                                decided=view.get("decided") if mode == "Departments" else None)
     gaps = compare.perception_gaps(roles, settings.role_labels)
     where = parent_name if scope == "(all)" else scope
     n_scope = n_total if scope == "(all)" else int(units_now.loc[units_now["unit"] == scope, "n"].sum())
@@ -334,7 +344,8 @@ else:  # Statements
     unit_status = tuple(zip(point_now["unit"], point_now["status"], strict=True))
     if mode == "Departments":
         pooled = tuple((m, pool) for m in view["pooled"].get(round_name, ()))
-        items = compare_data.item_view(key, point, round_name, "department", pooled, min_n, unit_status, cube.items)
+        items = compare_data.item_view(key, point, round_name, "department", pooled, min_n, unit_status, cube.items,
+                                       pool, view["decided"])
     else:
         items = compare_data.item_view(key, point, round_name, "organization", (), min_n, unit_status, cube.items)
     texts = {i.id: f"{i.id} {instrument.text(i.text, 'en')[:40]}…" for i in instrument.items}

@@ -1,6 +1,7 @@
 """Manage data: organizations, departments, rounds, and importing and exporting responses."""
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 
 import pandas as pd
@@ -90,10 +91,17 @@ with tab_import:
                "Organizations, departments and rounds that do not exist yet are created.")
     # A new key after each import empties the uploader.
     upload = st.file_uploader("Response file", type=["parquet", "csv"],
-                              key=f"import_file_{st.session_state.get('import_generation', 0)}")
+                              key=f"import_file_{st.session_state.get('import_generation', 0)}",
+                              max_upload_size=settings.max_upload_mb)
     if upload is not None:
-        with st.spinner("Checking every row…"):
-            check = check_upload(upload.getvalue(), upload.name, store, settings)
+        # Checked once per file content (and store revision), not on every rerun of the page.
+        key = (hashlib.sha256(upload.getvalue()).hexdigest(), upload.name, state.revision())
+        checked = st.session_state.get("import_checked")
+        if checked is None or checked[0] != key:
+            with st.spinner("Checking every row…"):
+                checked = (key, check_upload(upload.getvalue(), upload.name, store, settings))
+            st.session_state["import_checked"] = checked
+        check = checked[1]
         if not check.ok:
             st.error(f"{widgets.esc(upload.name)} cannot be imported: {len(check.problems)} problem(s) found. "
                      "Nothing was written.")
@@ -116,6 +124,7 @@ with tab_import:
                         f"({report.organizations} new organizations, {report.rounds} new rounds, "
                         f"{report.departments} new departments).")
                     st.session_state["import_generation"] = st.session_state.get("import_generation", 0) + 1
+                    st.session_state.pop("import_checked", None)
                     st.rerun()
 
 with tab_export:

@@ -5,7 +5,6 @@ import streamlit as st
 
 from leverage.survey.charts import heat_table, level_distribution_chart, point_scores_chart
 from leverage.survey.scoring import OVERALL, change_between, item_level_shares
-from leverage.survey.suppression import withhold_secondary
 from ui import frame, state, widgets
 
 frame.require()
@@ -104,15 +103,13 @@ with tab_items:
     widgets.downloads(items.drop(columns=["statement"]), f"items-{org_name}-{round_name}", "dl_items")
 
 with tab_roles:
-    by_role = withhold_secondary(state.cached(state.round_scores, org_id, round_id, ("role",), min_n),
-                                 ["leverage_point"], min_n)
+    by_role = state.cached(state.round_scores, org_id, round_id, ("role",), min_n)
     st.caption("Mean score (1–5) per role and leverage point; n is the number of respondents in the role.")
     st.dataframe(heat_table(by_role, "role", settings.role_labels))
     widgets.downloads(by_role, f"scores-by-role-{org_name}-{round_name}", "dl_roles")
 
 with tab_depts:
-    by_dept = withhold_secondary(state.cached(state.round_scores, org_id, round_id, ("department",), min_n),
-                                 ["leverage_point"], min_n)
+    by_dept = state.cached(state.round_scores, org_id, round_id, ("department",), min_n)
     by_dept = by_dept.assign(department=by_dept["department"].fillna("(not stated)"))
     st.caption("Mean score (1–5) per department and leverage point; n is the number of respondents.")
     st.dataframe(heat_table(by_dept, "department"))

@@ -206,21 +206,21 @@ def test_help_lists_the_commands(batch):
 
 
 def test_score_one_parquet_file_by_role_to_csv(batch):
-    # board:   LP1 n1 3, n2 5 -> n 2, mean 4, sd sqrt(((3-4)^2+(5-4)^2)/1) = sqrt(2)
-    #          LP2 n1 5 only  -> n 1 < 2: withheld
-    # nursing: LP1 n3 1, s1 3, s2 2.5 -> n 3, mean 6.5/3, sd sqrt(((1-13/6)^2+(3-13/6)^2+(2.5-13/6)^2)/2)
-    #            = sqrt((49/36 + 25/36 + 4/36)/2) = sqrt(39/36)
-    #          LP2 n3 3, s1 3 -> n 2, mean 3, sd 0
+    # Each organization × round is one release, decided once at min-n 2 whatever --by asks for:
+    # North: board (n1, n2; LP2 only n1) and nursing (n3) are below 2 in some point, so both are withheld
+    #   for every point. Publishing board's LP1 (n 2, mean 4) would give nursing's single LP1 answer against
+    #   North's total (--by organization: n 3, mean 3): 9 - 8 = 1.
+    # South: its only group is its total, below 2 in LP2: withheld.
+    # A role spans both releases: it adds up its published parts only (here none), keeping its full n.
     frame = ok(batch, "file-by-role")
     assert list(frame.columns) == ["role", "leverage_point", "n_respondents", "mean", "sd", "suppressed"]
     assert records(frame) == [
-        {"role": "board", "leverage_point": "LP1", "n_respondents": 2, "mean": 4.0,
-         "sd": pytest.approx(math.sqrt(2)), "suppressed": False},
+        {"role": "board", "leverage_point": "LP1", "n_respondents": 2, "mean": None, "sd": None, "suppressed": True},
         {"role": "board", "leverage_point": "LP2", "n_respondents": 1, "mean": None, "sd": None, "suppressed": True},
-        {"role": "nursing", "leverage_point": "LP1", "n_respondents": 3, "mean": pytest.approx(6.5 / 3),
-         "sd": pytest.approx(math.sqrt(39 / 36)), "suppressed": False},
-        {"role": "nursing", "leverage_point": "LP2", "n_respondents": 2, "mean": 3.0, "sd": 0.0,
-         "suppressed": False},
+        {"role": "nursing", "leverage_point": "LP1", "n_respondents": 3, "mean": None, "sd": None,
+         "suppressed": True},
+        {"role": "nursing", "leverage_point": "LP2", "n_respondents": 2, "mean": None, "sd": None,
+         "suppressed": True},
     ]
 
 
@@ -250,8 +250,10 @@ def test_score_hive_partitioned_folder_by_organization(batch, inputs):
          "suppressed": False},
         {"organization": "North", "leverage_point": "LP2", "n_respondents": 2, "mean": 4.0,
          "sd": pytest.approx(math.sqrt(2)), "suppressed": False},
-        {"organization": "South", "leverage_point": "LP1", "n_respondents": 2, "mean": 2.75,
-         "sd": pytest.approx(math.sqrt(0.125)), "suppressed": False},
+        # South's total is below 2 in LP2, so South is withheld for every point (LP1 against Overall or
+        # the other points would give LP2 back).
+        {"organization": "South", "leverage_point": "LP1", "n_respondents": 2, "mean": None, "sd": None,
+         "suppressed": True},
         {"organization": "South", "leverage_point": "LP2", "n_respondents": 1, "mean": None, "sd": None,
          "suppressed": True},
     ]
@@ -279,11 +281,12 @@ def test_score_by_organization_and_role(batch):
 
 
 def test_score_default_threshold_is_five(batch):
-    # One group: LP1 has 5 respondents (reported), LP2 has 3 (withheld).
+    # One group across two releases (North, South), each below 5: the group adds up published releases
+    # only, so it is withheld with its full n (LP1 5, LP2 3); published, North's and South's totals
+    # could be had from it and the other's.
     frame = ok(batch, "default-min-n")
     assert records(frame) == [
-        {"leverage_point": "LP1", "n_respondents": 5, "mean": pytest.approx(2.9), "sd": pytest.approx(math.sqrt(2.05)),
-         "suppressed": False},
+        {"leverage_point": "LP1", "n_respondents": 5, "mean": None, "sd": None, "suppressed": True},
         {"leverage_point": "LP2", "n_respondents": 3, "mean": None, "sd": None, "suppressed": True},
     ]
 

@@ -189,13 +189,15 @@ def listing(handles: dict[str, Handle], refused: dict[str, str], cat: pd.DataFra
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def department_view(key: tuple, source: str, organization: str, pool: str | None, min_n: int,
-                    _points: pd.DataFrame) -> dict:
-    """Departments of one organization (`_points`: its cube rows): unit scores against the organization,
-    the organization's scores and who is pooled in each round."""
+                    _points: pd.DataFrame, _items: pa.Table | None = None) -> dict:
+    """Departments of one organization (`_points`, `_items`: its cube rows): the releases of its rounds
+    (one withheld set each, as on the Results page), unit scores against the organization, the
+    organization's scores and who is pooled in each round."""
     units = compare.department_units(_points, source, organization, pool, min_n)
+    decided = compare.releases_of(units, min_n, _items)
     org = compare.parent_scores(units, min_n, organization)
-    return {"units": units, "scores": compare.unit_scores(units, min_n, org), "parent": org,
-            "pooled": compare.pooled_members(units, pool) if pool else {}}
+    return {"units": units, "scores": compare.unit_scores(units, min_n, org, pool=pool, decided=decided),
+            "parent": org, "pooled": compare.pooled_members(units, pool) if pool else {}, "decided": decided}
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -215,16 +217,19 @@ def organization_view(key: tuple, min_n: int, _points: pd.DataFrame) -> dict[str
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def item_view(key: tuple, point: str, round_name: str, unit_column: str, pooled: tuple[tuple[str, str], ...],
-              min_n: int, unit_status: tuple[tuple[str, str], ...], _items: pa.Table) -> pd.DataFrame:
+              min_n: int, unit_status: tuple[tuple[str, str], ...], _items: pa.Table, pool: str | None = None,
+              _decided: dict | None = None) -> pd.DataFrame:
     """Statements of one point per unit; `pooled` maps departments to their pooled group in this round and
-    `unit_status` gives each unit's status for the point."""
+    `unit_status` gives each unit's status for the point. Departments publish from their organization's
+    release (`_decided`, the department view's); organizations from their own totals."""
     rows = compare.item_units(_items, {}, point)
     if unit_column == "organization":
         rows["unit"] = [compare.organization_label(s, o) for s, o in zip(rows["source"], rows["organization"],
                                                                            strict=True)]
         return compare.item_scores(rows, None, round_name, min_n, unit_column="unit", unit_status=dict(unit_status),
                                    secondary=False)
-    return compare.item_scores(rows, dict(pooled), round_name, min_n, unit_status=dict(unit_status))
+    return compare.item_scores(rows, dict(pooled), round_name, min_n, unit_status=dict(unit_status), pool=pool,
+                               decided=_decided)
 
 
 def cached_figure(key: Hashable, build) -> go.Figure:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from leverage.core.settings import Settings, load_settings
 from leverage.demo.loader import ensure_demo
-from leverage.survey import scoring
+from leverage.survey import release
 from leverage.survey.instrument import Instrument, default_instrument, get_instrument
 from leverage.survey.response_import import ImportReport
 from leverage.survey.rounds import mark_workshops
@@ -114,19 +114,28 @@ def round_dates(url: str, rev: Rev) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def round_release(url: str, rev: Rev, org_id: int, round_id: int, min_n: int) -> release.Release:
+    """The one withheld set of an organization's round: every table of that round publishes from it."""
+    return release.decide_answers(store().responses(org_id, [round_id]), min_n, str(org_id), str(round_id))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def round_scores(url: str, rev: Rev, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
-    """Point and overall scores of one round, grouped by `by`, threshold applied."""
-    return scoring.point_scores(store().responses(org_id, [round_id]), by, min_n)
+    """Point and overall scores of one round, grouped by `by`, withheld as the round's release decides."""
+    rel = round_release(url, rev, org_id, round_id, min_n)
+    return release.point_table(store().responses(org_id, [round_id]), by, rel)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def round_items(url: str, rev: Rev, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
-    return scoring.item_scores(store().responses(org_id, [round_id]), by, min_n)
+    rel = round_release(url, rev, org_id, round_id, min_n)
+    return release.item_table(store().responses(org_id, [round_id]), by, rel)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def round_levels(url: str, rev: Rev, org_id: int, round_id: int, by: tuple[str, ...], min_n: int) -> pd.DataFrame:
-    return scoring.level_distribution(store().responses(org_id, [round_id]), by, min_n)
+    rel = round_release(url, rev, org_id, round_id, min_n)
+    return release.level_table(store().responses(org_id, [round_id]), by, rel)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

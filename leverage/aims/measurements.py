@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from leverage.aims.spc import ATTRIBUTE_CHARTS
+from leverage.core.validation import MAX_MAGNITUDE
 
 READABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
 MAX_PROBLEMS = 20
@@ -41,25 +42,40 @@ def kind_for_chart(chart: str) -> SeriesKind:
     return SeriesKind(counts=chart in ATTRIBUTE_CHARTS, proportion=chart in ("p", "p_prime"))
 
 
-def read_frame(path: Path) -> pd.DataFrame:
+#: Most rows a measurement file may have (also capped by LEVERAGE_MAX_UPLOAD_ROWS): a series of periods,
+#: daily for a century, is 36,500; a larger file is a mistake, refused before it fills memory.
+MAX_SERIES_ROWS = 100_000
+
+
+def read_frame(path: Path, max_rows: int | None = None) -> pd.DataFrame:
     """A CSV, parquet or Excel (.xlsx, first sheet) file as a frame, columns lower-cased."""
     suffix = path.suffix.lower()
     if suffix not in READABLE_SUFFIXES:
         raise MeasurementError(str(path.name), [f"unsupported file type {suffix or '(none)'}; "
                                                 f"use {', '.join(READABLE_SUFFIXES)}"])
-    return read_bytes(path.read_bytes(), path.name)
+    return read_bytes(path.read_bytes(), path.name, max_rows)
 
 
-def read_bytes(data: bytes, filename: str) -> pd.DataFrame:
-    """Uploaded bytes as a frame; the file name's suffix tells the format."""
+def read_bytes(data: bytes, filename: str, max_rows: int | None = None) -> pd.DataFrame:
+    """Uploaded bytes as a frame; the file name's suffix tells the format.
+
+    At most `max_rows` (and MAX_SERIES_ROWS) data rows: parquet is refused from its metadata, CSV and
+    Excel while they are read (Excel streamed row by row by openpyxl's read-only mode, never whole)."""
     suffix = Path(filename).suffix.lower()
+    limit = min(max_rows or MAX_SERIES_ROWS, MAX_SERIES_ROWS)
+    too_many = MeasurementError(filename, [f"more than {limit:,} rows; a measurement series has one row per "
+                                           "period"])
     try:
         if suffix == ".csv":
-            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""])
+            frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""], nrows=limit + 1)
         elif suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            if pq.ParquetFile(io.BytesIO(data)).metadata.num_rows > limit:
+                raise too_many
             frame = pd.read_parquet(io.BytesIO(data))
         elif suffix == ".xlsx":
-            frame = pd.read_excel(io.BytesIO(data), sheet_name=0)
+            frame = _read_xlsx(data, limit, too_many)
         else:
             raise MeasurementError(filename, [f"unsupported file type {suffix or '(none)'}; "
                                               f"use {', '.join(READABLE_SUFFIXES)}"])
@@ -68,8 +84,35 @@ def read_bytes(data: bytes, filename: str) -> pd.DataFrame:
     except Exception as exc:  # every reader fails differently on a damaged file; report it plainly
         raise MeasurementError(filename, [f"cannot be read as {suffix.lstrip('.')}: {str(exc).splitlines()[0]}"]) \
             from None
+    if len(frame) > limit:
+        raise too_many
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     return frame
+
+
+def _read_xlsx(data: bytes, limit: int, too_many: MeasurementError) -> pd.DataFrame:
+    """The first sheet of a workbook, streamed (openpyxl read-only): rows are read one at a time and the
+    read stops as soon as there are too many, so a huge sheet costs neither minutes nor memory."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            return pd.DataFrame()
+        body = []
+        for row in rows:
+            if all(v is None for v in row):
+                continue
+            body.append(row)
+            if len(body) > limit:
+                raise too_many
+    finally:
+        book.close()
+    width = len(header)
+    names = [str(h) if h is not None else f"column {i + 1}" for i, h in enumerate(header)]
+    return pd.DataFrame([tuple(r[:width]) + (None,) * (width - len(r)) for r in body], columns=names)
 
 
 def check_series(frame: pd.DataFrame, kind: SeriesKind, source: str = "input") -> pd.DataFrame:
@@ -150,4 +193,7 @@ def _parse_numbers(column: pd.Series, name: str, problems: list[str]) -> pd.Seri
     for row in np.flatnonzero(bad.to_numpy()):
         shown = column.iloc[row]
         problems.append(f"row {row + 1}: {name} {'(empty)' if pd.isna(shown) else repr(str(shown))} is not a number")
-    return numbers.where(~bad)
+    huge = ~bad & (numbers.abs() > MAX_MAGNITUDE)
+    for row in np.flatnonzero(huge.to_numpy()):
+        problems.append(f"row {row + 1}: {name} {numbers.iloc[row]:g} is beyond ±{MAX_MAGNITUDE:g}")
+    return numbers.where(~bad & ~huge)

@@ -22,6 +22,7 @@ from leverage.aims.spc_settings import (
 )
 from leverage.core.database import StoreError
 from leverage.core.schema import LONG_TEXT_MAX, NAME_MAX
+from leverage.core.validation import MAX_MAGNITUDE
 
 DATA_TYPES = {"continuous": "Continuous (a score, a ratio, days…)",
               "proportion": "Proportion (numerator / denominator)",
@@ -138,12 +139,15 @@ def validate(aim: Aim) -> list[str]:
         p.append(f"rule set: {rules_problem(aim.chart, aim.rule_set)}")
     if aim.review_cadence not in CADENCES:
         p.append(f"review cadence: {aim.review_cadence!r} is not one of {', '.join(CADENCES)}")
-    if aim.multiplier is None or not math.isfinite(aim.multiplier) or aim.multiplier <= 0:
+    if aim.multiplier is None or not math.isfinite(aim.multiplier) or aim.multiplier <= 0 \
+            or aim.multiplier > MAX_MAGNITUDE:
         p.append("multiplier: must be a positive number (e.g. 100 for percent, 1000 for per 1,000)")
     for name in ("baseline_value", "target_value"):
         value = getattr(aim, name)
         if value is not None and not math.isfinite(value):
             p.append(f"{name.replace('_', ' ')}: not a number")
+        elif value is not None and abs(value) > MAX_MAGNITUDE:
+            p.append(f"{name.replace('_', ' ')}: {value:g} is beyond ±{MAX_MAGNITUDE:g}")
         elif (value is not None and aim.data_type == "proportion" and aim.multiplier
               and not 0 <= value <= aim.multiplier):
             p.append(f"{name.replace('_', ' ')}: a proportion lies between 0 and {aim.multiplier:g}")
@@ -163,6 +167,8 @@ def validate(aim: Aim) -> list[str]:
             p.append(f"interim target {due.isoformat()}: falls after the deadline")
         if value is None or not math.isfinite(value):
             p.append(f"interim target {due.isoformat()}: the value is not a number")
+        elif abs(value) > MAX_MAGNITUDE:
+            p.append(f"interim target {due.isoformat()}: {value:g} is beyond ±{MAX_MAGNITUDE:g}")
     if len({d for d, _ in aim.trajectory}) != len(aim.trajectory):
         p.append("interim targets: two share a date")
     return p

@@ -33,9 +33,10 @@ def cmd_spc(args: argparse.Namespace) -> int:
     deadline = iso_date("--deadline", args.deadline)
     if deadline is not None and args.target is None:
         raise CliError("--deadline needs --target: the projection says whether the target is met by the deadline")
-    source = input_file(args.input, max_mb=load_settings().max_upload_mb)
+    settings = load_settings()
+    source = input_file(args.input, max_mb=settings.max_upload_mb)
     try:
-        series = check_series(read_frame(source), kind_for_chart(args.chart), str(source))
+        series = check_series(read_frame(source, settings.max_upload_rows), kind_for_chart(args.chart), str(source))
         result = leverage.analyse(series, chart=args.chart, rules=rules,
                                   direction=args.direction, target=args.target, baseline_points=args.baseline_points,
                                   phase_starts=phase_starts, screen_moving_ranges=args.screen_moving_ranges)

@@ -51,34 +51,40 @@ def cmd_score(args: argparse.Namespace) -> int:
         raise CliError("--min-n must be at least 1")
     out = out_path(args.out, TABLE_SUFFIXES)
     source = input_file(args.input, folder_ok=True)
-    result = None
-    if args.engine in ("auto", "duckdb"):
-        from leverage.survey import score_duckdb
+    finest = _finest_groups(source, args.engine)
+    # One withheld set per release, whatever --by: decided on the finest groups, then rolled up.
+    from leverage.survey.published_scores import publish
 
-        if not score_duckdb.available():
-            if args.engine == "duckdb":
-                raise CliError("--engine duckdb: the duckdb package is not installed")
-        elif out.suffix.lower() == ".parquet":
-            rows = score_duckdb.write_score_parquet(source, by, min_n, out)
-            if rows is not None:
-                print(f"wrote {rows} rows to {out}", file=sys.stderr)
-                return 0
-        else:
-            result = score_duckdb.score_parquet(source, by, min_n)
-    if result is None:  # CSV, other types, or invalid rows: the pyarrow engine names any problem
-        from leverage.survey.responses import ResponseDataError, normalise_table, read_table
-        from leverage.survey.scoring import score_table
-
-        try:
-            table = normalise_table(read_table(source, list(RESPONSE_COLUMNS), dictionary=True), str(source))
-        except ResponseDataError as exc:
-            raise CliError(str(exc)) from None
-        if table.num_rows == 0:
-            raise CliError(f"{source}: no answers to score (the file has a header and no rows)")
-        result = score_table(table, by, min_n)
+    result = publish(finest, by, min_n)
     _write_table(result, out)
     print(f"wrote {result.num_rows} rows to {out}", file=sys.stderr)
     return 0
+
+
+def _finest_groups(source: Path, engine: str):
+    """Scores per organization × department × role × round × point with no threshold (either engine)."""
+    finest = list(GROUP_COLUMNS)
+    if engine in ("auto", "duckdb"):
+        from leverage.survey import score_duckdb
+
+        if not score_duckdb.available():
+            if engine == "duckdb":
+                raise CliError("--engine duckdb: the duckdb package is not installed")
+        else:
+            result = score_duckdb.score_parquet(source, finest, 1)
+            if result is not None:
+                return result
+    # CSV, other types, or invalid rows: the pyarrow engine names any problem
+    from leverage.survey.responses import ResponseDataError, normalise_table, read_table
+    from leverage.survey.scoring import score_table
+
+    try:
+        table = normalise_table(read_table(source, list(RESPONSE_COLUMNS), dictionary=True), str(source))
+    except ResponseDataError as exc:
+        raise CliError(str(exc)) from None
+    if table.num_rows == 0:
+        raise CliError(f"{source}: no answers to score (the file has a header and no rows)")
+    return score_table(table, finest, 1)
 
 
 def _write_table(table, out: Path) -> None:
@@ -148,7 +154,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score long-format responses per group and leverage point",
                        description="One row per group x leverage point: the --by columns, leverage_point, "
                                    "n_respondents, mean, sd, suppressed. Groups below --min-n keep n but lose "
-                                   "mean and sd.")
+                                   "mean and sd, and so do the groups withheld to protect them: every --by "
+                                   "publishes from one withheld set per organization and round. Groups "
+                                   "across organizations or rounds count only their published groups.")
     p.add_argument("input", help="parquet file, or folder of parquet files (hive partitions allowed)")
     p.add_argument("--by", default="", help=f"comma-separated subset of {','.join(GROUP_COLUMNS)} (default: one group)")
     p.add_argument("--min-n", default=5, type=int, help="anonymity threshold (default 5)")

@@ -130,15 +130,22 @@ def cached_cube(source: Source, root: str | Path, table: pa.Table | None = None)
     return cube
 
 
-def check_upload(data: bytes, filename: str) -> pa.Table:
-    """Validate an uploaded parquet file in memory; ResponseDataError naming it when it cannot be used."""
+def check_upload(data: bytes, filename: str, max_mb: int = MAX_UPLOAD_BYTES // 2**20,
+                 max_rows: int | None = None) -> pa.Table:
+    """Validate an uploaded parquet file in memory; ResponseDataError naming it when it cannot be used.
+
+    Size first, then the row count from the file's metadata, both before anything is read."""
     if not filename.lower().endswith(".parquet"):
         raise ResponseDataError(f"{filename}: only parquet files can be added as a comparison source")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ResponseDataError(f"{filename}: larger than {MAX_UPLOAD_BYTES // 2**20} MB; place it under the "
+    if len(data) > max_mb * 2**20:
+        raise ResponseDataError(f"{filename}: larger than {max_mb} MB (LEVERAGE_MAX_UPLOAD_MB); place it under the "
                                 "sources folder instead")
     try:
-        table = pq.read_table(io.BytesIO(data))
+        file = pq.ParquetFile(io.BytesIO(data))
+        if max_rows is not None and file.metadata.num_rows > max_rows:
+            raise ResponseDataError(f"{filename}: {file.metadata.num_rows:,} rows; at most {max_rows:,} are accepted "
+                                    "(LEVERAGE_MAX_UPLOAD_ROWS); place it under the sources folder instead")
+        table = file.read()
     except (pa.ArrowInvalid, OSError) as exc:
         raise ResponseDataError(f"{filename}: not a readable parquet file ({exc})") from None
     return normalise_table(table, filename)

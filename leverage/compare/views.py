@@ -7,10 +7,10 @@ that cube, so a page costs milliseconds once the cube exists, and all views appl
 - a respondent's point score is the mean of their scored items; their Overall score the mean of their
   point scores (the `scoring` rules);
 - a unit's mean and SD come from the sums (SD with n − 1); 95 % intervals use Student's t;
-- confidentiality: `suppression.suppress` (threshold, then the subtraction rule) decides per cell; a
-  withheld cell keeps its n and loses every score, level count and don't-know count. Departments are
-  protected against subtraction from their organization's total; organizations are never in a published
-  total while below the threshold (benchmarks count reportable organizations only).
+- confidentiality: every view publishes from one withheld set per organization × round
+  (`leverage.survey.release`), the same the Results page and the `score` command use; a withheld cell
+  keeps its n and loses every score, level count and don't-know count. Organizations are never in a
+  published total while withheld (benchmarks count published organizations only).
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ from leverage.compare.cube import (
     Z95,
     Z998,
 )
+from leverage.survey import release as releases
 from leverage.survey.intervals import HALF_STEP_VARIANCE, mean_interval
+from leverage.survey.release import Release
 from leverage.survey.scoring import OVERALL
-from leverage.survey.suppression import NO_DATA, OK, SECONDARY, suppress, withheld
+from leverage.survey.suppression import NO_DATA, OK, withheld
 
 # --- statistics from sums ------------------------------------------------------------------------------
 
@@ -55,14 +57,33 @@ SCORE_COLUMNS = ["mean", "sd", "se", "ci_low", "ci_high", "difference", "dont_kn
                  *LEVEL_COLUMNS, "s1", "s2"]
 
 
-def protect(frame: pd.DataFrame, parent: Sequence[str], min_n: int, forced: pd.Series | None = None
-            ) -> pd.DataFrame:
-    """Status per cell (threshold and subtraction rule) and every score of a withheld cell emptied."""
+def protect(frame: pd.DataFrame, hidden: pd.Series, min_n: int) -> pd.DataFrame:
+    """Status per cell from the release's decision (`hidden`: the cell's box is withheld) and every score of
+    a cell that is not shown emptied."""
     out = frame.copy()
-    out["status"] = suppress(out, parent, min_n, forced=forced)
+    out["status"] = [releases.status(n, bool(h), min_n) for n, h in zip(out["n"], hidden, strict=True)]
     cols = [c for c in SCORE_COLUMNS if c in out.columns]
     out.loc[withheld(out["status"]) | (out["status"] == NO_DATA), cols] = np.nan
     return out
+
+
+def releases_of(points: pd.DataFrame, min_n: int, items: pa.Table | pd.DataFrame | None = None
+                ) -> dict[tuple[str, str], Release]:
+    """The releases (organization × round) of cube rows, decided from their department × role groups."""
+    atoms = points[points["leverage_point"] != OVERALL]
+    if isinstance(items, pa.Table):
+        items = items.select(["organization", "round", "department", "role", "leverage_point", "item_id", "n",
+                              "s1"]).to_pandas()
+    return releases.decide_all(atoms, min_n, items)
+
+
+def totals_withheld(units: pd.DataFrame, min_n: int) -> pd.Series:
+    """Per (unit, source, round): whether a release's total is withheld. A total is never withheld to protect
+    another cell, only when below the threshold in some leverage point, so this needs no audit."""
+    rows = units[units["leverage_point"] != OVERALL]
+    n = rollup(rows, ["unit", "source", "round", "leverage_point"])
+    n["below"] = (n["n"] > 0) & (n["n"] < min_n)
+    return n.groupby(["unit", "source", "round"], sort=False)["below"].any()
 
 
 def rollup(points: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
@@ -79,9 +100,10 @@ def department_units(points: pd.DataFrame, source: str, organization: str, pool:
                      min_n: int = 5) -> pd.DataFrame:
     """The cube rows of one organization with `unit` = department.
 
-    With `pool`, the departments below the threshold in a round (fewer than min_n respondents in all)
-    become one unit of that name in that round. Pooling all of them, never a chosen few, means no two
-    pooled groups can be set against each other to single one department out by subtraction.
+    With `pool`, the departments below the threshold in a round (fewer than min_n respondents in some
+    leverage point: the release's own small departments) become one unit of that name in that round.
+    Pooling all of them, never a chosen few, means no two pooled groups can be set against each other to
+    single one department out by subtraction.
     """
     rows = points[(points["source"] == source) & (points["organization"] == organization)].copy()
     rows["unit"] = rows["department"].fillna(NOT_STATED).astype(object)
@@ -93,9 +115,11 @@ def department_units(points: pd.DataFrame, source: str, organization: str, pool:
 
 
 def small_departments(units: pd.DataFrame, min_n: int) -> set[tuple[str, str]]:
-    """(round, unit) of the departments with fewer than min_n respondents in that round (0 excluded)."""
-    overall = units[units["leverage_point"] == OVERALL].groupby(["round", "unit"], dropna=False)["n"].sum()
-    return {key for key, n in overall.items() if 0 < n < min_n}
+    """(round, unit) of the departments below the threshold in that round: 0 < n < min_n in some point."""
+    per_point = units[units["leverage_point"] != OVERALL].groupby(["round", "unit", "leverage_point"],
+                                                                    dropna=False)["n"].sum()
+    below = ((per_point > 0) & (per_point < min_n)).groupby(level=["round", "unit"]).any()
+    return {key for key, small in below.items() if small}
 
 
 def pooled_members(units: pd.DataFrame, pool: str) -> dict[str, tuple[str, ...]]:
@@ -121,12 +145,14 @@ def check_pool_name(name: str, departments: Sequence[str]) -> list[str]:
 
 
 def unit_scores(units: pd.DataFrame, min_n: int, reference: pd.DataFrame | None = None,
-                secondary: bool = True) -> pd.DataFrame:
+                secondary: bool = True, pool: str | None = None,
+                decided: Mapping[tuple[str, str], Release] | None = None) -> pd.DataFrame:
     """Per unit × round × leverage point: n, mean, SD, 95 % interval, difference from the reference mean.
 
-    Withholding is decided per round × point among the units: the threshold, then (with `secondary`)
-    the subtraction rule. Organizations use `secondary=False`: their benchmark counts only reportable
-    organizations (`parent_scores(reportable_only=True)`), so there is nothing to subtract from.
+    Departments (`secondary`): withheld as the organization's release of that round decides (`decided`,
+    decided here from `units` when not given); `pool` names the pooled unit. Organizations
+    (`secondary=False`): each is its release's total, withheld only below the threshold; their
+    benchmark counts only published organizations (`parent_scores(reportable_only=True)`).
     `reference` (round, leverage_point, mean) is the parent mean to subtract, e.g. the organization's.
     """
     stats = describe(rollup(units, ["unit", "source", "round", "leverage_point"]))
@@ -134,27 +160,50 @@ def unit_scores(units: pd.DataFrame, min_n: int, reference: pd.DataFrame | None 
         ref = reference[["round", "leverage_point", "mean"]].rename(columns={"mean": "reference"})
         stats = stats.merge(ref, on=["round", "leverage_point"], how="left")
         stats["difference"] = stats["mean"] - stats["reference"]
-    out = protect(stats, ["source", "round", "leverage_point"], min_n) if secondary else _primary(stats, min_n)
+    if secondary:
+        decided = decided if decided is not None else releases_of(units, min_n)
+        org = units["organization"].iloc[0] if len(units) else ""
+        hidden = pd.Series([_unit_hidden(decided.get((str(org), str(r))), u, pool)
+                            for u, r in zip(stats["unit"], stats["round"], strict=True)], index=stats.index)
+    else:
+        below = totals_withheld(units, min_n)
+        hidden = pd.Series([bool(below.get((u, s, r), False)) for u, s, r in
+                            zip(stats["unit"], stats["source"], stats["round"], strict=True)], index=stats.index)
+    out = protect(stats, hidden, min_n)
     return _order(out.drop(columns="reference", errors="ignore"), ["unit", "round"])
+
+
+def _unit_hidden(rel: Release | None, unit: str, pool: str | None) -> bool:
+    if rel is None:
+        return True
+    if pool is not None and unit == pool:
+        return rel.withheld(releases.POOL) if len(rel.pool) > 1 else rel.withheld(releases.DEPARTMENT, rel.pool[0]) \
+            if rel.pool else True
+    return rel.withheld(releases.DEPARTMENT, releases.department_key(unit))
 
 
 def parent_scores(units: pd.DataFrame, min_n: int, label: str, reportable_only: bool = False) -> pd.DataFrame:
     """The parent total (e.g. the whole organization) per round × point, threshold applied.
 
-    With `reportable_only`, only units at or above the threshold in that round × point count: a benchmark
-    of organizations then holds no small organization that subtraction could single out.
+    With `reportable_only`, only units whose release total is published in that round count: a benchmark
+    of organizations then holds no withheld organization that subtraction could single out.
     """
     if reportable_only:
-        per_unit = rollup(units, ["unit", "round", "leverage_point"])
-        units = per_unit[per_unit["n"] >= min_n]
+        below = totals_withheld(units, min_n)
+        shown = [not bool(below.get((u, s, r), False)) for u, s, r in
+                 zip(units["unit"], units["source"], units["round"], strict=True)]
+        units = units[shown]
     stats = describe(rollup(units, ["round", "leverage_point"])).assign(unit=label)
     return _order(_primary(stats, min_n), ["round"])
 
 
 def _primary(stats: pd.DataFrame, min_n: int) -> pd.DataFrame:
-    # A parent has no siblings in its own table: only the threshold applies to it.
+    # A release's total: withheld in every point when it is below the threshold in any (the release's rule).
     out = stats.copy()
-    out["status"] = np.where(out["n"] == 0, NO_DATA, np.where(out["n"] < min_n, "below threshold", OK))
+    points = out[out["leverage_point"] != OVERALL]
+    below = ((points["n"] > 0) & (points["n"] < min_n)).groupby(points["round"]).any()
+    hidden = out["round"].map(below).fillna(False).astype(bool)
+    out["status"] = [releases.status(n, h, min_n) for n, h in zip(out["n"], hidden, strict=True)]
     cols = [c for c in SCORE_COLUMNS if c in out.columns]
     out.loc[out["status"] != OK, cols] = np.nan
     return out
@@ -218,20 +267,24 @@ def funnel(scores: pd.DataFrame, parent: pd.DataFrame, round_name: str, point: s
 
 # --- perception gaps by role -------------------------------------------------------------------------------
 
-def role_scores(units: pd.DataFrame, round_name: str, min_n: int, scope_status: pd.DataFrame | None = None
-                ) -> pd.DataFrame:
-    """Per role × leverage point of the given units in one round, withheld as for units.
+def role_scores(units: pd.DataFrame, round_name: str, min_n: int, scope_status: pd.DataFrame | None = None,
+                decided: Mapping[tuple[str, str], Release] | None = None) -> pd.DataFrame:
+    """Per role × leverage point of one organization's units in one round, withheld as its release decides.
 
-    `scope_status` (leverage_point, status) is the status of the group the roles split (a department, the
-    organization): where that group is withheld, every role is, or the roles would add up to it.
+    `scope_status` (leverage_point, status) of the group the roles split: where it is not shown, neither
+    are the roles (the release already withholds every role of a withheld organization; this also covers
+    a scope a caller withholds for reasons of its own).
     """
     rows = units[units["round"] == round_name]
     stats = describe(rollup(rows, ["role", "leverage_point"]))
-    forced = None
-    if scope_status is not None:
-        hidden = set(scope_status.loc[scope_status["status"] != OK, "leverage_point"])
-        forced = stats["leverage_point"].isin(hidden)
-    return _order(protect(stats, ["leverage_point"], min_n, forced), ["role"])
+    decided = decided if decided is not None else releases_of(rows, min_n)
+    org = rows["organization"].iloc[0] if len(rows) else ""
+    rel = decided.get((str(org), str(round_name)))
+    scope_hidden = set() if scope_status is None else \
+        set(scope_status.loc[scope_status["status"] != OK, "leverage_point"])
+    hidden = pd.Series([rel is None or rel.withheld(releases.ROLE, "", str(r)) or p in scope_hidden
+                        for r, p in zip(stats["role"], stats["leverage_point"], strict=True)], index=stats.index)
+    return _order(protect(stats, hidden, min_n), ["role"])
 
 
 def welch_interval(m1: float, s1: float, n1: float, m2: float, s2: float, n2: float,
@@ -333,34 +386,61 @@ def item_units(items: pa.Table, filters: Mapping[str, object], point: str) -> pd
 
 def item_scores(rows: pd.DataFrame, units_of: Mapping[str, str] | None, round_name: str, min_n: int,
                 unit_column: str = "department", unit_status: Mapping[str, str] | None = None,
-                secondary: bool = True) -> pd.DataFrame:
+                secondary: bool = True, pool: str | None = None,
+                decided: Mapping[tuple[str, str], Release] | None = None) -> pd.DataFrame:
     """Per unit × item of one round: n who scored it, mean, SD, interval and difference from the parent's
-    item mean; withheld per item among the units (threshold, then the subtraction rule).
+    item mean; withheld as the release decides for the statements of the unit's leverage point.
 
-    `unit_status` maps each unit to its status for the leverage point: the items of a withheld unit are
-    withheld too, as their means would give its point score back.
+    Departments (`secondary`): the organization's release (`decided`, or decided here from `rows`).
+    Organizations (`secondary=False`): each is its release's total, whose statements of a point are withheld
+    with the total (`unit_status`) or when any of them is below the threshold; the reference counts only
+    the organizations whose statements are published.
     """
     rows = rows[rows["round"] == round_name].copy()
     mapping = dict(units_of or {})
     rows["unit"] = [mapping.get(u, u) for u in rows[unit_column].fillna(NOT_STATED)]
     sums = ["n", "s1", "s2", "n_dont_know", *LEVEL_COLUMNS]
     per_unit = rows.groupby(["unit", "item_id"], dropna=False, sort=True)[sums].sum().reset_index()
+    point = str(rows["leverage_point"].iloc[0]) if len(rows) else ""
+    if secondary:
+        org = rows["organization"].iloc[0] if len(rows) else ""
+        if decided is None:  # callers without the department view's releases: decide from these rows
+            forced = [(releases.DEPARTMENT, releases.department_key(u), "") for u, st in (unit_status or {}).items()
+                      if st != OK]
+            rel = releases.decide(_atoms_of_items(rows), min_n, rows, str(org), str(round_name), forced=forced)
+        else:
+            rel = decided.get((str(org), str(round_name)))
+        hidden_unit = {u: _items_hidden(rel, u, point, pool) for u in per_unit["unit"].unique()}
+    else:
+        below = per_unit.assign(b=(per_unit["n"] > 0) & (per_unit["n"] < min_n)).groupby("unit")["b"].any()
+        status_of = dict(unit_status or {})
+        hidden_unit = {u: bool(below.get(u, False)) or status_of.get(u, OK) != OK for u in per_unit["unit"].unique()}
+    hidden = per_unit["unit"].map(hidden_unit).astype(bool)
     stats = describe(per_unit)
-    counted = per_unit if secondary else per_unit[per_unit["n"] >= min_n]  # organizations: reportable only
-    parent = _primary(describe(counted.groupby("item_id", sort=True)[sums].sum().reset_index()), min_n)
+    counted = per_unit[~hidden.to_numpy()] if not secondary else per_unit  # organizations: published only
+    parent = describe(counted.groupby("item_id", sort=True)[sums].sum().reset_index())
+    parent = parent.assign(mean=parent["mean"].where(parent["n"] >= min_n))
     stats = stats.merge(parent[["item_id", "mean"]].rename(columns={"mean": "reference"}), on="item_id", how="left")
     stats["difference"] = stats["mean"] - stats["reference"]
-    forced = None
-    if unit_status is not None:
-        forced = stats["unit"].map(lambda u: unit_status.get(u, OK) != OK)
-    if secondary:
-        out = protect(stats, ["item_id"], min_n, forced)
-    else:
-        out = _primary(stats, min_n)
-        if forced is not None:
-            out.loc[forced & (out["status"] == OK), "status"] = SECONDARY
-            out.loc[out["status"] != OK, [c for c in SCORE_COLUMNS if c in out.columns]] = np.nan
+    out = protect(stats, hidden, min_n)
     return out.drop(columns="reference").sort_values(["unit", "item_id"]).reset_index(drop=True)
+
+
+def _items_hidden(rel: Release | None, unit: str, point: str, pool: str | None) -> bool:
+    if rel is None:
+        return True
+    if pool is not None and unit == pool:
+        if len(rel.pool) > 1:
+            return rel.items_withheld(releases.POOL, point)
+        return rel.items_withheld(releases.DEPARTMENT, point, rel.pool[0]) if rel.pool else True
+    return rel.items_withheld(releases.DEPARTMENT, point, releases.department_key(unit))
+
+
+def _atoms_of_items(items: pd.DataFrame) -> pd.DataFrame:
+    """Point-level groups approximated from one point's item rows (only for callers without the cube's
+    point rows; pages pass `decided`)."""
+    grouped = items.groupby(["organization", "round", "department", "role", "leverage_point"], dropna=False)
+    return grouped.agg(n=("n", "max"), s1=("s1", "sum")).reset_index()
 
 
 # --- the frame shown and exported -------------------------------------------------------------------------

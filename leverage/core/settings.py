@@ -18,6 +18,10 @@ DEFAULT_MIN_N = 5
 #: Largest file an upload or `python -m leverage import` accepts, in MB (LEVERAGE_MAX_UPLOAD_MB).
 DEFAULT_MAX_UPLOAD_MB = 50
 MAX_UPLOAD_MB_RANGE = (1, 2000)
+#: Most rows an upload or `python -m leverage import` accepts (LEVERAGE_MAX_UPLOAD_ROWS), counted before or
+#: while the file is parsed, so a small file of many short rows cannot exhaust memory either.
+DEFAULT_MAX_UPLOAD_ROWS = 2_000_000
+MAX_UPLOAD_ROWS_RANGE = (1_000, 50_000_000)
 
 DEFAULT_ROLES: tuple[tuple[str, str], ...] = (
     ("board", "Board member"),
@@ -45,6 +49,7 @@ class Settings:
     public_url: str | None = None
     facilitator_emails: tuple[str, ...] = ()  # who may open the console through single sign-on (st.login)
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
+    max_upload_rows: int = DEFAULT_MAX_UPLOAD_ROWS
 
     @property
     def role_labels(self) -> dict[str, str]:
@@ -106,6 +111,17 @@ def parse_max_upload_mb(text: str) -> int:
     return value
 
 
+def parse_max_upload_rows(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise ConfigError(f"LEVERAGE_MAX_UPLOAD_ROWS: {text!r} is not a whole number of rows") from None
+    low, high = MAX_UPLOAD_ROWS_RANGE
+    if not low <= value <= high:
+        raise ConfigError(f"LEVERAGE_MAX_UPLOAD_ROWS: {value} is outside the allowed range {low}–{high}")
+    return value
+
+
 SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 
 
@@ -144,4 +160,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                                          for e in env.get("LEVERAGE_FACILITATOR_EMAILS", "").split(",") if e.strip()})),
         max_upload_mb=(parse_max_upload_mb(env["LEVERAGE_MAX_UPLOAD_MB"]) if env.get("LEVERAGE_MAX_UPLOAD_MB")
                        else DEFAULT_MAX_UPLOAD_MB),
+        max_upload_rows=(parse_max_upload_rows(env["LEVERAGE_MAX_UPLOAD_ROWS"]) if env.get("LEVERAGE_MAX_UPLOAD_ROWS")
+                         else DEFAULT_MAX_UPLOAD_ROWS),
     )

@@ -30,3 +30,22 @@ def clean_name(name: str | None, what: str, max_length: int) -> str:
 def has_control_characters(text: str) -> bool:
     """True when `text` holds a character no text field may store (NUL and other C0 controls)."""
     return bool(_CONTROL.search(text))
+
+
+#: Largest magnitude a measurement, baseline, target or multiplier may have. Beyond it, sums of squares and
+#: moving ranges overflow to infinity (1e308 is a float, and a typo away): no real health-care measure
+#: comes near it.
+MAX_MAGNITUDE = 1e12
+
+
+def number_problem(value: float | None, field: str) -> str | None:
+    """Why `value` cannot be stored in `field` (NaN, infinite, beyond ±MAX_MAGNITUDE), or None when it can."""
+    import math
+
+    if value is None:
+        return None
+    if not math.isfinite(value):
+        return f"{field}: {value} is not a number"
+    if abs(value) > MAX_MAGNITUDE:
+        return f"{field}: {value:g} is beyond ±{MAX_MAGNITUDE:g}"
+    return None

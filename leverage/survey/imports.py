@@ -17,6 +17,7 @@ from leverage.survey.responses import (
     RESPONSE_COLUMNS,
     Problem,
     ResponseDataError,
+    check_text_fields,
     normalise_table,
     read_table,
     restore_formulas,
@@ -48,20 +49,31 @@ class ImportCheck:
 
 def check_responses(source: str | Path | pd.DataFrame, store: Store, settings: Settings, name: str | None = None
                     ) -> ImportCheck:
-    """Read and validate a parquet/CSV file (or a frame) for import into `store`, writing nothing."""
+    """Read and validate a parquet/CSV file (or a frame) for import into `store`, writing nothing.
+
+    A file of more than `settings.max_upload_rows` rows is refused before or while it is read. Text
+    columns become pandas categoricals: a two-million-row file then fits in a few hundred MB."""
     label = name or (str(source) if not isinstance(source, pd.DataFrame) else "<data>")
     try:
         if isinstance(source, pd.DataFrame):
             table = pa.Table.from_pandas(source, preserve_index=False)
         else:
-            table = read_table(source, list(RESPONSE_COLUMNS))
+            table = read_table(source, list(RESPONSE_COLUMNS), dictionary=True, max_rows=settings.max_upload_rows,
+                               label=label)
         if table.num_rows == 0:
             return ImportCheck(label, problems=[Problem(None, None, f"{label}: the file has no rows")])
-        frame = normalise_table(table, label).to_pandas()
+        table = normalise_table(table, label)
+        # Text as categoricals: a few distinct values each, shared, instead of one Python string per cell.
+        table = pa.table({name: (col.dictionary_encode() if not pa.types.is_dictionary(col.type) and name != "value"
+                                 else col) for name, col in zip(table.column_names, table.columns, strict=True)})
+        frame = table.to_pandas()
     except ResponseDataError as exc:
         return ImportCheck(label, problems=[Problem(None, None, str(exc))])
     if str(source).lower().endswith(".csv"):
         frame = restore_formulas(frame)
+    problems = check_text_fields(frame, label)
+    if problems:
+        return ImportCheck(label, problems=problems)
     frame["value"] = frame["value"].astype("Int64")
     frame["department"] = frame["department"].where(frame["department"].notna() & (frame["department"] != ""))
     round_instrument = {}
@@ -79,6 +91,9 @@ def check_upload(data: bytes, filename: str, store: Store, settings: Settings) -
     suffix = Path(filename).suffix.lower()
     if suffix not in {".parquet", ".csv"}:
         return ImportCheck(filename, problems=[Problem(None, None, f"{filename}: upload a .parquet or .csv file")])
+    if len(data) > settings.max_upload_mb * 1024 * 1024:
+        return ImportCheck(filename, problems=[Problem(None, None, f"{filename}: larger than {settings.max_upload_mb} "
+                                                                   "MB (LEVERAGE_MAX_UPLOAD_MB)")])
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)

@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -44,24 +45,25 @@ class Problem:
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
-def read_table(source: str | Path, columns: list[str] | None = None, dictionary: bool = False) -> pa.Table:
+def read_table(source: str | Path, columns: list[str] | None = None, dictionary: bool = False,
+               max_rows: int | None = None, label: str | None = None) -> pa.Table:
     """Read a parquet file, a directory of parquet files (hive partitions allowed) or a CSV file.
 
     Only the named columns are read, so a wide file costs what the caller needs. With `dictionary`, parquet
     text columns stay dictionary-encoded as stored: several times faster and smaller for millions of rows.
+    With `max_rows`, a file with more rows is refused before it is read (parquet: from its metadata) or
+    while it is read (CSV: in blocks, so memory stays bounded). `label` names the file in messages (an
+    upload's own name, never the temporary file's).
     """
     path = Path(source)
+    name = label or str(path)
     if not path.exists():
-        raise ResponseDataError(f"{path}: no such file or directory")
+        raise ResponseDataError(f"{name}: no such file or directory")
     try:
         if path.is_file() and path.suffix.lower() == ".csv":
             if path.stat().st_size == 0:
-                raise ResponseDataError(f"{path}: the file is empty (not even a header row)")
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-            table = pa.Table.from_pandas(frame, preserve_index=False)
-            if columns is not None:
-                table = table.select([c for c in columns if c in table.column_names])
-            return table
+                raise ResponseDataError(f"{name}: the file is empty (not even a header row)")
+            return _read_csv(path, columns, max_rows, name)
         fmt: str | ds.ParquetFileFormat = "parquet"
         partitioning: str | ds.PartitioningFactory = "hive"
         if dictionary:
@@ -70,12 +72,46 @@ def read_table(source: str | Path, columns: list[str] | None = None, dictionary:
             fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=text))
             partitioning = ds.HivePartitioning.discover(infer_dictionary=True)
         dataset = ds.dataset(path, format=fmt, partitioning=partitioning)
+        if max_rows is not None:
+            rows = dataset.count_rows()  # from the files' metadata: nothing is read yet
+            if rows > max_rows:
+                raise ResponseDataError(f"{name}: {rows:,} rows; at most {max_rows:,} are accepted "
+                                        "(LEVERAGE_MAX_UPLOAD_ROWS)")
         wanted = None if columns is None else [c for c in columns if c in dataset.schema.names]
         # Large batches: a few big chunks instead of a hundred small ones for the group-bys that follow.
         return dataset.to_table(columns=wanted, batch_size=1 << 20 if dictionary else 131_072)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, pd.errors.ParserError, pd.errors.EmptyDataError,
-            UnicodeDecodeError) as exc:
-        raise ResponseDataError(f"{path}: cannot read the file ({exc})") from None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as exc:
+        raise ResponseDataError(f"{name}: cannot read the file ({_plain(exc, path, name)})") from None
+
+
+def _plain(exc: Exception, path: Path, name: str) -> str:
+    """An error's first line with the file's path replaced by its name (no temporary paths in messages)."""
+    return str(exc).splitlines()[0].replace(str(path), name) if str(exc) else type(exc).__name__
+
+
+def _read_csv(path: Path, columns: list[str] | None, max_rows: int | None, name: str) -> pa.Table:
+    """A CSV file as text columns (empty cells null), read in blocks by pyarrow: far less memory than
+    pandas' Python strings, and a file over `max_rows` is refused as soon as the count passes it."""
+    import pyarrow.csv as pacsv
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        header = next(csv.reader(handle), [])
+    if not header:
+        raise ResponseDataError(f"{name}: the file is empty (not even a header row)")
+    wanted = header if columns is None else [c for c in columns if c in header]
+    convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in header}, include_columns=wanted,
+                                   strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True)
+    reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 22), convert_options=convert,
+                            parse_options=pacsv.ParseOptions(newlines_in_values=True))
+    batches, rows = [], 0
+    for batch in reader:
+        rows += batch.num_rows
+        if max_rows is not None and rows > max_rows:
+            raise ResponseDataError(f"{name}: more than {max_rows:,} rows; at most {max_rows:,} are accepted "
+                                    "(LEVERAGE_MAX_UPLOAD_ROWS)")
+        batches.append(batch)
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    return table.select(wanted)
 
 
 def _string(col: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -194,21 +230,26 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
             problems.append(Problem(row, column, message))
 
     # Vectorised per instrument (usually one), then reported in row order.
-    keys = list(zip(frame["organization"], frame["round"], strict=True))
-    inst_keys = pd.Series([round_instrument.get(k, default_instrument.key) for k in keys], index=frame.index)
+    # The instrument of each row, looked up once per organization × round (not per row: memory stays flat).
+    grouped = frame.groupby(["organization", "round"], observed=True, sort=False, dropna=False)
+    pair = grouped.ngroup().to_numpy()
+    per_pair = [round_instrument.get((o, r), default_instrument.key)
+                for o, r in grouped[["organization", "round"]].first().itertuples(index=False)]
+    uniques = list(dict.fromkeys(per_pair))
+    inst_code = np.array([uniques.index(k) for k in per_pair], dtype=np.int32)[pair]
     found: list[tuple[int, str, str]] = []  # (row, column, message)
     bad_role = ~frame["role"].isin(roles)
     for i in frame.index[bad_role][:MAX_PROBLEMS]:
         found.append((i, "role", f"{frame.at[i, 'role']!r} is not a configured role ({', '.join(sorted(roles))})"))
-    for key in inst_keys.unique():
+    for code, key in enumerate(uniques):
         inst = instruments.get(key, default_instrument)
-        rows = frame[inst_keys == key]
+        rows = frame[inst_code == code]
         item_point = inst.item_point()
         expected = rows["item_id"].map(item_point)
         for i in rows.index[expected.isna()][:MAX_PROBLEMS]:
             found.append((i, "item_id", f"{rows.at[i, 'item_id']!r} is not an item of instrument {inst.id} "
                                         f"{inst.version}"))
-        wrong = expected.notna() & (expected != rows["leverage_point"])
+        wrong = expected.notna() & (expected.astype(object) != rows["leverage_point"].astype(object))
         for i in rows.index[wrong][:MAX_PROBLEMS]:
             found.append((i, "leverage_point", f"item {rows.at[i, 'item_id']} belongs to {expected[i]}, "
                                                f"not {rows.at[i, 'leverage_point']}"))
@@ -216,7 +257,13 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
         out = values.notna() & ((values < inst.scale_min) | (values > inst.scale_max))
         for i in rows.index[out.fillna(False)][:MAX_PROBLEMS]:
             found.append((i, "value", f"{values[i]} is outside the scale {inst.scale_min}–{inst.scale_max}"))
-    position = {label: n for n, label in enumerate(frame.index, start=1)}
+    index = frame.index
+
+    class _Position(dict):  # 1-based row of an index label, computed for the few rows reported
+        def __missing__(self, label):
+            return int(index.get_loc(label)) + 1
+
+    position = _Position()
     for i, column, message in sorted(found, key=lambda f: position[f[0]]):
         add(position[i], column, message)
     dup = frame.duplicated(["organization", "round", "respondent_id", "item_id"], keep="first")
@@ -230,6 +277,42 @@ def validate_for_import(frame: pd.DataFrame, instruments: dict[tuple[str, str], 
         add(rows[0], "respondent_id", f"respondent {rid!r} in {org} / {rnd} has more than one role or department "
                                       f"(rows {', '.join(map(str, rows))})")
     return problems
+
+
+#: Longest text each column may hold: what the database stores (leverage/core/schema.py), so a long id is
+#: refused with its column and row named, the same on SQLite (which would store it) and PostgreSQL (which
+#: would raise an error with SQL in it).
+TEXT_LIMITS = {"organization": 200, "department": 200, "round": 200, "role": 32, "respondent_id": 64,
+               "item_id": 32, "leverage_point": 8}
+
+
+def check_text_fields(frame: pd.DataFrame, source: str) -> list[Problem]:
+    """Blank (only spaces), over-long and control-character text, per column with its first rows.
+
+    Checked on each column's distinct values, so two million rows cost a few thousand checks."""
+    from leverage.core.validation import has_control_characters
+
+    problems: list[Problem] = []
+    for column, limit in TEXT_LIMITS.items():
+        if column not in frame.columns:
+            continue
+        values = pd.Series(frame[column].dropna().unique()).astype(str)
+        if values.empty:
+            continue
+        bad = {}
+        for value in values:
+            if not value.strip():
+                bad[value] = "is blank (only spaces)"
+            elif len(value) > limit:
+                bad[value] = f"is longer than {limit} characters"
+            elif has_control_characters(value) or "\n" in value or "\r" in value:
+                bad[value] = "contains a control character (such as NUL or a line break)"
+        for value, why in list(bad.items())[:MAX_PROBLEMS]:
+            rows = np.flatnonzero((frame[column].astype(object) == value).to_numpy())
+            shown = value if len(value) <= 40 else value[:40] + "…"
+            problems.append(Problem(int(rows[0]) + 1, column, f"{shown!r} {why} (rows "
+                                    f"{', '.join(str(r + 1) for r in rows[:5])}{' …' if len(rows) > 5 else ''})"))
+    return problems[:MAX_PROBLEMS]
 
 
 # --- writing -----------------------------------------------------------------------------------------------
@@ -266,11 +349,22 @@ def restore_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Undo `neutralise_formulas` on text read back from our own CSV export."""
     out = frame.copy()
     for name in out.columns:
+        if isinstance(out[name].dtype, pd.CategoricalDtype):  # restore the categories, not every cell
+            restored = [_restored(v) for v in out[name].cat.categories]
+            if len(set(restored)) == len(restored):
+                out[name] = out[name].cat.rename_categories(restored)
+            else:
+                out[name] = out[name].astype(object).map(_restored)
+            continue
         if out[name].dtype == object or pd.api.types.is_string_dtype(out[name]):
             out[name] = out[name].map(
                 lambda v: v[1:] if isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in _FORMULA_START
                 else v)
     return out
+
+
+def _restored(v: object) -> object:
+    return v[1:] if isinstance(v, str) and len(v) > 1 and v[0] == "'" and v[1] in _FORMULA_START else v
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:

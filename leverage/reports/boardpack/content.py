@@ -19,12 +19,12 @@ from leverage.core.about import CITATION, __version__
 from leverage.core.columns import NOT_STATED
 from leverage.core.database import StoreError
 from leverage.core.settings import Settings
+from leverage.survey import release
 from leverage.survey.charts import heat_table
 from leverage.survey.instrument import Instrument, default_instrument, get_instrument
 from leverage.survey.rounds import default_round, mark_workshops, round_label
-from leverage.survey.scoring import OVERALL, point_scores
+from leverage.survey.scoring import OVERALL
 from leverage.survey.store import Store
-from leverage.survey.suppression import withhold_secondary
 from leverage.workshops.service import Workshops
 
 WORKSHOP_PERIOD_DAYS = 92  # "in the period": the quarter before the cut-off, unless a start is given
@@ -139,10 +139,11 @@ def assessment_summary(store: Store, org_id: int, as_of: dt.date, settings: Sett
         instrument = default_instrument()
     answers = store.responses(org_id, [int(rnd["id"])])
     min_n = settings.min_n
-    points = point_scores(answers, (), min_n)
+    rel = release.decide_answers(answers, min_n, str(org_id), str(rnd["id"]))  # the Results page's decision
+    points = release.point_table(answers, (), rel)
     points["title"] = points["leverage_point"].map(_point_titles(instrument)).fillna(points["leverage_point"])
     respondents = int(points.loc[points["leverage_point"] == OVERALL, "n_respondents"].max())
-    by_role = withhold_secondary(point_scores(answers, ("role",), min_n), ["leverage_point"], min_n)
+    by_role = release.point_table(answers, ("role",), rel)
     by_role = by_role.assign(role=by_role["role"].fillna(NOT_STATED))
     withheld = respondents < min_n
     focus = pd.DataFrame(columns=["measure", "respondents"]) if withheld else \

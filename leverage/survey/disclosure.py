@@ -1,0 +1,334 @@
+"""Secondary cell suppression for linked tables, audited with linear algebra and linear programming.
+
+Why this exists: deciding suppression table by table lets tables that are published together undo each
+other (a total against its shown parts, one grouping against another). Here every cell that can be
+published from one release is a *box*: a set of atomic cells (for a self-assessment round, the
+department × role groups). A box's published mean and n give its sum, a linear function of the atomic
+sums. The engine chooses which boxes to withhold so that, for every withheld box,
+
+1. its sum is not in the span of the published boxes' sums (the rank test: there is a change of the
+   atomic sums that leaves every published box as it is and changes the withheld one), unless it holds
+   exactly the answers of a published box in that measure (the other cells have none there: showing it
+   would show nothing new), and
+2. for a box below the threshold (a sensitive one; boxes withheld only to protect another are not
+   sensitive themselves), the interval its mean can take, given every published box and the bounds every atomic sum has
+   (n × lowest level … n × highest level, with every n known), is at least `protection` wide, or as
+   wide as it can be while the boxes that must stay published (`fixed`, the release's total) are shown.
+   The interval is found the way sdcTable and tau-ARGUS audit a pattern: the minimum and the maximum of
+   the withheld sum by linear programming (HiGHS), after a cheap inner estimate along one null-space
+   direction has settled the easy cases.
+
+The pattern is built in three deterministic steps: primary suppression (0 < n < min_n in any measure),
+the subtraction rule on every partition (a published parent never has exactly one withheld part, nor
+withheld parts that together hold fewer than min_n), then the audit, which withholds one more box per
+failure (among the published boxes that take part in the disclosure, the one with the fewest
+respondents; ties: the first in the table's order) until every withheld box passes.
+
+Plain numpy and scipy on small dense matrices: a release has tens to a few hundred boxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Narrowest interval a withheld mean may be known to lie in, in scale points (a quarter of 1–5).
+PROTECTION = 1.0
+_RANK_TOL = 1e-9
+_WIDTH_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class Table:
+    """The linked cells of one release.
+
+    `members[b, a]` is 1 when atomic cell `a` belongs to box `b`; `n[a, m]` and `sums[a, m]` are each atomic
+    cell's respondents and sum of scores per measure (e.g. per leverage point). `partitions` lists
+    (parent box, child boxes) whose children split the parent: the subtraction rule runs on them.
+    `fixed` boxes are never withheld to protect another (the release's total).
+    """
+
+    members: np.ndarray
+    n: np.ndarray
+    sums: np.ndarray
+    partitions: tuple[tuple[int, tuple[int, ...]], ...] = ()
+    fixed: np.ndarray | None = None
+    scale: tuple[float, float] = (1.0, 5.0)
+
+    @property
+    def box_n(self) -> np.ndarray:
+        return self.members @ self.n
+
+
+@dataclass(frozen=True)
+class Decision:
+    withheld: np.ndarray  # per box
+    primary: np.ndarray  # per box: below the threshold (or forced) before any secondary choice
+    unprotected: tuple[int, ...] = ()  # withheld boxes whose interval stays narrow (only the fixed boxes pin them)
+    steps: int = 0  # boxes the audit added beyond the subtraction rule
+    findings: list = field(default_factory=list, repr=False)
+
+
+@dataclass(frozen=True)
+class Finding:
+    box: int
+    measure: int
+    reason: str  # "determined" (in the span of the published boxes) or "narrow" (interval < protection)
+    width: float  # interval of the mean, in scale points (0 when determined)
+    blamed: tuple[int, ...]  # published boxes taking part in the disclosure
+
+
+def primary(table: Table, min_n: int, forced: np.ndarray | None = None) -> np.ndarray:
+    box_n = table.box_n
+    below = ((box_n > 0) & (box_n < min_n)).any(axis=1)
+    return below | forced if forced is not None else below
+
+
+def decide(table: Table, min_n: int, forced: np.ndarray | None = None, protection: float = PROTECTION,
+           max_steps: int = 500) -> Decision:
+    """The withheld boxes of one release: primary, the subtraction rule, then the audit's additions."""
+    boxes = table.members.shape[0]
+    fixed = table.fixed if table.fixed is not None else np.zeros(boxes, bool)
+    # Below the threshold here and not already withheld by a coarser decision (whose own audit covered
+    # their intervals there): their intervals are audited; forced boxes get the rank test.
+    sensitive = primary(table, min_n) & ~forced if forced is not None else primary(table, min_n)
+    first = sensitive | forced if forced is not None else sensitive.copy()
+    withheld = first.copy()
+    box_n = table.box_n
+    present = box_n.sum(axis=1) > 0
+    size = box_n.max(axis=1) if box_n.size else np.zeros(boxes)
+    given_up: set[int] = set()
+    settled = np.zeros(boxes, bool)  # passed the audit: withholding more only widens what it can take
+    steps = 0
+    while True:
+        subtraction_rule(table, withheld, min_n, size, fixed, present)
+        asked = np.flatnonzero(withheld & ~settled)
+        found = audit(table, withheld, sensitive, protection, only=asked) if asked.size else []
+        failed = {f.box for f in found}
+        settled[[b for b in asked if b not in failed]] = True
+        findings = [f for f in found if f.box not in given_up]
+        if not findings or steps >= max_steps:
+            return Decision(withheld, first, tuple(sorted(given_up)), steps, findings)
+        finding = findings[0]
+        choice = _repair(table, withheld, sensitive, finding, protection, size, fixed, present)
+        if choice is None:
+            given_up.add(finding.box)
+        else:
+            withheld[choice] = True
+            steps += 1
+
+
+def subtraction_rule(table: Table, withheld: np.ndarray, min_n: int, size: np.ndarray, fixed: np.ndarray,
+                     present: np.ndarray) -> None:
+    """Per partition with a published parent: no lone withheld part, and withheld parts that together hold
+    at least min_n in every measure; the smallest published parts are withheld until both hold."""
+    box_n = table.box_n
+    changed = True
+    while changed:
+        changed = False
+        for parent, children in table.partitions:
+            if withheld[parent] or not present[parent]:
+                continue
+            kids = [c for c in children if present[c]]
+            while True:
+                hidden = [c for c in kids if withheld[c]]
+                if not hidden:
+                    break
+                total = box_n[hidden].sum(axis=0)
+                if len(hidden) >= 2 and not ((total > 0) & (total < min_n)).any():
+                    break
+                open_ = sorted((c for c in kids if not withheld[c] and not fixed[c]), key=lambda c: (size[c], c))
+                if not open_:
+                    break
+                withheld[open_[0]] = True
+                changed = True
+
+
+def _null_space(matrix: np.ndarray, columns: int) -> np.ndarray:
+    """A basis of the null space, one free atomic cell per vector (from QR with column pivoting): sparse
+    directions, each moving few cells, which the bounds block less often than dense ones."""
+    if matrix.shape[0] == 0:
+        return np.eye(columns)
+    from scipy.linalg import qr
+
+    _q, r, piv = qr(matrix, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    rank = int((diag > _RANK_TOL * max(1.0, diag[0] if diag.size else 1.0)).sum())
+    basis = np.zeros((columns, columns - rank))
+    if columns - rank:
+        basis[piv[rank:], np.arange(columns - rank)] = 1.0
+        if rank:
+            basis[piv[:rank]] = -np.linalg.solve(r[:rank, :rank], r[:rank, rank:columns])
+    return basis
+
+
+def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = None, protection: float = PROTECTION,
+          only: Sequence[int] | None = None) -> list[Finding]:
+    """Every withheld box (or those in `only`) whose sum is determined by the published boxes, and every
+    sensitive one (default: all withheld) whose mean's interval is narrower than `protection` (and than the
+    fixed boxes alone allow)."""
+    sensitive = withheld if sensitive is None else sensitive
+    box_n = table.box_n
+    fixed = table.fixed if table.fixed is not None else np.zeros(len(withheld), bool)
+    findings: list[Finding] = []
+    low, high = table.scale
+    groups: dict[bytes, list[int]] = {}
+    for m in range(table.n.shape[1]):  # measures sharing the same non-empty atomic cells share one null space
+        groups.setdefault((table.n[:, m] > 0).tobytes(), []).append(m)
+    wanted = np.zeros(len(withheld), bool)
+    if only is None:
+        wanted[:] = True
+    else:
+        wanted[list(only)] = True
+    for key, measures in groups.items():
+        active = np.frombuffer(key, dtype=bool)
+        if not active.any():
+            continue
+        members = table.members[:, active]
+        published = np.flatnonzero(~withheld & (members.sum(axis=1) > 0))
+        a = members[published]
+        null = _null_space(a, int(active.sum()))
+        for m in measures:
+            targets = np.flatnonzero(withheld & wanted & (box_n[:, m] > 0))
+            if targets.size == 0:
+                continue
+            t = members[targets]
+            x = table.sums[active, m]
+            lo, hi = table.n[active, m] * low, table.n[active, m] * high
+            change = t @ null if null.size else np.zeros((len(targets), 0))  # W's change per basis direction
+            reach = np.abs(change).max(axis=1) if null.size else np.zeros(len(targets))
+            steps = _segments(x, lo, hi, null) if null.size else np.zeros((2, 0))
+            ortho = np.linalg.qr(null)[0] if null.size else null
+            towards = (t @ ortho) @ ortho.T if null.size else np.zeros_like(t)  # W projected on the null space
+            for k, box in enumerate(targets):
+                if reach[k] <= _RANK_TOL:
+                    if published.size and (np.abs(a - t[k]).sum(axis=1) == 0).any():
+                        continue  # the very answers of a published box (the others have none in this measure)
+                    coef = np.linalg.lstsq(a.T, t[k], rcond=None)[0] if len(published) else np.zeros(0)
+                    blamed = tuple(int(published[i]) for i in np.flatnonzero(np.abs(coef) > 1e-9))
+                    findings.append(Finding(int(box), m, "determined", 0.0, blamed))
+                    continue
+                if not sensitive[box]:
+                    continue
+                n_box = box_n[box, m]
+                # Every end of every basis segment is a feasible table: W's interval holds all their values.
+                ends = np.concatenate([steps[0] * change[k], steps[1] * change[k],
+                                       _segments(x, lo, hi, towards[k][:, None]).ravel()
+                                       * float(t[k] @ towards[k])])
+                width = (ends.max() - ends.min()) / n_box
+                if width >= protection - _WIDTH_TOL:
+                    continue
+                width = (max(_climb(a, x, lo, hi, t[k], inward) for inward in (True, False))
+                         + max(_climb(a, x, lo, hi, -t[k], inward) for inward in (True, False))) / n_box
+                if width >= protection - _WIDTH_TOL:
+                    continue
+                lp_width, blamed_rows = _lp_width(a, x, lo, hi, t[k])
+                width = lp_width / n_box
+                if width >= protection - _WIDTH_TOL:
+                    continue
+                fixed_rows = members[np.flatnonzero(fixed & ~withheld & (members.sum(axis=1) > 0))]
+                best = _fixed_width(fixed_rows, x, lo, hi, t[k]) / n_box
+                if width >= min(protection, best) - _WIDTH_TOL:
+                    continue
+                findings.append(Finding(int(box), m, "narrow", float(width),
+                                        tuple(int(published[i]) for i in blamed_rows)))
+    findings.sort(key=lambda f: (f.box, f.measure))
+    return findings
+
+
+def _segments(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """For each direction d (a column), how far x may move along it within the bounds: (t_min, t_max)."""
+    d = directions
+    with np.errstate(divide="ignore", invalid="ignore"):
+        up_hi = np.where(d > 1e-12, (hi - x)[:, None] / d, np.inf)
+        down_lo = np.where(d < -1e-12, (lo - x)[:, None] / d, np.inf)
+        up_lo = np.where(d > 1e-12, (lo - x)[:, None] / d, -np.inf)
+        down_hi = np.where(d < -1e-12, (hi - x)[:, None] / d, -np.inf)
+    t_max = np.minimum(up_hi.min(axis=0), down_lo.min(axis=0))
+    t_min = np.maximum(up_lo.max(axis=0), down_hi.max(axis=0))
+    moving = np.isfinite(t_max) & np.isfinite(t_min)
+    return np.vstack([np.where(moving, np.minimum(t_min, 0), 0.0), np.where(moving, np.maximum(t_max, 0), 0.0)])
+
+
+def _climb(a: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray, inward: bool = True,
+           steps: int = 4) -> float:
+    """How far target·x can be pushed up within {a·x = a·x0, lo ≤ x ≤ hi}: a few affine-scaling steps
+    (each along the direction that raises target·x at least cost, every cell weighted by its room to
+    move), each taken as far as the bounds allow. Every point reached is feasible, so the result is a lower
+    bound on the LP's answer, found in a fraction of a millisecond; the LP runs only where it falls short."""
+    current = x.copy()
+    total = 0.0
+    for _ in range(steps):
+        near = np.minimum(current - lo, hi - current) if inward else np.maximum(current - lo, hi - current)
+        room = np.sqrt(np.maximum(near, 0.0) + 1e-9)
+        scaled = a * room
+        null = _null_space(scaled, len(x)) if a.shape[0] else np.eye(len(x))
+        if not null.size:
+            break
+        y = null @ np.linalg.lstsq(null, target * room, rcond=None)[0]
+        d = room * y
+        gain = float(target @ d)
+        if gain <= _RANK_TOL:
+            break
+        t = float(_segments(current, lo, hi, d[:, None])[1, 0])
+        if t <= 1e-12:
+            break
+        current += t * d
+        total += t * gain
+    return total
+
+
+def _fixed_width(rows: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray) -> float:
+    """The interval's width when only `rows` are published: closed form for one total holding the target
+    (the usual case: the release's total), the LP otherwise."""
+    if rows.shape[0] == 0:
+        return float(target @ (hi - lo))
+    if rows.shape[0] == 1 and np.all((target <= rows[0]) & np.isin(rows[0], (0.0, 1.0))):
+        rest = rows[0] - target
+        total = float(rows[0] @ x)
+        top = min(float(target @ hi), total - float(rest @ lo))
+        bottom = max(float(target @ lo), total - float(rest @ hi))
+        return max(0.0, top - bottom)
+    return _lp_width(rows, x, lo, hi, target)[0]
+
+
+def _lp_width(a: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray
+              ) -> tuple[float, tuple[int, ...]]:
+    """max − min of target·x over {a·x = a·x0, lo ≤ x ≤ hi} (HiGHS), and the rows with a non-zero dual."""
+    from scipy.optimize import linprog
+
+    bounds = list(zip(lo, hi, strict=True))
+    if a.shape[0] == 0:
+        return float(target @ hi - target @ lo), ()
+    b = a @ x
+    blamed: set[int] = set()
+    values = []
+    for sign in (1.0, -1.0):
+        res = linprog(sign * target, A_eq=a, b_eq=b, bounds=bounds, method="highs")
+        if res.status != 0:  # numerically infeasible at the exact point: treat as determined
+            return 0.0, tuple(range(a.shape[0]))
+        values.append(sign * res.fun)
+        duals = getattr(res.eqlin, "marginals", None)
+        if duals is not None:
+            blamed.update(int(i) for i in np.flatnonzero(np.abs(duals) > 1e-9))
+    return max(0.0, float(values[1] - values[0])), tuple(sorted(blamed))
+
+
+def _repair(table: Table, withheld: np.ndarray, sensitive: np.ndarray, finding: Finding, protection: float,
+            size: np.ndarray, fixed: np.ndarray, present: np.ndarray) -> int | None:
+    """The box to withhold next for an unprotected one: the smallest of the blamed published boxes that
+    protects it alone, else the smallest blamed one (progress either way); None when none may be withheld."""
+    blamed = [b for b in finding.blamed if not withheld[b] and not fixed[b] and present[b]]
+    if not blamed:  # the duals named only fixed boxes: try every published box that may be withheld
+        blamed = [int(b) for b in np.flatnonzero(~withheld & ~fixed & present)]
+    if not blamed:
+        return None
+    blamed.sort(key=lambda b: (size[b], b))
+    for b in blamed[:6]:
+        trial = withheld.copy()
+        trial[b] = True
+        if not audit(table, trial, sensitive, protection, only=[finding.box]):
+            return b
+    return blamed[0]
