@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from leverage.core.schema import workshop_answers, workshop_participants
 from leverage.core.settings import DEFAULT_ROLES
+from leverage.survey.suppression import BELOW, SECONDARY
 from leverage.workshops import joincode
 from leverage.workshops.service import Workshops
-from leverage.survey.suppression import BELOW, SECONDARY
 from leverage.workshops.states import CLOSED, ENDED, LOCKED, OPEN, PENDING, WorkshopError
 
 ROLES = [k for k, _ in DEFAULT_ROLES]
