@@ -64,7 +64,10 @@ def step(board: Board, current: str, by: int) -> str:
 
 
 def figures(board: Board, point: str, vote: int) -> VoteFigures | None:
+    """What the room sees of one vote; an earlier vote is shown beside a revealed later one (its final result)."""
     pub = board.room(point, vote)
+    if vote < board.vote and board.room(point) is not None:
+        pub = board.latest(point, vote)
     if pub is None:
         return None
     shown = disclosure.score(pub.overall, board.min_n)
