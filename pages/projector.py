@@ -29,7 +29,7 @@ CSS = """<style>
 .stMainBlockContainer, [data-testid="stMainBlockContainer"] { max-width: 100% !important;
   padding: 1.5vh 2.5vw 0.5vh 2.5vw !important; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {
   font-size: max(24px, 2.5vh) !important; line-height: 1.3; color: #111111 !important; }
 [data-testid="stMarkdownContainer"] h1 { font-size: max(36px, 4.6vh) !important; padding: 0 !important;
   color: #111111; }
@@ -41,7 +41,7 @@ CSS = """<style>
 [data-testid="stMetricValue"] { font-size: max(48px, 7vh) !important; color: #111111; }
 [data-testid="stMetricLabel"] p { font-size: max(24px, 2.4vh) !important; color: #111111 !important; }
 [data-testid="stVerticalBlock"] { gap: 0.6rem; }
-.stButton button p { font-size: 24px !important; }
+.stButton button, .stButton button * { font-size: 24px !important; }
 .st-key-proj_qr img { max-height: 62vh; width: auto !important; }
 .st-key-proj_space { position: absolute; left: -10000px; }
 </style>"""
@@ -156,7 +156,7 @@ def projector() -> None:
     prev_col, where, next_col = st.columns([1, 2, 1])
     prev_col.button("‹ Previous", key="proj_prev", shortcut="Left", on_click=go_to, args=(-1,), width="stretch")
     position = order.index(slide) + 1 if slide in order else 1
-    where.caption(f"Slide {position} of {len(order)} · ← → or space to step")
+    where.markdown(f"Slide {position} of {len(order)} · ← → or space to step")
     next_col.button("Next ›", key="proj_next", shortcut="Right", on_click=go_to, args=(1,), width="stretch")
     with st.container(key="proj_space"):  # off-screen: the space bar also steps forward
         st.button("Next (space)", key="proj_next_space", shortcut="Space", on_click=go_to, args=(1,))

@@ -81,11 +81,11 @@ def point_slide(board: Board, counts: Counts | None, point: str, instrument: Ins
     answered = (counts.answered.get(point, 0) if counts else 0)
     if state is None:
         return PointSlide(point, title, "not asked", answered, (), None, "This point is not asked.")
-    votes = tuple(figures(board, point, v) for v in range(1, board.vote + 1))
+    votes = () if state.state == PENDING else tuple(figures(board, point, v) for v in range(1, board.vote + 1))
     change = None
     if len(votes) == 2 and all(v is not None and v.mean is not None for v in votes):
         change = votes[1].mean - votes[0].mean
-    note = _note(board, state.state, state.revealed, votes[-1], answered)
+    note = _note(board, state.state, state.revealed, votes[-1] if votes else None, answered)
     return PointSlide(point, title, state.state, answered, votes, change, note)
 
 
@@ -99,7 +99,7 @@ def _note(board: Board, state: str, revealed: bool, shown: VoteFigures | None, a
     if hidden:
         return f"{'Closed' if state == CLOSED else 'Locked'}. {people}; results are shown when the facilitator " \
                "reveals them."
-    if shown is None:
+    if shown is None or shown.mean is None:
         return f"{people}. Results are shown for groups of at least {board.min_n} people."
     if state in (CLOSED, LOCKED) and answered > shown.n:
         return (f"Results of {shown.n} people. Later answers are included once at least {board.min_n} more "
