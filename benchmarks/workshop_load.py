@@ -49,6 +49,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -230,7 +231,7 @@ class Results:
 def _saw(run: Run, event: str) -> bool:
     if event == "end":
         return any("workshop has ended" in a or "workshop is ending" in a for a in run.alerts)
-    return any("LP7" in m and "closed, read-only" in m for m in run.markdown)
+    return any(re.search(r"LP7 [^\n]*· closed, read-only", m) for m in run.markdown)
 
 
 async def participant(n: int, base: str, code: str, delay: float, think: float, res: Results,
@@ -269,7 +270,7 @@ async def participant(n: int, base: str, code: str, delay: float, think: float, 
                 save = next((w for label, w in run.widgets.items() if label.startswith("Save my answers")), None)
                 if save is None:
                     break
-                await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+                run = await _think(c, rng.uniform(0.5, 1.5) * think, run, res)
                 radios = [w for w in run.widgets.values() if w.DESCRIPTOR.name == "Radio"]
                 states = [string_state(r.id, rng.choice(list(r.options))) for r in radios]
                 sent = time.monotonic()
@@ -318,6 +319,20 @@ async def participant(n: int, base: str, code: str, delay: float, think: float, 
     finally:
         if not counted:
             res.done += 1
+
+
+async def _think(c: Client, seconds: float, run: Run, res: Results) -> Run:
+    """A person reading and choosing: meanwhile the page's watcher fragment polls, as in a browser."""
+    until = time.monotonic() + seconds
+    while c.fragments and time.monotonic() + min(c.fragments.values()) < until:
+        fid, interval = next(iter(c.fragments.items()))
+        await asyncio.sleep(interval)
+        polled = await c.run(fragment_id=fid)
+        res.polls += 1
+        if polled.full:  # the room changed: the page was redrawn
+            run = polled
+    await asyncio.sleep(max(0.0, until - time.monotonic()))
+    return run
 
 
 async def _reconnect(c: Client, res: Results) -> Client:
@@ -480,26 +495,36 @@ async def per_run_costs(base: str, server_pid: int, code: str, token: str, waiti
     return out
 
 
-def capacity_model(costs: dict[str, float], room: int = 2000, poll_s: float = 1.0, budget_s: float = 0.5,
-                   busy: float = 0.6) -> None:
-    """Servers (one process per core) a room of `room` phones needs, from the measured per-run costs.
+def capacity_model(costs: dict[str, float], room: int = 2000, poll_s: float = 1.0, ttl_s: float = 0.5,
+                   target_s: float = 2.0, busy: float = 0.7) -> int:
+    """Phones per server process (one core each) and processes for a room of `room`, from per-run costs.
 
-    Two limits per server: (1) waiting phones poll: phones × watcher ms / poll interval must stay under
-    `busy` of a core, leaving the rest for answers; (2) after a facilitator's action every phone reruns its
-    page once within about a second: phones × full-run ms must fit in `budget_s` of CPU beyond the poll
-    (so p95 stays under 2 s: ≤ 1 s poll + 0.5 s cache + this).
+    A server of N phones spends N × poll ms every `poll_s` on their watcher fragments (kept under `busy`
+    of its core). After a facilitator's action, every phone reruns its page once: N × run ms of work,
+    done with what polling leaves, (1 − N × poll / poll_s). The last phone sees the change after at most
+    the version cache's age (`ttl_s`) plus that work (or plus one poll interval when the work is shorter),
+    which must stay under `target_s`. The largest N meeting both is the server's share of the room.
     """
-    poll = costs["phone watcher fragment, nothing changed"]
-    full = costs["phone page, a participant with a form (full run)"]
-    per_server_poll = busy * 1000 * poll_s / poll
-    per_server_burst = budget_s * 1000 / full
-    per_server = int(min(per_server_poll, per_server_burst))
+    poll = costs["phone watcher fragment, nothing changed"] / 1000
+    full = costs["phone page, a participant with a form (full run)"] / 1000
+
+    def seen_within(n: int) -> float:
+        spare = 1 - n * poll / poll_s
+        return ttl_s + max(poll_s, n * full / spare) if spare > 0 else float("inf")
+
+    per_server = 0
+    while n_ok := per_server + 1:
+        if n_ok * poll / poll_s > busy or seen_within(n_ok) > target_s:
+            break
+        per_server = n_ok
     servers = -(-room // max(per_server, 1))
-    print(f"capacity model: a waiting phone costs {poll:.1f} ms per {poll_s:.0f} s poll, a page rerun {full:.1f} ms;"
-          f" one server (one core) holds {per_server_poll:.0f} phones by polling and {per_server_burst:.0f} by "
-          f"the rerun after an action, so {per_server} phones; a {room}-person plenary needs {servers} server "
-          f"processes = {servers} cores (e.g. {-(-servers // 2)} machines of 2 cores, or "
-          f"{-(-servers // 8)} of 8), behind a sticky load balancer on one PostgreSQL")
+    print(f"capacity model: a phone's watcher costs {1000 * poll:.1f} ms a {poll_s:.0f} s poll and its page "
+          f"rerun {1000 * full:.1f} ms; one server process (one core) keeps {per_server} phones within "
+          f"{target_s:.0f} s of every change (polling {per_server * poll / poll_s:.0%} of the core); a "
+          f"{room}-person plenary needs {servers} server processes = {servers} cores (e.g. {-(-servers // 2)} "
+          f"machines of 2 cores or {-(-servers // 8)} of 8) behind a sticky load balancer on one PostgreSQL, "
+          f"plus the database's own cores")
+    return per_server
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from ui import frame, live, state, widgets
 frame.require(bare=True)
 
 DONT_KNOW = "dont_know"
+DONT_KNOW_SHORT = "?"
 RECEIPTS = "ws_receipts"  # "vote:point" -> time the last answer was recorded, shown as "recorded"
 
 settings = state.settings()
@@ -143,15 +144,22 @@ def save(participant, form_vote: int, point: str, item_ids: tuple[str, ...]) -> 
                        vote=form_vote)
     except WorkshopError as exc:
         st.session_state["ws_problem"] = str(exc)
+        st.session_state.pop(MINE, None)
         live.changed(participant.workshop_id)  # the page was behind the room: this run reads it afresh
         return
+    st.session_state.pop(MINE, None)  # read again in this run
     key = f"{form_vote}:{point}"
     st.session_state.setdefault(RECEIPTS, {})[key] = dt.datetime.now().strftime("%H:%M:%S")
     st.session_state["ws_recorded"] = (key, point)
     st.session_state.pop(VIEW, None)
 
 
-mine = service.answers_of(me, vote)
+MINE = "ws_mine"  # this phone's answers of the current vote, read once per version (only its own sends change them)
+cached_mine = st.session_state.get(MINE)
+if cached_mine is None or cached_mine[0] != (vote, board.version):
+    cached_mine = ((vote, board.version), service.answers_of(me, vote))
+    st.session_state[MINE] = cached_mine
+mine = cached_mine[1]
 
 
 def point_form(point: str) -> None:
@@ -168,13 +176,14 @@ def point_form(point: str) -> None:
                               args=(me, vote, point, tuple(i.id for i in its)))
 
 
-def read_only(point: str, state_name: str) -> None:
+def read_only(point: str, state_name: str) -> str:
+    """One line per closed or locked point (one element for them all: a room of phones redraws this)."""
     lp = instrument.point(point)
-    given = [f"{i.id}: {labels[DONT_KNOW if mine[i.id] is None else mine[i.id]]}"
+    given = [f"{i.id}: {DONT_KNOW_SHORT if mine[i.id] is None else mine[i.id]}"
              for i in instrument.items_for(point) if i.id in mine]
     word = "closed" if state_name == CLOSED else "locked"
-    st.markdown(f"**{point} {instrument.text(lp.title, 'en')}** · {word}, read-only")
-    st.caption(" · ".join(given) if given else "You gave no answers to this point.")
+    return (f"- **{point} {instrument.text(lp.title, 'en')}** · {word}, read-only  \n"
+            + (" · ".join(given) if given else "You gave no answers to this point."))
 
 
 st.caption(("Second vote, after the discussion. " if vote > 1 else "")
@@ -211,8 +220,7 @@ if changeable:
                                    args=(VIEW, p), width="stretch")
 done = [p for p in current_points if p.state in (CLOSED, LOCKED)]
 if done:
-    with st.expander("Earlier points", expanded=not open_points):
-        for rec in done:
-            read_only(rec.point, rec.state)
+    st.markdown("**Earlier points** (your answers, 1–5; ? = don't know)\n\n"
+                + "\n".join(read_only(rec.point, rec.state) for rec in done))
 
 live.follow(me.workshop_id, board.version)

@@ -167,9 +167,11 @@ def qr_png(link: str, scale: int = 10) -> bytes:
 def follow(workshop_id: int, drawn_version: int, interval: float = PHONE_POLL_S) -> None:
     """A watcher fragment: rerun the page when the workshop's version moves past the one it was drawn from."""
 
+    cache, service = shared(), workshops()  # looked up once per page run, not at every poll
+
     @st.fragment(run_every=interval)
     def _watch() -> None:
-        if version(workshop_id)[0] != drawn_version:
+        if cache.version(service, workshop_id)[0] != drawn_version:
             st.rerun(scope="app")
 
     _watch()

@@ -166,6 +166,7 @@ def test_facilitator_and_three_participants(db_url, passphrase, service, monkeyp
     # respondents 1, 3, 4 → mean 8/3 = 2.67; sd 1.528, t(0.975, 2) = 4.303 → half width 3.79
     assert "Mean **2.67** of 5 · 95% CI -1.13–6.46 · n = 3" in texts(proj)
     service.open_point(wid, "LP1")  # reopened for the rest of the test
+    fresh()
 
     # a reload keeps the same participant, answers shown
     reloaded = session()
