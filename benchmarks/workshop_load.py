@@ -434,7 +434,11 @@ async def scenario(args, bases: list[str], code: str) -> tuple[Results, float]:
     answered = time.monotonic() - started
     await asyncio.sleep(3.5)  # let the console's next refreshes count the last answers
     for command in ("close LP7", "end"):
+        done = len(res.actions)
         await commands.put(command)
+        clicked = time.monotonic()
+        while len(res.actions) == done and time.monotonic() - clicked < 120:
+            await asyncio.sleep(0.1)  # the console shows it
         await asyncio.sleep(args.watch)  # phones poll meanwhile and time when they see it
     elapsed = time.monotonic() - started
     stop.set()
@@ -541,7 +545,7 @@ def main() -> None:
     parser.add_argument("--drop-acks", type=float, default=0.0,
                         help="share of joins and answers whose acknowledgement is lost and which are sent again")
     parser.add_argument("--watch", type=float, default=6.0,
-                        help="seconds phones are given to see the close and then the end")
+                        help="seconds phones are given to see the close and then the end, once the console shows it")
     parser.add_argument("--post-script-gc", action="store_true",
                         help="start the servers with --runner.postScriptGC true (Streamlit's default: a full "
                              "gc.collect after every run; the app's config turns it off)")
