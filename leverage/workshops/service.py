@@ -25,14 +25,15 @@ from leverage.core.settings import MIN_N_RANGE
 from leverage.survey.instrument import Instrument, default_instrument
 from leverage.survey.store import Store
 from leverage.workshops import joincode
+from leverage.workshops.ending import Ending
 from leverage.workshops.facilitation import Facilitation
 from leverage.workshops.participation import Participation
 from leverage.workshops.results import LiveResults
 
 
-class Workshops(Facilitation, Participation, LiveResults):
+class Workshops(Facilitation, Ending, Participation, LiveResults):
     """Create and run workshops on a Store (SQLite or PostgreSQL): one object for a page to hold, its
-    jobs in three modules (facilitation, participation, results)."""
+    jobs in four modules (facilitation, ending, participation, results)."""
 
     def __init__(self, store: Store, instrument: Instrument | None = None, min_n_floor: int = MIN_N_RANGE[0]) -> None:
         """`min_n_floor` is the installation's minimum threshold (`Settings.min_n`; the app passes it): no
