@@ -377,3 +377,39 @@ def test_a_refused_end_goes_back_to_running(ws):
         w.end(made["id"], ["board"])
     assert w.get(made["id"])["status"] == RUNNING
     assert answer(w, p, "LP1", 4) == 5  # still answering
+
+
+# --- the projector's slides ------------------------------------------------------------------------
+
+def test_projector_slides_follow_step_and_say_what_the_room_may_see(ws):
+    from leverage.workshops import presentation
+
+    w, org = ws
+    made = make(w, org, points=["LP1", "LP2", "LP3"])
+    wid = made["id"]
+    board = w.board(wid)
+    assert presentation.slides(board) == ["join", "LP1", "LP2", "LP3"]
+    assert presentation.follow(board, None) == "join"
+    assert presentation.step(board, "join", -1) == "join" and presentation.step(board, "LP3", 1) == "LP3"
+    assert presentation.step(board, "LP1", 1) == "LP2"
+    w.open_point(wid, "LP2")
+    people = [w.join(made["code"], "c", now=NOW) for _ in range(4)]
+    for k, p in enumerate(people[:3]):
+        answer(w, p, "LP2", 2 + k)
+    board = w.board(wid)
+    assert presentation.follow(board, "LP1") == "LP2"  # the point the facilitator acted on last
+    slide = presentation.point_slide(board, w.counts(wid), "LP2", w.instrument)
+    assert slide.note.startswith("Open: answer on your phone. 3 people answered") and slide.votes == (None,)
+    w.close_point(wid, "LP2")
+    slide = presentation.point_slide(w.board(wid), w.counts(wid), "LP2", w.instrument)
+    assert "reveals them" in slide.note and slide.votes == (None,)  # hidden until revealed
+    w.reveal_point(wid, "LP2")
+    w.open_point(wid, "LP2")
+    answer(w, people[3], "LP2", 5)
+    w.close_point(wid, "LP2")  # 4 people: 1 more than the published 3, so the room keeps the 3
+    slide = presentation.point_slide(w.board(wid), w.counts(wid), "LP2", w.instrument)
+    assert slide.votes[0].n == 3 and slide.votes[0].mean == pytest.approx(3.0)  # 2, 3, 4
+    assert slide.note.startswith("Results of 3 people. Later answers are included once at least 3 more")
+    assert presentation.point_slide(w.board(wid), None, "LP3", w.instrument).note == "Not asked yet."
+    w.end(wid, ROLES)
+    assert presentation.slides(w.board(wid)) == ["LP1", "LP2", "LP3"]  # no join slide after the end

@@ -20,7 +20,8 @@ JOIN = "join"
 @dataclass(frozen=True)
 class VoteFigures:
     vote: int
-    n: int
+    n: int  # scored people (the threshold's unit)
+    people: int  # everyone in the published result, "don't know" only included
     mean: float | None
     ci_low: float | None
     ci_high: float | None
@@ -71,8 +72,8 @@ def figures(board: Board, point: str, vote: int) -> VoteFigures | None:
     if pub is None:
         return None
     shown = disclosure.score(pub.overall, board.min_n)
-    return VoteFigures(vote, shown["n"], shown["mean"], shown["ci_low"], shown["ci_high"], shown["shares"],
-                       shown["dont_know_share"], shown["status"])
+    return VoteFigures(vote, shown["n"], shown["people"], shown["mean"], shown["ci_low"], shown["ci_high"],
+                       shown["shares"], shown["dont_know_share"], shown["status"])
 
 
 def point_slide(board: Board, counts: Counts | None, point: str, instrument: Instrument) -> PointSlide:
@@ -101,7 +102,7 @@ def _note(board: Board, state: str, revealed: bool, shown: VoteFigures | None, a
                "reveals them."
     if shown is None or shown.mean is None:
         return f"{people}. Results are shown for groups of at least {board.min_n} people."
-    if state in (CLOSED, LOCKED) and answered > shown.n:
+    if state in (CLOSED, LOCKED) and answered > shown.people:
         return (f"Results of {shown.n} people. Later answers are included once at least {board.min_n} more "
                 "people have answered, so no one's answer can be worked out.")
     return f"Results of {shown.n} people."
