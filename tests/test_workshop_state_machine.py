@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -123,7 +124,7 @@ class WorkshopMachine(RuleBasedStateMachine):
             latest: dict[tuple[int, str], int | None] = {}
             for (pid, _vote, item), value in sorted(self.acked.items(), key=lambda kv: kv[0][1]):
                 latest[(pid, item)] = value
-            got = {(int(r.split("-p")[1]), item): (None if v is None or v != v else int(v)) for r, item, v in
+            got = {(int(r.split("-p")[1]), item): (None if pd.isna(v) else int(v)) for r, item, v in
                    saved[["respondent_id", "item_id", "value"]].itertuples(index=False)}
             assert got == latest
 
@@ -131,7 +132,7 @@ class WorkshopMachine(RuleBasedStateMachine):
     @invariant()
     def stored_equals_acknowledged(self) -> None:
         frame = self.w.answers(self.wid)
-        stored = {(int(r.split("-p")[1]), int(v), item): (None if val is None or val != val else int(val))
+        stored = {(int(r.split("-p")[1]), int(v), item): (None if pd.isna(val) else int(val))
                   for r, v, item, val in frame[["respondent_id", "vote", "item_id", "value"]].itertuples(index=False)}
         assert stored == self.acked
 

@@ -266,6 +266,5 @@ class LiveResults:
                                    by_role=bool(by))
                   for p in board.points if p.vote == 2]
         frames = [f for f in frames if not f.empty]
-        if not frames:
-            return pd.DataFrame(columns=disclosure.SHIFT_COLUMNS)
-        return pd.concat(frames, ignore_index=True)
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=disclosure.SHIFT_COLUMNS)
+        return out if by else out.drop(columns="role")  # per point: no role column (as the board pack reads it)
