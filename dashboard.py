@@ -7,8 +7,6 @@ import streamlit as st
 
 from ui import frame
 
-frame.draw()
-
 page = st.navigation([
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     # URL paths are the file names: a deep link on a fresh server is resolved against pages/ before
@@ -24,4 +22,5 @@ page = st.navigation([
     st.Page("pages/workshop.py", title="Workshop console", icon=":material/groups:"),
     st.Page("pages/projector.py", title="Projector", icon=":material/tv:"),
 ])
+frame.draw(bare=page.url_path in frame.BARE_PAGES)  # phones and the projector: no sidebar or chrome
 page.run()

@@ -4,30 +4,42 @@ Prints figures; asserts nothing. Run from the project root:
     .venv/bin/python benchmarks/workshop_load.py                        # 200 participants, 1 server, SQLite
     .venv/bin/python benchmarks/workshop_load.py --servers 2 --postgres # 2 servers on one PostgreSQL schema
     .venv/bin/python benchmarks/workshop_load.py --per-run              # server CPU of one run of each view
+    .venv/bin/python benchmarks/workshop_load.py --drop-acks 0.05       # 5 % of joins and answers lose their
+                                                                        # acknowledgement and are sent again
     (add --post-script-gc for Streamlit's default full garbage collection after every run, which the
     app's .streamlit/config.toml turns off)
+
+Servers are started exactly as users start them: `scripts/run` with the shipped configuration
+(tests/e2e/servers.py `run_command`), which refuses any --server.* flag the configuration lacks.
 
 How participants are simulated, and why that is faithful
     Each participant is a client of Streamlit's own browser protocol: a websocket to /_stcore/stream that
     sends the same BackMsg protobufs the browser sends (rerun_script with the query string, the page name
     and the widget states of the form being sent) and reads the ForwardMsg deltas the server streams back.
     The server therefore does exactly the work a phone causes: one session per participant, one full
-    script run of pages/join.py per page load, join and form submission, the fragment reruns the page asks
-    for while it waits, and the deltas serialised to every client. Nothing is stubbed on the server side.
-    What is not simulated is the browser's own rendering, which costs the phone, not the server. The
-    clients run in one asyncio process on the same 2-core machine, so they take CPU from the server: the
-    figures are a lower bound on what a server with a core of its own sustains.
+    script run of pages/join.py per page load, join and form submission, the watcher fragment's run every
+    second (the interval the page asks for, as the browser does) and the page reruns it triggers, and the
+    deltas serialised to every client. Nothing is stubbed on the server side. What is not simulated is the
+    browser's own rendering, which costs the phone, not the server. The clients run in one asyncio process
+    on the same machine, so they take CPU from the servers: the figures are a lower bound on what servers
+    with cores of their own sustain.
 
-Scenario (the issue's target: 200 participants × 35 items within 2 minutes on this 2-core machine)
-    A workshop asks all 7 points (35 statements) with all points open. Participants join spread over the
-    first `--arrival` seconds, then answer one point per form (5 statements each) with a think time of
-    `--think` seconds on average between forms. The facilitator's console is open on the first server and
-    reruns its live fragment at the interval the page asks for (1 s), as the browser does.
+Scenario (issue 15's targets: 200 participants × 35 items, the room done within 2 minutes)
+    A workshop asks all 7 points (35 statements), all open. Participants join spread over the first
+    `--arrival` seconds, then answer one point per form (5 statements each) with a think time of `--think`
+    seconds on average between forms, and keep the page open. The facilitator's console is open on the
+    first server and reruns its live fragment every second. When everyone has finished, the facilitator
+    closes LP7 on the console (the click is timed to its acknowledgement), then ends the workshop; every
+    phone times how long until its page shows the point closed, then the end.
 
 Reported
-    participants joined; answers acknowledged (the page showed "Recorded") vs stored (counted in the
-    database: they must be equal); p50/p95 from submit to acknowledgement; p50/p95 from submit to the answer
-    being counted on the facilitator's console; server CPU seconds and mean cores; client CPU.
+    participants joined (and stored: exactly once each, even with --drop-acks); answers acknowledged
+    (the page showed "Recorded") vs stored; p50/p95 submit → acknowledgement; p50/p95 submit → counted on
+    the console; console action → acknowledged; p50/p95 close → seen and end → seen on the phones;
+    server CPU; and, with --per-run, the CPU of one run of each view and a capacity model.
+
+Importable (the CI load test of issue 17 drives the same phones and console): `Client`, `participant`,
+`facilitator`, `Results` and `start_server` are module-level and do no work at import.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -85,6 +98,13 @@ class Run:
     widgets: dict[str, object] = field(default_factory=dict)  # label -> Radio/Button/TextInput proto
     alerts: list[str] = field(default_factory=list)
     metrics: dict[str, str] = field(default_factory=dict)
+    markdown: list[str] = field(default_factory=list)
+    keyed: dict[str, object] = field(default_factory=dict)  # widget id -> proto (ids end with the widget's key)
+    full: bool = False  # a full page run, not only a fragment
+
+    def key(self, key: str):
+        """The widget whose key is `key` (Streamlit puts the user key at the end of the widget id)."""
+        return next((w for wid, w in self.keyed.items() if wid.endswith(key)), None)
 
 
 class Client:
@@ -94,6 +114,7 @@ class Client:
         self.base, self.page, self.query = base, page, query
         self.ws = None
         self.fragments: dict[str, float] = {}  # fragment id -> interval the page asked for
+        self.page_hash = ""  # the page's script hash, once the server named it
         self.last = Run()
 
     async def __aenter__(self) -> Client:
@@ -104,42 +125,68 @@ class Client:
     async def __aexit__(self, *exc) -> None:
         await self.ws.close()
 
-    async def run(self, widget_states=(), fragment_id: str = "") -> Run:
-        if not fragment_id:
-            self.fragments.clear()  # a full run redraws the page: only the fragments it draws keep polling
+    async def send_only(self, widget_states=(), fragment_id: str = "") -> None:
+        """Send a rerun and read nothing back (the acknowledgement is lost with the connection)."""
+        await self.ws.send(self._message(widget_states, fragment_id).SerializeToString())
+        await asyncio.sleep(0.05)  # the bytes leave before the connection drops
+
+    def _message(self, widget_states, fragment_id: str) -> BackMsg:
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = self.query
         cs.page_name = self.page
+        if self.page_hash and fragment_id:  # a full rerun the fragment asks for (st.rerun) stays on this page
+            cs.page_script_hash = self.page_hash
         cs.fragment_id = fragment_id
         cs.is_auto_rerun = bool(fragment_id)
         cs.context_info.url = f"{self.base}/{self.page}?{self.query}"
         for ws in widget_states:
             cs.widget_states.widgets.append(ws)
-        await self.ws.send(msg.SerializeToString())
+        return msg
+
+    async def run(self, widget_states=(), fragment_id: str = "") -> Run:
+        if not fragment_id:
+            self.fragments.clear()  # a full run redraws the page: only the fragments it draws keep polling
+        await self.ws.send(self._message(widget_states, fragment_id).SerializeToString())
         run = Run()
+        registered = {}
+        page_hash = ""
         while True:
             fwd = ForwardMsg()
             fwd.ParseFromString(await self.ws.recv())
             kind = fwd.WhichOneof("type")
-            if kind == "new_session":
+            if kind == "new_session":  # every run starts with one, fragment runs too
                 run = Run()
+                registered: dict[str, float] = {}
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 el = fwd.delta.new_element
                 t = el.WhichOneof("type")
-                if t in ("radio", "button", "text_input", "selectbox"):
+                if t in ("radio", "button", "text_input", "selectbox", "checkbox"):
                     w = getattr(el, t)
                     run.widgets[w.label] = w
+                    run.keyed[w.id] = w
+                elif t == "markdown":
+                    run.markdown.append(el.markdown.body)
                 elif t == "alert":
                     run.alerts.append(el.alert.body)
                 elif t == "metric":
                     run.metrics[el.metric.label] = el.metric.body
+            elif kind == "navigation":  # st.navigation names the page it runs (new_session names the main script)
+                page_hash = fwd.navigation.page_script_hash or page_hash
             elif kind == "page_info_changed":
                 self.query = fwd.page_info_changed.query_string
             elif kind == "auto_rerun":
                 if fwd.auto_rerun.interval > 0:
-                    self.fragments[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
+                    registered[fwd.auto_rerun.fragment_id] = fwd.auto_rerun.interval
             elif kind == "script_finished" and fwd.script_finished in DONE:
+                # a full run (also one a fragment asked for with st.rerun) redraws the page: only the
+                # fragments it drew keep polling; a fragment run keeps them
+                run.full = fwd.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
+                if run.full:
+                    self.fragments = registered
+                    self.page_hash = page_hash or self.page_hash  # the page this full run drew
+                else:
+                    self.fragments.update(registered)
                 self.last = run
                 return run
 
@@ -156,6 +203,12 @@ def string_state(widget_id: str, value: str):
     return WidgetState(id=widget_id, string_value=value)
 
 
+def bool_state(widget_id: str, value: bool):
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    return WidgetState(id=widget_id, bool_value=value)
+
+
 @dataclass
 class Results:
     acks: list[float] = field(default_factory=list)  # seconds submit → "Recorded"
@@ -166,35 +219,74 @@ class Results:
     console: list[tuple[float, int]] = field(default_factory=list)  # (time, answers shown on the console)
     finished: int = 0
     done: int = 0  # finished or failed
-    polls: int = 0  # fragment reruns of waiting phones
+    polls: int = 0  # watcher fragment runs of phones
+    resent: int = 0  # joins and answers sent again after a dropped acknowledgement
+    actions: list[tuple[str, float, float]] = field(default_factory=list)  # (action, sent at, acknowledged at)
+    seen: dict[str, list[float]] = field(default_factory=dict)  # "close"/"end" -> seconds until a phone saw it
+    seen_by: set[tuple[int, str]] = field(default_factory=set)
+    close_at: float | None = None  # when the console sent the close (phones time from here)
+    end_at: float | None = None
+
+
+def _saw(run: Run, event: str) -> bool:
+    if event == "end":
+        return any("workshop has ended" in a or "workshop is ending" in a for a in run.alerts)
+    return any(re.search(r"LP7 [^\n]*· closed, read-only", m) for m in run.markdown)
 
 
 async def participant(n: int, base: str, code: str, delay: float, think: float, res: Results,
-                      stop: asyncio.Event) -> None:
+                      stop: asyncio.Event, *, drop_acks: float = 0.0) -> None:
+    """One phone: open the join link, join, answer every open point, then keep the page open (its watcher
+    fragment polls at the interval the page asks for) until `stop`; records what `res` collects.
+
+    `drop_acks`: the share of joins and answers whose acknowledgement is lost (the connection drops right
+    after sending); the phone reconnects with the same link and sends it again, as a person would.
+    """
     await asyncio.sleep(delay)
     rng = random.Random(n)
     counted = False
     try:
-        async with Client(base, "join", f"code={code}") as c:
+        c = Client(base, "join", f"code={code}")
+        await c.__aenter__()
+        try:
             run = await c.run()
             join = run.widgets.get("Join")
-            if join is None:
-                res.errors.append(f"p{n}: no join form ({run.alerts[:1]})")
+            if join is None or "t=" not in c.query:
+                res.errors.append(f"p{n}: no join form with a token ({run.alerts[:1]})")
                 return
-            run = await c.run([trigger(join.id)])
-            if "t=" not in c.query:
-                res.errors.append(f"p{n}: join gave no token ({run.alerts[:1]})")
+            if rng.random() < drop_acks:  # the join is sent, its answer never arrives
+                await c.send_only([trigger(join.id)])
+                c = await _reconnect(c, res)
+                run = await c.run()
+                join = run.widgets.get("Join")
+            if join is not None:
+                run = await c.run([trigger(join.id)])
+            if not any(label.startswith("Save my answers") for label in run.widgets) and not \
+                    any("Waiting" in a for a in run.alerts):
+                res.errors.append(f"p{n}: join not acknowledged ({run.alerts[:1]})")
                 return
             res.joined += 1
             while True:
                 save = next((w for label, w in run.widgets.items() if label.startswith("Save my answers")), None)
                 if save is None:
                     break
-                await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
+                run = await _think(c, rng.uniform(0.5, 1.5) * think, run, res)
                 radios = [w for w in run.widgets.values() if w.DESCRIPTOR.name == "Radio"]
                 states = [string_state(r.id, rng.choice(list(r.options))) for r in radios]
                 sent = time.monotonic()
-                run = await c.run([*states, trigger(save.id)])
+                if rng.random() < drop_acks:  # the answer is sent, its acknowledgement lost: send it again
+                    await c.send_only([*states, trigger(save.id)])
+                    c = await _reconnect(c, res)
+                    sent = time.monotonic()  # timed from the resend: the first acknowledgement was lost
+                    run = await c.run()
+                    again = run.widgets.get(save.label)
+                    if again is not None:  # the same form is on screen: the person taps Save again
+                        run = await c.run([*[string_state(r.id, s.string_value) for r, s in
+                                             zip(radios, states, strict=True)], trigger(again.id)])
+                    else:  # it was stored: the page moved on
+                        run.alerts.append("Recorded at (before the connection dropped)")
+                else:
+                    run = await c.run([*states, trigger(save.id)])
                 acked = time.monotonic()
                 if not any(a.startswith("Recorded at") for a in run.alerts):
                     res.errors.append(f"p{n}: not recorded: {run.alerts[:2]}")
@@ -205,14 +297,23 @@ async def participant(n: int, base: str, code: str, delay: float, think: float, 
             res.finished += 1
             res.done += 1
             counted = True
-            # the phone stays open: its page polls (a fragment rerun) only while there is nothing to answer
+            # the phone stays open: its watcher fragment runs at the interval the page asked for
             while not stop.is_set() and c.fragments:
                 fid, interval = next(iter(c.fragments.items()))
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), interval)
-                if not stop.is_set():
-                    await c.run(fragment_id=fid)
-                    res.polls += 1
+                if stop.is_set():
+                    break
+                run = await c.run(fragment_id=fid)
+                res.polls += 1
+                if run.full:  # the page was redrawn: did it show the facilitator's action?
+                    for event in ("close", "end"):
+                        at = getattr(res, f"{event}_at", None)
+                        if at is not None and _saw(run, event) and (n, event) not in res.seen_by:
+                            res.seen_by.add((n, event))
+                            res.seen.setdefault(event, []).append(time.monotonic() - at)
+        finally:
+            await c.__aexit__()
     except Exception as exc:  # a lost connection is a finding, not a crash of the benchmark
         res.errors.append(f"p{n}: {type(exc).__name__}: {exc}")
     finally:
@@ -220,7 +321,34 @@ async def participant(n: int, base: str, code: str, delay: float, think: float, 
             res.done += 1
 
 
-async def facilitator(base: str, res: Results, stop: asyncio.Event) -> None:
+async def _think(c: Client, seconds: float, run: Run, res: Results) -> Run:
+    """A person reading and choosing: meanwhile the page's watcher fragment polls, as in a browser."""
+    until = time.monotonic() + seconds
+    while c.fragments and time.monotonic() + min(c.fragments.values()) < until:
+        fid, interval = next(iter(c.fragments.items()))
+        await asyncio.sleep(interval)
+        polled = await c.run(fragment_id=fid)
+        res.polls += 1
+        if polled.full:  # the room changed: the page was redrawn
+            run = polled
+    await asyncio.sleep(max(0.0, until - time.monotonic()))
+    return run
+
+
+async def _reconnect(c: Client, res: Results) -> Client:
+    """Drop the connection without reading the answer, then open the same link again."""
+    res.resent += 1
+    await c.__aexit__()
+    fresh = Client(c.base, c.page, c.query)
+    await fresh.__aenter__()
+    return fresh
+
+
+async def facilitator(base: str, res: Results, stop: asyncio.Event, *,
+                      commands: asyncio.Queue | None = None) -> None:
+    """The facilitator's console: pass the gate, then rerun its live fragment every second (as the browser
+    does) and record the answers it shows; `commands` ("close LP7", "end") are clicked on the console and
+    timed until the console shows them."""
     async with Client(base, "workshop", "") as c:
         run = await c.run()
         box = run.widgets.get("Facilitator passphrase")
@@ -229,12 +357,46 @@ async def facilitator(base: str, res: Results, stop: asyncio.Event) -> None:
         if "Answers (this vote)" not in run.metrics:
             run = await c.run()
         while not stop.is_set():
-            # the browser reruns a fragment at the interval the page asked for (auto_rerun)
             await asyncio.sleep(min(c.fragments.values(), default=2.0))
             for fid in list(c.fragments) or [""]:
                 run = await c.run(fragment_id=fid)
+                if run.full and fid:
+                    res.errors.append(f"console: its fragment run became a full run ({run.alerts[:1]}, "
+                                      f"{list(run.widgets)[:3]}, {list(run.metrics)[:2]})")
                 if "Answers (this vote)" in run.metrics:
                     res.console.append((time.monotonic(), int(run.metrics["Answers (this vote)"])))
+            while commands is not None and not commands.empty():
+                command = await commands.get()
+                try:
+                    await _command(c, command, res)
+                except RuntimeError as exc:
+                    res.errors.append(f"console: {command}: {exc}")
+
+
+async def _command(c: Client, command: str, res: Results) -> None:
+    sent = time.monotonic()
+    if command.startswith("close "):
+        point = command.split()[1]
+        if not c.fragments:  # the console was redrawn in full: draw it again to find its live fragment
+            run = await c.run()
+            if not c.fragments:
+                raise RuntimeError(f"the console has no live fragment: {run.alerts[:2]} {list(run.widgets)[:5]}")
+        fid = next(iter(c.fragments))
+        run = await c.run(fragment_id=fid)
+        button = run.key(f"close_{point}")
+        res.close_at = sent = time.monotonic()
+        run = await c.run([trigger(button.id)], fragment_id=fid)
+        ok = any(m.startswith(f"**{point}**") and "closed" in m for m in run.markdown)
+    elif command == "end":
+        run = await c.run()
+        sure = run.key("ws_end_sure")
+        run = await c.run([bool_state(sure.id, True)])
+        res.end_at = sent = time.monotonic()
+        run = await c.run([bool_state(sure.id, True), trigger(run.key("ws_end").id)])
+        ok = any(a.startswith("Saved ") or a.startswith("Ended") for a in run.alerts)
+    else:  # pragma: no cover - a typo in a caller
+        raise ValueError(command)
+    res.actions.append((command if ok else f"{command} (NOT SHOWN)", sent, time.monotonic()))
 
 
 def start_server(database_url: str, log: Path) -> subprocess.Popen:
@@ -257,52 +419,116 @@ def start_server(database_url: str, log: Path) -> subprocess.Popen:
 async def scenario(args, bases: list[str], code: str) -> tuple[Results, float]:
     res = Results()
     stop = asyncio.Event()
-    fac = asyncio.create_task(facilitator(bases[0], res, stop))
+    commands: asyncio.Queue = asyncio.Queue()
+    fac = asyncio.create_task(facilitator(bases[0], res, stop, commands=commands))
     # warm each server once (first run of a fresh process imports pages, like the first visitor would)
     for base in bases:
         async with Client(base, "join", f"code={code}") as c:
             await c.run()
     started = time.monotonic()
     tasks = [asyncio.create_task(participant(n, bases[n % len(bases)], code, args.arrival * n / args.participants,
-                                             args.think, res, stop)) for n in range(args.participants)]
+                                             args.think, res, stop, drop_acks=args.drop_acks))
+             for n in range(args.participants)]
     while res.done < args.participants and time.monotonic() - started < args.max_seconds:
         await asyncio.sleep(0.1)
+    answered = time.monotonic() - started
+    await asyncio.sleep(3.5)  # let the console's next refreshes count the last answers
+    for command in ("close LP7", "end"):
+        done = len(res.actions)
+        await commands.put(command)
+        clicked = time.monotonic()
+        while len(res.actions) == done and time.monotonic() - clicked < 120:
+            await asyncio.sleep(0.1)  # the console shows it
+        await asyncio.sleep(args.watch)  # phones poll meanwhile and time when they see it
     elapsed = time.monotonic() - started
-    await asyncio.sleep(4.5)  # let the console's next refreshes count the last answers
     stop.set()
     for task in tasks:  # participants still waiting for the server when time ran out
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     with contextlib.suppress(asyncio.TimeoutError):
         await asyncio.wait_for(fac, 30)
+    res.answered_in = answered  # type: ignore[attr-defined]
     return res, elapsed
 
 
-async def per_run_costs(base: str, server_pid: int, code: str, token: str, repeat: int = 20) -> None:
-    """Server CPU of one script run of each workshop view, one client at a time (nothing else queued)."""
-    async with Client(base, "join", f"code={code}&t={token}") as c:
+async def per_run_costs(base: str, server_pid: int, code: str, token: str, waiting: str, waiting_code: str,
+                        repeat: int = 40) -> dict[str, float]:
+    """Server CPU (ms) of one run of each workshop view, one client at a time (nothing else queued)."""
+    out: dict[str, float] = {}
+
+    async def measure(label: str, send) -> None:
+        for _ in range(3):
+            await send()
+        before = cpu_seconds(server_pid)
+        for _ in range(repeat):
+            await send()
+        out[label] = (cpu_seconds(server_pid) - before) / repeat * 1000
+        print(f"{label}: {out[label]:.1f} ms server CPU per run")
+
+    for label, query in (("phone page, a participant with a form (full run)", f"code={code}&t={token}"),
+                         ("phone page, a participant waiting (full run)", f"code={waiting_code}&t={waiting}"),
+                         ("phone page, the join form (full run)", f"code={code}")):
+        async with Client(base, "join", query) as c:
+            await measure(label, c.run)
+    async with Client(base, "join", f"code={waiting_code}&t={waiting}") as c:
         await c.run()
-        views = [("join page, a participant with a form", "join", f"code={code}&t={token}"),
-                 ("join page, the join form", "join", f"code={code}")]
-        for label, page, query in views:
-            c.page, c.query = page, query
-            await c.run()
-            before = cpu_seconds(server_pid)
-            for _ in range(repeat):
-                await c.run()
-            print(f"{label}: {(cpu_seconds(server_pid) - before) / repeat * 1000:.1f} ms server CPU per run")
+        fid = next(iter(c.fragments))
+        await measure("phone watcher fragment, nothing changed", lambda: c.run(fragment_id=fid))
     async with Client(base, "workshop", "") as c:
         run = await c.run()
         await c.run([string_state(run.widgets["Facilitator passphrase"].id, PASS),
                      trigger(run.widgets["Open the console"].id)])
         await c.run()
         fid = next(iter(c.fragments))
-        before = cpu_seconds(server_pid)
-        for _ in range(repeat):
-            await asyncio.sleep(1.05)  # past the shared cache's second: every refresh reads the database
+
+        async def fresh_console() -> None:
+            await asyncio.sleep(1.05)  # past the shared counts' second: every refresh reads the database
             await c.run(fragment_id=fid)
-        print(f"console live fragment (fresh read): {(cpu_seconds(server_pid) - before) / repeat * 1000:.1f} ms "
-              "server CPU per refresh")
+
+        await measure("console live fragment (fresh counts)", fresh_console)
+        acks = []
+        for point in ("LP1", "LP1", "LP1"):  # the console shows the newest workshop: "Waiting", LP1 pending
+            for action in ("open", "close"):
+                run = await c.run(fragment_id=fid)
+                sent = time.monotonic()
+                await c.run([trigger(run.key(f"{action}_{point}").id)], fragment_id=fid)
+                acks.append(time.monotonic() - sent)
+        out["console action ms"] = 1000 * sorted(acks)[len(acks) // 2]
+        print(f"console action (open/close) acknowledged: median {out['console action ms']:.0f} ms, "
+              f"max {1000 * max(acks):.0f} ms (n = {len(acks)})")
+    return out
+
+
+def capacity_model(costs: dict[str, float], room: int = 2000, poll_s: float = 1.0, ttl_s: float = 0.5,
+                   target_s: float = 2.0, busy: float = 0.7) -> int:
+    """Phones per server process (one core each) and processes for a room of `room`, from per-run costs.
+
+    A server of N phones spends N × poll ms every `poll_s` on their watcher fragments (kept under `busy`
+    of its core). After a facilitator's action, every phone reruns its page once: N × run ms of work,
+    done with what polling leaves, (1 − N × poll / poll_s). The last phone sees the change after at most
+    the version cache's age (`ttl_s`) plus that work (or plus one poll interval when the work is shorter),
+    which must stay under `target_s`. The largest N meeting both is the server's share of the room.
+    """
+    poll = costs["phone watcher fragment, nothing changed"] / 1000
+    full = costs["phone page, a participant with a form (full run)"] / 1000
+
+    def seen_within(n: int) -> float:
+        spare = 1 - n * poll / poll_s
+        return ttl_s + max(poll_s, n * full / spare) if spare > 0 else float("inf")
+
+    per_server = 0
+    while n_ok := per_server + 1:
+        if n_ok * poll / poll_s > busy or seen_within(n_ok) > target_s:
+            break
+        per_server = n_ok
+    servers = -(-room // max(per_server, 1))
+    print(f"capacity model: a phone's watcher costs {1000 * poll:.1f} ms a {poll_s:.0f} s poll and its page "
+          f"rerun {1000 * full:.1f} ms; one server process (one core) keeps {per_server} phones within "
+          f"{target_s:.0f} s of every change (polling {per_server * poll / poll_s:.0%} of the core); a "
+          f"{room}-person plenary needs {servers} server processes = {servers} cores (e.g. {-(-servers // 2)} "
+          f"machines of 2 cores or {-(-servers // 8)} of 8) behind a sticky load balancer on one PostgreSQL, "
+          f"plus the database's own cores")
+    return per_server
 
 
 def main() -> None:
@@ -316,6 +542,10 @@ def main() -> None:
     parser.add_argument("--per-run", action="store_true",
                         help="only measure the server CPU of one run of each workshop view (50 answered participants)")
     parser.add_argument("--postgres", action="store_true", help="use a fresh schema on the local PostgreSQL")
+    parser.add_argument("--drop-acks", type=float, default=0.0,
+                        help="share of joins and answers whose acknowledgement is lost and which are sent again")
+    parser.add_argument("--watch", type=float, default=6.0,
+                        help="seconds phones are given to see the close and then the end, once the console shows it")
     parser.add_argument("--post-script-gc", action="store_true",
                         help="start the servers with --runner.postScriptGC true (Streamlit's default: a full "
                              "gc.collect after every run; the app's config turns it off)")
@@ -323,7 +553,7 @@ def main() -> None:
     if args.post_script_gc:
         EXTRA.extend(["--runner.postScriptGC", "true"])
 
-    from leverage.core.schema import workshop_answers
+    from leverage.core.schema import answers, workshop_answers, workshop_participants
     from leverage.survey.store import Store
     from leverage.workshops.service import Workshops
 
@@ -347,11 +577,15 @@ def main() -> None:
                     items = service.instrument.items_for(f"LP{i}")
                     service.submit(p, f"LP{i}", {it.id: 1 + (k + i) % 5 for it in items})
             me = service.join(made["code"], "measured")
+            w2 = service.create(org, "Waiting", ["LP1"], round_name="Waiting", min_n=5)
+            waiting = service.join(w2["code"], "waiting")
             server = start_server(database_url, tmp / "server.log")
             try:
                 gc = "true (Streamlit's default)" if args.post_script_gc else "false (.streamlit/config.toml)"
                 print(f"per-run costs, runner.postScriptGC {gc}, {'PostgreSQL' if args.postgres else 'SQLite'}:")
-                asyncio.run(per_run_costs(server.base, server.pid, made["code"], me.token))
+                costs = asyncio.run(per_run_costs(server.base, server.pid, made["code"], me.token, waiting.token,
+                                                  w2["code"]))
+                capacity_model(costs)
             finally:
                 server.terminate()
                 server.wait(timeout=20)
@@ -374,6 +608,8 @@ def main() -> None:
 
         with store.engine.connect() as conn:
             stored = conn.execute(sa.select(sa.func.count()).select_from(workshop_answers)).scalar_one()
+            people = conn.execute(sa.select(sa.func.count()).select_from(workshop_participants)).scalar_one()
+            saved = conn.execute(sa.select(sa.func.count()).select_from(answers)).scalar_one()
         store.dispose()
 
     # submit → counted on the console: the k-th acknowledged submission is visible once the console shows at
@@ -389,17 +625,27 @@ def main() -> None:
     print(f"servers: {args.servers} ({'PostgreSQL' if args.postgres else 'SQLite'}; runner.postScriptGC "
           f"{'true (Streamlit default)' if args.post_script_gc else 'false (.streamlit/config.toml)'}); machine: "
           f"{os.cpu_count()} cores shared with other work during the run")
-    print(f"participants: {args.participants} started, {res.joined} joined, {res.finished} finished all 7 points; "
-          f"{res.polls} fragment reruns of phones waiting after their last point")
+    print(f"participants: {args.participants} started, {res.joined} joined, {people} stored "
+          f"({'exactly once each' if people == res.joined == args.participants else 'NOT once each'}), "
+          f"{res.finished} finished all 7 points; {res.resent} joins and answers resent after a dropped "
+          f"acknowledgement (--drop-acks {args.drop_acks}); {res.polls} watcher fragment runs")
     print(f"answers: acknowledged {res.acknowledged}, stored {stored} "
-          f"({'equal' if stored == res.acknowledged else 'NOT EQUAL'}; target {args.participants * 35})")
+          f"({'equal' if stored == res.acknowledged else 'NOT EQUAL'}; target {args.participants * 35}); "
+          f"saved into the round at the end: {saved} ({'all' if saved == stored else 'NOT ALL'})")
     cut = " (STOPPED at --max-seconds)" if res.done < args.participants else ""
-    print(f"time for everyone to finish: {elapsed:.1f} s{cut} (arrivals over {args.arrival:.0f} s, "
-          f"think {args.think:.0f} s ± 50 % between forms)")
+    print(f"time for everyone to finish answering: {res.answered_in:.1f} s{cut} (arrivals over "
+          f"{args.arrival:.0f} s, think {args.think:.0f} s ± 50 % between forms); with the close and the end: "
+          f"{elapsed:.1f} s")
+    for command, sent, acked in res.actions:
+        print(f"console: {command} acknowledged on the console in {1000 * (acked - sent):.0f} ms")
+    for event in ("close", "end"):
+        seen = res.seen.get(event, [])
+        print(f"phones that saw the {event}: {len(seen)} of {res.finished}; p50 {pct(seen, .5):.2f} s, "
+              f"p95 {pct(seen, .95):.2f} s, max {max(seen, default=float('nan')):.2f} s")
     print(f"submit → recorded: p50 {pct(res.acks, .5) * 1000:.0f} ms, p95 {pct(res.acks, .95) * 1000:.0f} ms, "
           f"max {max(res.acks, default=float('nan')) * 1000:.0f} ms (n = {len(res.acks)})")
     print(f"submit → counted on the facilitator console: p50 {pct(visible, .5):.2f} s, p95 {pct(visible, .95):.2f} s "
-          f"(n = {len(visible)}; console refresh every 1 s, shared cache 1 s)")
+          f"(n = {len(visible)}; console refresh every 1 s, shared counts 1 s)")
     for k, c in enumerate(cpu):
         print(f"server {k} CPU: {c:.1f} s over {wall:.0f} s = {c / wall:.2f} cores")
     print(f"client (all simulated phones, one process) CPU: {client_cpu:.1f} s = {client_cpu / wall:.2f} cores")

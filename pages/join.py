@@ -1,30 +1,35 @@
 """Join a live workshop on a phone: code → optional role and department → one form per open point.
 
-Lean on purpose (see docs/deployment.md#capacity): no charts, one form per point (a form
-costs no script run until it is sent), and while a phone waits for the facilitator it checks a shared
-one-second cache every POLL_S seconds instead of querying the database. The participant token rides in
-the link (`?code=…&t=…`), so a reload, a locked screen or a reconnection stays the same participant.
+Lean on purpose (docs/deployment.md#capacity): no sidebar, no charts, one form per point (a form costs no
+script run until it is sent). The phone follows the room: a watcher fragment compares the workshop's
+version (a process-wide cache) with the one this page was drawn from every second and reruns the page
+only when the facilitator changed something, so an opened, closed or revealed point, a re-vote or the
+end shows within about two seconds.
+
+The participant token is drawn here before the first request and put in the link (`?code=…&t=…`), so a
+join sent twice (the first acknowledgement was lost), a reload, a locked screen or a reconnection is
+the same participant.
 """
 
 import datetime as dt
 
 import streamlit as st
 
-from leverage.workshops.states import CLOSED, LOCKED, OPEN, WorkshopError
+from leverage.workshops import joincode
+from leverage.workshops.states import CLOSED, ENDED, LOCKED, OPEN, WorkshopError
 from ui import frame, live, reconnect, state, widgets
 
-frame.require()
+frame.require(bare=True)
 reconnect.reload_when_reconnected()  # a phone whose worker died carries on on another one
 
-POLL_S = 15  # a waiting phone looks for a newly opened point this often (cached: no query)
 DONT_KNOW = "dont_know"
-RECEIPTS = "ws_receipts"  # point -> time the last answer was recorded, shown as "recorded"
+DONT_KNOW_SHORT = "?"
+RECEIPTS = "ws_receipts"  # "vote:point" -> time the last answer was recorded, shown as "recorded"
 
 settings = state.settings()
 service = live.workshops()
 instrument = service.instrument
-params = st.query_params
-code = params.get("code", "")
+code = st.query_params.get("code", "")
 
 st.title("Join the workshop")
 
@@ -43,35 +48,48 @@ def code_form(message: str | None = None) -> None:
     st.stop()
 
 
+def start_again() -> None:
+    st.query_params.pop("t", None)
+
+
 if not code:
     st.caption("Scan the QR code on the screen, or type the code the facilitator shows.")
     code_form()
 
+token = st.query_params.get("t")
+if not token:
+    token = joincode.new_token()  # this phone's identity from its first request on
+    st.query_params["t"] = token
 
-def join_now(code: str, other: bool, roles: dict[str, str]) -> None:
+try:
+    me = live.shared().participant((token, code), lambda: service.token_status(code, token))
+except WorkshopError as exc:
+    st.error(str(exc))
+    st.button("Join as a new participant", type="primary", on_click=start_again)
+    st.stop()
+
+
+def join_now(code: str, token: str, other: bool, roles: dict[str, str]) -> None:
     """Form callback: joins before the script runs, so the same run already shows the first question."""
     role = st.session_state.get("ws_role")
     if role is None and not other:
         st.session_state["ws_join_problem"] = "Choose your role: results are shown by role."
         return
     try:
-        p = service.join(code, live.client_key("code"), role=role, department_id=st.session_state.get("ws_dept"),
-                         roles=roles)
+        service.join(code, live.client_key("code"), role=role, department_id=st.session_state.get("ws_dept"),
+                     roles=roles, token=token)
     except WorkshopError as exc:
         st.session_state["ws_join_problem"] = str(exc)
-        return
-    st.query_params["t"] = p.token
 
 
-token = st.query_params.get("t")  # read again: the join callback may have just set it
-if not token:
+if me is None:
     try:
         ws = service.find(code, live.client_key("code"))
     except WorkshopError as exc:
         code_form(str(exc))
     st.subheader(widgets.esc(ws["title"]))
     st.caption("No account needed. Your answers are anonymous: results are shown only for groups of at least "
-               f"{ws['min_n']} people.")
+               f"{service.effective_min_n(ws['min_n'])} people.")
     roles = settings.role_labels
     other = "other" in roles
     departments = state.cached(state.departments, ws["organization_id"])
@@ -82,33 +100,29 @@ if not token:
         st.selectbox("Your role" + (" (optional)" if other else ""), list(roles), index=None, key="ws_role",
                      format_func=roles.get, placeholder="Prefer not to say" if other else "Choose your role")
         st.selectbox("Your department (optional)", list(dept_names), format_func=dept_names.get, key="ws_dept")
-        st.form_submit_button("Join", type="primary", width="stretch", on_click=join_now, args=(code, other, roles))
+        st.form_submit_button("Join", type="primary", width="stretch", on_click=join_now,
+                              args=(code, token, other, roles))
     st.stop()
 
-try:
-    me = service.participant(code, token)
-except WorkshopError as exc:
-    st.error(str(exc))
-    if st.button("Join as a new participant", type="primary"):
-        del st.query_params["t"]
-        st.rerun()
+board = live.board(me.workshop_id)
+ws = board.workshop
+if ws["code"] != code:  # the facilitator issued a new code: keep the bookmark current
+    st.query_params["code"] = ws["code"]
+st.subheader(widgets.esc(ws["title"]))
+if ws["status"] == ENDED:
+    st.success("The workshop has ended and your answers are saved. Thank you for taking part. "
+               "Nothing more can be sent from this page.")
+    st.stop()
+if ws["status"] != "running":
+    st.info("The workshop is ending: the answers are being saved. Nothing more can be sent.")
+    live.follow(me.workshop_id, board.version)
     st.stop()
 
-snap = live.live(me.workshop_id)
-if snap["code"] != code:  # the facilitator issued a new code: keep the bookmark current
-    st.query_params["code"] = snap["code"]
-st.subheader(widgets.esc(snap["title"]))
-if snap["status"] != "running":
-    st.success("The workshop has ended and your answers are saved. Thank you for taking part.")
-    st.stop()
-vote = int(snap["vote"])
-points = snap["points"]
-st.caption(("Second vote, after the discussion. " if vote > 1 else "")
-           + "Keep this page open (or bookmark it): reloading it keeps your answers.")
+vote = board.vote
 options = [*instrument.level_values, DONT_KNOW]
 labels = {lv.value: f"{lv.value} {instrument.text(lv.label, 'en')}" for lv in instrument.levels}
 labels[DONT_KNOW] = instrument.text(instrument.dont_know, "en")
-asked = snap["items"]
+asked = ws["items"]
 VIEW = "ws_view"  # an open point the participant chose to revisit
 
 
@@ -116,9 +130,10 @@ def items_of(point: str) -> list:
     return [i for i in instrument.items_for(point) if i.id in asked]
 
 
-def save(point: str) -> None:
-    """Form callback: runs before the script, so the same run already shows the next point (one run per send)."""
-    values = {i.id: st.session_state.get(f"ws_{vote}_{i.id}") for i in items_of(point)}
+def save(participant, form_vote: int, point: str, item_ids: tuple[str, ...]) -> None:
+    """Form callback (runs before the script, so the same run shows the next point). Everything it needs comes
+    in its arguments: the page may have been redrawn for another vote since this form was drawn."""
+    values = {i: st.session_state.get(f"ws_{form_vote}_{i}") for i in item_ids}
     missing = [i for i, v in values.items() if v is None]
     if missing:
         st.session_state["ws_problem"] = (f"Please answer every statement of {point}, or choose "
@@ -126,46 +141,64 @@ def save(point: str) -> None:
         st.session_state[VIEW] = point
         return
     try:
-        service.submit(me, point, {i: (None if v == DONT_KNOW else int(v)) for i, v in values.items()})
+        service.submit(participant, point, {i: (None if v == DONT_KNOW else int(v)) for i, v in values.items()},
+                       vote=form_vote)
     except WorkshopError as exc:
         st.session_state["ws_problem"] = str(exc)
+        st.session_state.pop(MINE, None)
+        live.changed(participant.workshop_id)  # the page was behind the room: this run reads it afresh
         return
-    st.session_state[RECEIPTS][f"{vote}:{point}"] = dt.datetime.now().strftime("%H:%M:%S")
-    st.session_state["ws_recorded"] = point
+    st.session_state.pop(MINE, None)  # read again in this run
+    key = f"{form_vote}:{point}"
+    st.session_state.setdefault(RECEIPTS, {})[key] = dt.datetime.now().strftime("%H:%M:%S")
+    st.session_state["ws_recorded"] = (key, point)
     st.session_state.pop(VIEW, None)
+
+
+MINE = "ws_mine"  # this phone's answers of the current vote, read once per version (only its own sends change them)
+cached_mine = st.session_state.get(MINE)
+if cached_mine is None or cached_mine[0] != (vote, board.version):
+    cached_mine = ((vote, board.version), service.answers_of(me, vote))
+    st.session_state[MINE] = cached_mine
+mine = cached_mine[1]
 
 
 def point_form(point: str) -> None:
     lp = instrument.point(point)
     st.markdown(f"**{point}** · {instrument.text(lp.title, 'en')}")
+    its = items_of(point)
     with st.form(f"ws_form_{vote}_{point}"):
-        for item in items_of(point):
+        for item in its:
             saved = mine.get(item.id, "missing")
             saved = DONT_KNOW if saved is None else saved
             st.radio(f"{item.id} {instrument.text(item.text, 'en')}", options, format_func=labels.get,
                      index=options.index(saved) if saved in options else None, key=f"ws_{vote}_{item.id}")
         st.form_submit_button(f"Save my answers to {point}", type="primary", width="stretch", on_click=save,
-                              args=(point,))
+                              args=(me, vote, point, tuple(i.id for i in its)))
 
 
-def read_only(point: str, state_name: str) -> None:
+def read_only(point: str, state_name: str) -> str:
+    """One line per closed or locked point (one element for them all: a room of phones redraws this)."""
     lp = instrument.point(point)
-    given = [f"{i.id}: {labels[DONT_KNOW if mine[i.id] is None else mine[i.id]]}"
+    given = [f"{i.id}: {DONT_KNOW_SHORT if mine[i.id] is None else mine[i.id]}"
              for i in instrument.items_for(point) if i.id in mine]
     word = "closed" if state_name == CLOSED else "locked"
-    st.markdown(f"**{point} {instrument.text(lp.title, 'en')}** · {word}, read-only")
-    st.caption(" · ".join(given) if given else "You gave no answers to this point.")
+    return (f"- **{point} {instrument.text(lp.title, 'en')}** · {word}, read-only  \n"
+            + (" · ".join(given) if given else "You gave no answers to this point."))
 
 
-mine = service.answers_of(me, vote)
+st.caption(("Second vote, after the discussion. " if vote > 1 else "")
+           + "Keep this page open: it follows the room by itself, and reloading it keeps your answers.")
 receipts = st.session_state.setdefault(RECEIPTS, {})
 if st.session_state.get("ws_problem"):
     st.error(st.session_state.pop("ws_problem"))
 recorded = st.session_state.pop("ws_recorded", None)
 if recorded:
-    st.success(f"Recorded at {receipts[f'{vote}:{recorded}']}: your answers to {recorded}. You may change them "
+    key, point = recorded
+    st.success(f"Recorded at {receipts.get(key, 'just now')}: your answers to {point}. You may change them "
                "while the point is open.", icon=":material/check_circle:")
-open_points = points.loc[points["state"] == OPEN, "leverage_point"].tolist()
+current_points = board.current()
+open_points = [p.point for p in current_points if p.state == OPEN]
 answered = [p for p in open_points if all(i.id in mine for i in items_of(p))]
 current = st.session_state.get(VIEW)
 if current not in open_points:
@@ -176,6 +209,9 @@ if current:
     point_form(current)
 elif open_points:
     st.success("You have answered every open point.", icon=":material/task_alt:")
+else:
+    st.info("Waiting for the facilitator to open the next point. This page updates by itself.",
+            icon=":material/hourglass_empty:")
 changeable = [p for p in answered if p != current]
 if changeable:
     st.caption("Change an answer while its point is open:")
@@ -183,27 +219,9 @@ if changeable:
     for k, p in enumerate(changeable):
         cols[k % len(cols)].button(f"Change {p}", key=f"ws_change_{p}", on_click=st.session_state.__setitem__,
                                    args=(VIEW, p), width="stretch")
-done = points[points["state"].isin([CLOSED, LOCKED])]
-if not done.empty:
-    with st.expander("Earlier points", expanded=not open_points):
-        for rec in done.itertuples():
-            read_only(rec.leverage_point, rec.state)
+done = [p for p in current_points if p.state in (CLOSED, LOCKED)]
+if done:
+    st.markdown("**Earlier points** (your answers, 1–5; ? = don't know)\n\n"
+                + "\n".join(read_only(rec.point, rec.state) for rec in done))
 
-signature = (vote, tuple(open_points))
-
-
-@st.fragment(run_every=POLL_S)
-def wait_for_next() -> None:
-    """While waiting: a cheap cached look at which points are open; a full rerun only when that changes."""
-    now = live.live(me.workshop_id)
-    opened = tuple(now["points"].loc[now["points"]["state"] == OPEN, "leverage_point"])
-    if (int(now["vote"]), opened) != signature or now["status"] != "running":
-        st.rerun(scope="app")
-    if not open_points:
-        st.info("Waiting for the facilitator to open the next point. This page updates by itself.",
-                icon=":material/hourglass_empty:")
-
-
-if current is None:  # nothing to answer: look for the next point now and then (a busy phone never polls)
-    wait_for_next()
-st.button("Check for new questions", icon=":material/refresh:")  # a rerun; the shared cache is ≤ 1 s old
+live.follow(me.workshop_id, board.version)

@@ -1,87 +1,166 @@
-"""Projector view: large type for the room; the join QR while the workshop runs, results as they are revealed.
+"""Projector: a presentation view for the room, one 16:9 screen at 1920×1080 and 1280×720 without scrolling.
 
-It refreshes itself every REFRESH_S seconds from the shared one-second snapshot, so any number of screens
-cost about one query a second per server. Behind the facilitator passphrase, like the console.
+No sidebar or Streamlit chrome, body text of at least 24 px and chart ticks of at least 18 px, near-black on
+white (contrast 18:1) for the back of a room. Slides: the join slide (a large QR code while the workshop
+runs), then one per point; ← and → (or space) step through them, and the projector follows the point the
+facilitator acted on last. A point shows its results only from a published, frozen result (see
+`leverage.workshops.disclosure`): never while it is open, and after a re-vote the first and second vote
+side by side with the shift. It redraws itself every second from the process's shared reads, so any number
+of screens cost next to nothing. Behind the facilitator gate, like the console.
 """
 
-import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from leverage.workshops import qr
-from leverage.workshops.states import PENDING, RUNNING, WorkshopError
-from ui import frame, live, reconnect, state, widgets
+from leverage.core.chart_style import NO_TEMPLATE
+from leverage.survey.charts import DONT_KNOW_COLOUR, LEVEL_COLOURS
+from leverage.workshops import presentation, qr
+from leverage.workshops.states import RUNNING, WorkshopError
+from ui import frame, live, reconnect, widgets
 
-frame.require()
+frame.require(bare=True)
 reconnect.reload_when_reconnected()  # the room's screen carries on when its worker dies
-
-REFRESH_S = 2
-BIG = """<style>
-[data-testid="stMetricValue"] { font-size: 3.2rem; }
-.stMarkdown p, .stMarkdown li { font-size: 1.45rem; }
-h1 { font-size: 3rem !important; }
-</style>"""
-
 live.facilitator_gate()
-settings = state.settings()
+
+REFRESH_S = 1.0
+SLIDE, SEEN = "proj_slide", "proj_seen"
+# Static CSS only (no user text is ever rendered as HTML): sizes in px with a floor, growing with the screen.
+CSS = """<style>
+.stApp, [data-testid="stAppViewContainer"] { background: #ffffff; color: #111111; }
+.stMainBlockContainer, [data-testid="stMainBlockContainer"] { max-width: 100% !important;
+  padding: 1.5vh 2.5vw 0.5vh 2.5vw !important; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {
+  font-size: max(24px, 2.5vh) !important; line-height: 1.3; color: #111111 !important; }
+[data-testid="stMarkdownContainer"] h1 { font-size: max(36px, 4.6vh) !important; padding: 0 !important;
+  color: #111111; }
+[data-testid="stMarkdownContainer"] h2 { font-size: max(30px, 3.6vh) !important; padding: 0 !important;
+  color: #111111; }
+[data-testid="stMarkdownContainer"] h3 { font-size: max(26px, 3vh) !important; padding: 0 !important;
+  color: #111111; }
+[data-testid="stMarkdownContainer"] code { font-size: 1em; color: #111111; background: #eeeeee; }
+[data-testid="stMetricValue"] { font-size: max(48px, 7vh) !important; color: #111111; }
+[data-testid="stMetricLabel"] p { font-size: max(24px, 2.4vh) !important; color: #111111 !important; }
+[data-testid="stVerticalBlock"] { gap: 0.6rem; }
+.stButton button, .stButton button * { font-size: 24px !important; }
+.st-key-proj_qr img { max-height: 62vh; width: auto !important; }
+.st-key-proj_space { position: absolute; left: -10000px; }
+</style>"""
+TICK = 20  # px, chart tick labels
+AXIS = 22  # px, chart axis titles and bar labels
+
 service = live.workshops()
 instrument = service.instrument
-workshop_id = st.query_params.get("ws") or st.session_state.get(live.WORKSHOP_KEY)
+wanted = st.query_params.get("ws") or st.session_state.get(live.WORKSHOP_KEY)
 try:
-    ws = service.get(int(workshop_id)) if workshop_id is not None else None
+    workshop_id = int(wanted) if wanted is not None else None
+    if workshop_id is not None:
+        service.get(workshop_id)
 except (WorkshopError, ValueError):
-    ws = None
-if ws is None:
+    workshop_id = None
+if workshop_id is None:
     st.info("Choose or create a workshop in the console first; the projector then shows it.")
     st.page_link("pages/workshop.py", label="Open the workshop console", icon=":material/groups:")
     st.stop()
 
-st.html(BIG)  # static CSS only: no user text is ever rendered as HTML
-st.title(widgets.esc(ws["title"]))
+st.html(CSS)
+
+
+def go_to(by: int) -> None:
+    st.session_state[SLIDE] = presentation.step(live.board(workshop_id), st.session_state.get(SLIDE, ""), by)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def distribution(workshop_id: int, version: int, point: str, vote: int, shares: tuple, dont_know: float) -> go.Figure:
+    """Shares of answers per level, large type; built once per published result."""
+    labels = [f"{lv.value}" for lv in instrument.levels] + ["Don't know"]
+    values = [100 * v for v in shares] + [100 * dont_know]
+    fig = go.Figure(go.Bar(x=labels, y=values, marker_color=[*LEVEL_COLOURS, DONT_KNOW_COLOUR],
+                           marker_line={"color": "#333333", "width": 1},
+                           text=[f"{v:.0f} %" for v in values], textposition="outside",
+                           textfont={"size": AXIS, "color": "#111111"}, cliponaxis=False),
+                    layout={"template": NO_TEMPLATE})
+    fig.update_layout(height=250, margin={"l": 70, "r": 10, "t": 30, "b": 60}, plot_bgcolor="white",
+                      paper_bgcolor="white", font={"size": AXIS, "color": "#111111"}, showlegend=False)
+    fig.update_xaxes(title={"text": "Level (1 = not started, 5 = fully embedded)", "font": {"size": AXIS}},
+                     tickfont={"size": TICK, "color": "#111111"})
+    fig.update_yaxes(title={"text": "% of answers", "font": {"size": AXIS}}, range=[0, 115],
+                     tickfont={"size": TICK, "color": "#111111"}, gridcolor="#dddddd", ticksuffix="")
+    return fig
+
+
+def vote_panel(board, point: str, figures: presentation.VoteFigures | None, vote: int, side_by_side: bool) -> None:
+    if side_by_side:
+        st.markdown(f"### {'First' if vote == 1 else 'Second'} vote")
+    if figures is None or figures.mean is None:
+        st.markdown("No result to show yet.")
+        return
+    ci = (f" · 95% CI {figures.ci_low:.2f}–{figures.ci_high:.2f}" if figures.ci_low is not None else "")
+    st.markdown(f"Mean **{figures.mean:.2f}** of 5{ci} · n = {figures.n}")
+    if figures.shares is not None:
+        fig = distribution(board.workshop["id"], board.version, point, vote, figures.shares,
+                           figures.dont_know_share or 0.0)
+        st.plotly_chart(fig, key=f"proj_dist_{vote}", config={"displayModeBar": False, "staticPlot": True})
 
 
 @st.fragment(run_every=REFRESH_S)
 def projector() -> None:
-    snap = live.live(ws["id"])
-    running = snap["status"] == RUNNING
-    vote = int(snap["vote"])
-    pts = snap["points"]
-    left, right = st.columns([1, 2]) if running else (None, st.container())
+    board = live.board(workshop_id)
+    ws = board.workshop
+    running = ws["status"] == RUNNING
+    seen = st.session_state.get(SEEN)
+    if seen != (board.version, ws.get("focus_point")):  # the facilitator acted: follow them
+        if seen is None or seen[1] != ws.get("focus_point"):
+            st.session_state[SLIDE] = presentation.follow(board, st.session_state.get(SLIDE))
+        st.session_state[SEEN] = (board.version, ws.get("focus_point"))
+    order = presentation.slides(board)
+    slide = st.session_state.get(SLIDE)
+    if slide not in order:
+        slide = st.session_state[SLIDE] = order[0] if order else presentation.JOIN
+    link = qr.join_link(live.base_url(), ws["code"])
+
+    head, code_box = st.columns([3, 1])
+    head.markdown(f"# {widgets.esc(ws['title'])}")
     if running:
-        with left:
-            st.markdown(f"## Join: `{snap['code']}`")
-            st.image(qr.png(qr.join_link(live.base_url(), snap["code"]), scale=10), width=320)
-            st.caption(qr.join_link(live.base_url(), snap["code"]))
-            st.metric("Participants", snap["participants"])
-    with right:
-        st.markdown(f"## {'Second vote' if vote > 1 else 'Results'}" + ("" if running else " · workshop ended"))
-        shown = pts[(pts["state"] != PENDING) & (pts["revealed"] | (not snap["hide_results"]))]
-        for rec in pts[(pts["state"] != PENDING) & ~pts["leverage_point"].isin(shown["leverage_point"])].itertuples():
-            st.markdown(f"**{rec.leverage_point}** {instrument.text(instrument.point(rec.leverage_point).title, 'en')}"
-                        f" · {rec.state} · {rec.answered} answered · results hidden until revealed")
-        if shown.empty:
-            st.markdown("Results appear here when the facilitator reveals them.")
-            return
-        points = tuple(shown["leverage_point"])
-        scores, _ = live.results(settings.database_url, ws["id"], vote, points)
-        for rec in scores.itertuples():
-            if rec.status == "ok":
-                line = f"mean **{rec.mean:.2f}** of 5 (n = {rec.n_respondents})"
-            else:
-                line = f"{rec.n_respondents} answered; shown from n ≥ {snap['min_n']}"
-            st.markdown(f"**{rec.leverage_point}** {instrument.text(instrument.point(rec.leverage_point).title, 'en')}"
-                        f" · {line}")
-        n = int(scores["n_respondents"].max()) if not scores.empty else 0
-        fig = live.distribution_figure(settings.database_url, ws["id"], vote, points, int(snap["answers"]),
-                                       f"{snap['title']}, vote {vote}: answers per level (% of answers), n = {n}")
-        st.plotly_chart(fig, key="proj_dist", config={"displayModeBar": False})
-        if vote > 1:
-            shift = live.shift(settings.database_url, ws["id"], ())
-            shift = shift[shift["leverage_point"].isin(points)]
-            if not shift.empty:
-                st.markdown("### Shift since the first vote")
-                for rec in shift.itertuples():
-                    change = "withheld (small group)" if pd.isna(rec.change) else f"{rec.change:+.2f}"
-                    st.markdown(f"**{rec.leverage_point}**: {change}")
+        code_box.markdown(f"## Join: `{ws['code']}`")
+    else:
+        code_box.markdown("## Workshop ended")
+
+    if slide == presentation.JOIN:
+        counts = live.counts(workshop_id)
+        left, right = st.columns([1, 1])
+        with left.container(key="proj_qr"):
+            st.image(live.qr_png(link, 12))
+        with right:
+            st.markdown("## Join on your phone")
+            st.markdown("Scan the code with your phone's camera, or open")
+            st.markdown(f"`{link}`")
+            st.markdown("No account needed. Your answers are anonymous: results are shown only for groups of at "
+                        f"least {board.min_n} people.")
+            st.metric("Participants", counts.participants)
+    else:
+        counts = live.counts(workshop_id)
+        view = presentation.point_slide(board, counts, slide, instrument)
+        st.markdown(f"## {view.point} · {view.title}")
+        st.markdown(view.note + (f" Vote {board.vote}." if board.vote > 1 else ""))
+        shown = [k for k, v in enumerate(view.votes, start=1)]
+        if len(shown) > 1:
+            cols = st.columns(len(shown))
+            for col, vote in zip(cols, shown, strict=True):
+                with col:
+                    vote_panel(board, slide, view.votes[vote - 1], vote, True)
+            if view.change is not None:
+                st.markdown(f"**Shift since the first vote: {view.change:+.2f}**")
+        elif view.votes:
+            vote_panel(board, slide, view.votes[0], 1, False)
+
+    prev_col, where, next_col = st.columns([1, 2, 1])
+    prev_col.button("‹ Previous", key="proj_prev", shortcut="Left", on_click=go_to, args=(-1,), width="stretch")
+    position = order.index(slide) + 1 if slide in order else 1
+    where.markdown(f"Slide {position} of {len(order)} · ← → or space to step")
+    next_col.button("Next ›", key="proj_next", shortcut="Right", on_click=go_to, args=(1,), width="stretch")
+    with st.container(key="proj_space"):  # off-screen: the space bar also steps forward
+        st.button("Next (space)", key="proj_next_space", shortcut="Space", on_click=go_to, args=(1,))
 
 
 projector()

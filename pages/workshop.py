@@ -4,13 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from leverage.core.settings import MIN_N_RANGE
-from leverage.workshops import qr
-from leverage.workshops.states import CLOSED, MAX_VOTES, OPEN, PENDING, RUNNING, WorkshopError
+from leverage.workshops import disclosure, qr
+from leverage.workshops.states import CLOSED, ENDING, MAX_VOTES, OPEN, PENDING, RUNNING, WorkshopError
 from ui import frame, live, state, widgets
 
 frame.require()
 
-REFRESH_S = 1  # live counts on the console; reads the shared one-second snapshot (≤ 2 s behind)
+REFRESH_S = 1  # live counts on the console, from the shared counts (one query a second per server: ≤ 2 s behind)
 
 widgets.header("Workshop console",
                "Run a live self-assessment: participants join on their phones with the code or QR, you open one "
@@ -42,7 +42,8 @@ def create_form() -> None:
         round_name = st.text_input("Name of the new round", placeholder="Workshop 2026-11",
                                    help="Only used when saving into a new round.")
         c1, c2 = st.columns(2)
-        min_n = c1.number_input("Anonymity threshold (people)", *MIN_N_RANGE, value=settings.min_n)
+        min_n = c1.number_input("Anonymity threshold (people)", settings.min_n, MIN_N_RANGE[1], value=settings.min_n,
+                                help=f"At least {settings.min_n}, this installation's minimum.")
         hours = c2.number_input("Code valid for (hours)", 1, 72, 12)
         hide = st.checkbox("Hide results until I reveal them", value=True)
         go = st.form_submit_button("Create the workshop", type="primary")
@@ -81,78 +82,96 @@ workshop_id = st.selectbox("Workshop", list(labels), format_func=labels.get, key
 
 
 def act(fn, *args) -> None:
+    """A button's callback: the action, then this process's live reads are renewed (acknowledged in this run)."""
     try:
         fn(*args)
     except WorkshopError as exc:
         st.session_state["ws_error"] = str(exc)
-    live.changed()
+    live.changed(workshop_id)
+
+
+def fmt(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.2f}"
 
 
 @st.fragment(run_every=REFRESH_S)
 def console() -> None:
-    snap = live.live(workshop_id)
+    """Counts (one shared aggregate query a second per server) and the point controls; a click reruns only
+    this fragment."""
+    board = live.board(workshop_id)
+    counts = live.counts(workshop_id)
     if st.session_state.get("ws_error"):
         st.error(st.session_state.pop("ws_error"))
-    vote = int(snap["vote"])
-    ended = snap["status"] != RUNNING
+    vote = board.vote
+    ended = board.workshop["status"] != RUNNING
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Participants", snap["participants"])
-    c2.metric("Answers (this vote)", snap["answers"])
+    c1.metric("Participants", counts.participants)
+    c2.metric("Answers (this vote)", counts.answers)
     c3.metric("Vote", f"{vote} of {MAX_VOTES}")
-    c4.metric("Status", "ended" if ended else "running")
-    pts = snap["points"]
+    c4.metric("Status", board.workshop["status"])
     st.markdown("#### Leverage points")
-    for rec in pts.itertuples():
-        p = rec.leverage_point
+    rows = []
+    for rec in board.current():
+        p = rec.point
+        answered = counts.answered.get(p, 0)
+        latest = board.latest(p)
+        room = board.room(p)
         st.markdown(f"**{p}** {instrument.text(instrument.point(p).title, 'en')}  \n"
-                    f"{rec.state}{' · revealed' if rec.revealed else ''} · {rec.answered} answered")
+                    f"{rec.state}{' · revealed' if rec.revealed else ''} · {answered} answered")
+        shown = disclosure.score(latest.overall, board.min_n) if latest else None
+        rows.append({"Point": p, "Published n": shown["n"] if shown else 0,
+                     "Mean (1–5)": fmt(shown["mean"]) if shown else "—",
+                     "95% CI": f"{fmt(shown['ci_low'])}–{fmt(shown['ci_high'])}" if shown and shown["ci_low"] else "—",
+                     "Room sees": ("results not hidden" if not board.workshop["hide_results"] else
+                                   f"result {room.seq} (n = {room.n})" if room else
+                                   "waiting for a result" if rec.revealed else "hidden")})
         if ended:
             continue
-        row = [None, *st.columns(5)]
-        row[1].button("Open", key=f"open_{p}", disabled=rec.state not in (PENDING, CLOSED),
+        row = st.columns(5)
+        row[0].button("Open", key=f"open_{p}", disabled=rec.state not in (PENDING, CLOSED),
                       on_click=act, args=(service.open_point, workshop_id, p), width="stretch")
-        row[2].button("Close", key=f"close_{p}", disabled=rec.state != OPEN,
+        row[1].button("Close", key=f"close_{p}", disabled=rec.state != OPEN,
                       on_click=act, args=(service.close_point, workshop_id, p), width="stretch")
-        row[3].button("Lock", key=f"lock_{p}", disabled=rec.state not in (OPEN, CLOSED),
-                      on_click=act, args=(service.lock_point, workshop_id, p), width="stretch")
-        row[4].button("Hide" if rec.revealed else "Reveal", key=f"reveal_{p}", disabled=rec.state == PENDING,
-                      on_click=act, args=(service.reveal_point, workshop_id, p, not rec.revealed), width="stretch")
-        with row[5].popover("Reset", disabled=rec.state == PENDING and rec.answered == 0, width="stretch"):
-            st.button(f"Delete {rec.answered} people's answers to {p} in this vote and ask again", key=f"reset_{p}",
+        row[2].button("Lock", key=f"lock_{p}", disabled=rec.state not in (OPEN, CLOSED),
+                      on_click=act, args=(service.lock_point, workshop_id, p),
+                      width="stretch")
+        newer = rec.revealed and latest is not None and (room is None or room.seq < latest.seq)
+        label = "Reveal newer result" if newer else ("Hide" if rec.revealed else "Reveal")
+        row[3].button(label, key=f"reveal_{p}", disabled=rec.state == PENDING, on_click=act,
+                      args=(service.reveal_point, workshop_id, p, newer or not rec.revealed), width="stretch")
+        with row[4].popover("Reset", disabled=rec.state == PENDING and answered == 0, width="stretch"):
+            st.button(f"Delete {answered} people's answers to {p} in this vote and ask again", key=f"reset_{p}",
                       on_click=act, args=(service.reset_point, workshop_id, p), type="primary")
-    asked = tuple(pts.loc[pts["state"] != PENDING, "leverage_point"])
-    if asked:
-        scores, _ = live.results(settings.database_url, workshop_id, vote, asked)
-        table = scores[["leverage_point", "n_respondents", "mean", "status"]].copy()
-        table["mean"] = [widgets.fmt_score(m, s) for m, s in zip(table["mean"], table["status"], strict=True)]
-        st.caption(f"Results so far (you see them before the room; threshold n ≥ {snap['min_n']}):")
-        st.table(table.rename(columns={"leverage_point": "Point", "n_respondents": "n", "mean": "Mean (1–5)",
-                                       "status": "Status"}).drop(columns="Status"), hide_index=True)
+    if rows:
+        st.caption(f"Published results (taken when a point closes, at least {board.min_n} people, and later only "
+                   f"in steps of {board.min_n} more people, so no one's answer shows; you see them before the room):")
+        st.table(pd.DataFrame(rows), hide_index=True)
     if vote > 1:
         st.markdown("#### Shift between votes")
-        shift_table(snap)
+        shift_table(board)
 
 
-def shift_table(snap: dict) -> None:
+def shift_table(board) -> None:
     for by, label in (((), "per point"), (("role",), "per point and role")):
-        table = live.shift(settings.database_url, workshop_id, by)
+        table = live.shift(workshop_id, board, by)
         if table.empty:
-            st.caption("The shift appears once points of the second vote have answers.")
+            st.caption("The shift appears once a point of the second vote is closed with enough people.")
             return
         show = table.copy()
         if by:
             show["role"] = show["role"].map(lambda r: settings.role_labels.get(r, r))
         for col in ("mean_previous", "mean"):
-            show[col] = show[col].map(lambda v: "withheld" if pd.isna(v) else f"{v:.2f}")
-        show["change"] = show["change"].map(lambda v: "—" if pd.isna(v) else f"{v:+.2f}")
-        st.caption(f"Shift {label} (mean 1–5, vote 1 → vote 2; groups under n = {snap['min_n']} withheld)")
-        st.table(show.rename(columns={"leverage_point": "Point", "role": "Role", "n_respondents_previous": "n 1",
-                                          "mean_previous": "Vote 1", "n_respondents": "n 2", "mean": "Vote 2",
-                                          "change": "Shift"})[[*(["Role"] if by else []), "Point", "n 1", "Vote 1",
-                                                               "n 2", "Vote 2", "Shift"]], hide_index=True)
+            show[col] = show[col].map(lambda v: "withheld" if v is None or pd.isna(v) else f"{v:.2f}")
+        show["change"] = show["change"].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:+.2f}")
+        st.caption(f"Shift {label} (mean 1–5, vote 1 → vote 2; groups under n = {board.min_n} withheld, and one "
+                   "more where a withheld group could be worked out by subtraction)")
+        st.table(show.rename(columns={"leverage_point": "Point", "role": "Role", "n_previous": "n 1",
+                                      "mean_previous": "Vote 1", "n": "n 2", "mean": "Vote 2",
+                                      "change": "Shift"})[[*(["Role"] if by else []), "Point", "n 1", "Vote 1",
+                                                           "n 2", "Vote 2", "Shift"]], hide_index=True)
 
 
-ws = service.get(workshop_id)
+ws = live.board(workshop_id).workshop
 left, right = st.columns([2, 1])
 with left:
     console()
@@ -160,14 +179,19 @@ with right:
     link = qr.join_link(live.base_url(), ws["code"])
     if ws["status"] == RUNNING:
         st.markdown(f"### Code `{ws['code']}`")
-        st.image(qr.png(link, scale=8), caption="Scan to join", width=220)
+        st.image(live.qr_png(link), caption="Scan to join", width=220)
         st.code(link, language=None)
         st.caption(f"The code expires at {ws['expires_at']:%Y-%m-%d %H:%M} UTC.")
         st.button("New code", key="ws_new_code", on_click=act, args=(service.renew_code, workshop_id),
                   help="Issue a fresh code valid for 12 hours; the old code stops working, and people who "
                        "already joined keep their links.")
         st.page_link("pages/projector.py", label="Projector view (this tab)", icon=":material/tv:")
+        st.caption("On the projector: ← and → (or space) step through the points; it follows your actions.")
         st.markdown(f"[Projector view in a new tab](projector?ws={int(workshop_id)})")
+    elif ws["status"] == ENDING:
+        st.warning("Ending was interrupted before the answers were saved (the server stopped).")
+        st.button("Finish saving and end", type="primary", key="ws_resume", on_click=act,
+                  args=(lambda wid: service.end(wid, settings.role_labels, resume=True), workshop_id))
     else:
         st.success(f"Ended; answers saved into the round {widgets.esc(ws['round_name'])!s}.")
     st.markdown("**Export** (all votes, one row per answer)")
@@ -179,9 +203,8 @@ if ws["status"] == RUNNING:
     with c1:
         if ws["vote"] < MAX_VOTES:
             st.markdown("**Re-vote after discussion**: locks every point of this vote and asks them all again.")
-            if st.button("Start the second vote", key="ws_revote"):
-                act(service.start_revote, workshop_id)
-                st.rerun()
+            st.button("Start the second vote", key="ws_revote", on_click=act,
+                      args=(service.start_revote, workshop_id))
     with c2:
         st.markdown("**End the workshop**: saves each participant's latest answers as a round of "
                     f"{widgets.esc(org_name)} ({widgets.esc(ws['round_name'])}) and closes the code.")
@@ -192,7 +215,7 @@ if ws["status"] == RUNNING:
             except WorkshopError as exc:
                 st.error(str(exc))
             else:
-                live.changed()
+                live.changed(workshop_id)
                 st.session_state["ws_saved"] = (f"Saved {report.respondents} participants and {report.answers} "
                                                 "answers.")
                 st.rerun()

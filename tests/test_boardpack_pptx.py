@@ -48,6 +48,7 @@ def _add_workshop(store: Store, org_id: int) -> None:
             w.open_point(made["id"], point)
             for k, p in enumerate(people):
                 w.submit(p, point, {i.id: (k % 3) + vote for i in w.instrument.items_for(point)})
+            w.close_point(made["id"], point)  # the shift comes from results published at close (issue 14)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from leverage.core.schema import workshop_answers, workshop_participants
 from leverage.core.settings import DEFAULT_ROLES
+from leverage.survey.suppression import BELOW, SECONDARY
 from leverage.workshops import joincode
 from leverage.workshops.service import Workshops
 from leverage.workshops.states import CLOSED, ENDED, LOCKED, OPEN, PENDING, WorkshopError
@@ -258,6 +259,8 @@ def test_revote_shift_and_end_saves_latest_answers(ws):
         answer_all(w, p, "LP1", [3, 4, 4, 4][k])
     with pytest.raises(WorkshopError, match="already has 2 votes"):
         w.start_revote(wid)
+    assert w.shift(wid).empty  # vote 2 of LP1 is open: nothing is published while answers come in
+    w.close_point(wid, "LP1")
     shift = w.shift(wid).set_index("leverage_point")
     # vote 1 LP1 mean (1+2+3+2)/4 = 2.0; vote 2 (3+4+4+4)/4 = 3.75 → +1.75
     assert shift.loc["LP1", "mean_previous"] == pytest.approx(2.0)
@@ -265,9 +268,13 @@ def test_revote_shift_and_end_saves_latest_answers(ws):
     assert shift.loc["LP1", "change"] == pytest.approx(1.75)
     assert "LP2" not in shift.index  # not asked again in vote 2
     by_role = w.shift(wid, ("role",)).set_index(["role", "leverage_point"])
-    # nursing (3 people, threshold 3): (1+2+3)/3 = 2.0 → (3+4+4)/3 = 11/3
-    assert by_role.loc[("nursing", "LP1"), "change"] == pytest.approx(11 / 3 - 2.0)
-    assert pd.isna(by_role.loc[("other", "LP1"), "change"])  # one person: below threshold
+    # "other" is one person (below the threshold of 3); nursing (3 people) would be shown, but the per-point
+    # row beside it minus nursing gives "other" by subtraction, so the subtraction rule withholds nursing too
+    # (issue 14: the shift obeys the threshold and the subtraction rule).
+    assert pd.isna(by_role.loc[("other", "LP1"), "change"]) and by_role.loc[("other", "LP1"), "status"] == BELOW
+    assert pd.isna(by_role.loc[("nursing", "LP1"), "change"])
+    assert by_role.loc[("nursing", "LP1"), "status"] == SECONDARY
+    assert by_role.loc[("nursing", "LP1"), "n"] == 3  # counts stay
 
     report = w.end(wid, ROLES, now=NOW)
     assert report.respondents == 4 and report.answers == 40 and report.rounds == 1

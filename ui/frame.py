@@ -23,6 +23,12 @@ except ImportError:  # pragma: no cover
     PagesManager = None
 
 _IN_FRAME = "_leverage_in_frame"
+# Static CSS (no user text): hides the sidebar, header and toolbar on bare pages.
+BARE_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], footer { display: none !important; }
+.stMainBlockContainer, [data-testid="stMainBlockContainer"] { padding-top: 1rem; padding-bottom: 0.5rem; }
+</style>"""
 
 
 def _legacy_mode() -> bool:
@@ -36,8 +42,15 @@ def _leave_legacy_mode() -> None:
         st.rerun()
 
 
-def draw() -> None:
-    """Page config, store and settings check, first-start notice, sidebar. Marks this run as framed."""
+#: Pages drawn without the app's chrome: the phone page (lean: a room of phones reruns it) and the projector.
+BARE_PAGES = ("join", "projector")
+
+
+def draw(bare: bool = False) -> None:
+    """Page config, store and settings check, first-start notice, sidebar. Marks this run as framed.
+
+    `bare`: no sidebar, header or toolbar, and none of the sidebar's reads (the phone page and the projector).
+    """
     if _legacy_mode():
         _leave_legacy_mode()
     st.session_state[_IN_FRAME] = True
@@ -48,6 +61,9 @@ def draw() -> None:
     except ConfigError as exc:
         st.error(f"Configuration error: {exc}")
         st.stop()
+    if bare:
+        st.html(BARE_CSS)
+        return
 
     report = state.demo_report()
     if report is not None and not st.session_state.get("demo_announced"):
@@ -71,10 +87,10 @@ def draw() -> None:
         widgets.about()
 
 
-def require() -> None:
+def require(bare: bool = False) -> None:
     """Call first in every page: a page run without dashboard.py reruns inside it (AppTest: draws it)."""
     if not st.session_state.pop(_IN_FRAME, False):
         if _legacy_mode():
             _leave_legacy_mode()
-        draw()
+        draw(bare)
         st.session_state.pop(_IN_FRAME, None)

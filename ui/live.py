@@ -1,71 +1,180 @@
-"""Shared pieces of the live-workshop pages: the Workshops service, short shared caches, the facilitator gate.
+"""Shared pieces of the live-workshop pages: the Workshops service, process-wide caches, the facilitator gate.
 
-Live views (console, projector, a phone waiting for the next point) read through caches with a one-second
-lifetime that every session of the process shares: a room of N viewers costs about one query a second
-per server, not N. Writes go straight to the database; a facilitator's own action clears the caches so
-the console shows it at once.
+How a room of phones stays cheap (docs/deployment.md#capacity): every view of a workshop is drawn from
+three reads, each shared by all sessions of the process:
+
+- `version(id)`: one number per workshop, bumped by every facilitator action. Read from the database at
+  most every VERSION_TTL seconds for all workshops the process watches together (one tiny query). A phone's
+  watcher fragment compares it with the version its page was drawn from every PHONE_POLL_S seconds and
+  reruns the page only when it changed: between changes a phone costs one short fragment run per poll.
+- `board(id)`: the workshop, its points and published results, read once per version.
+- `counts(id)`: participants and people per point, one aggregate query at most every COUNTS_TTL seconds
+  (the console and projector show them; phones never ask).
+
+A facilitator's action invalidates this process's copies at once, so the console acknowledges it in the
+same run; other servers see it within VERSION_TTL.
 """
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import plotly.graph_objects as go
 import streamlit as st
 
-from leverage.survey.charts import level_distribution_chart
-from leverage.workshops import joincode
+from leverage.workshops import joincode, qr
+from leverage.workshops.results import Board, Counts
 from leverage.workshops.service import Workshops
+from leverage.workshops.states import Participant
 from ui import state, widgets
 
-LIVE_TTL = 1.0  # seconds a snapshot is shared between the sessions of one process
+VERSION_TTL = 0.5  # seconds a process reuses the workshops' version numbers
+COUNTS_TTL = 1.0  # seconds a process reuses the live counts
+PHONE_POLL_S = 1.0  # a phone's watcher fragment looks at the version this often: a change shows within ~1.5 s
 AUTH_KEY = "ws_facilitator"  # session flag: this browser session passed the passphrase
 WORKSHOP_KEY = "ws_id"  # the workshop this facilitator session runs
 
 
 def workshops() -> Workshops:
-    return _workshops(state.settings().database_url)
+    return _workshops(state.settings().database_url, state.settings().min_n)
 
 
 @st.cache_resource(show_spinner=False)
-def _workshops(url: str) -> Workshops:
-    return Workshops(state.store())
+def _workshops(url: str, min_n: int) -> Workshops:
+    return Workshops(state.store(), min_n_floor=min_n)
 
 
-@st.cache_data(ttl=LIVE_TTL, max_entries=64, show_spinner=False)
-def snapshot(url: str, workshop_id: int) -> dict:
-    return workshops().snapshot(workshop_id)
+class _Shared:
+    """Process-wide reads shared by every session (plain dictionaries under a lock: a phone's poll must
+    cost microseconds, and Streamlit's caches hash and copy their values)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.versions: dict[int, tuple[int, str]] = {}
+        self.versions_at = 0.0
+        self.watched: dict[int, float] = {}  # workshop id -> last asked (a process watches what it serves)
+        self.boards: OrderedDict[tuple[int, int], Board] = OrderedDict()
+        self.counts: dict[int, tuple[float, Counts]] = {}
+        self.participants: OrderedDict[tuple[str, str], Participant] = OrderedDict()
+
+    def version(self, service: Workshops, workshop_id: int) -> tuple[int, str]:
+        now = time.monotonic()
+        with self.lock:
+            self.watched[workshop_id] = now
+            fresh = now - self.versions_at < VERSION_TTL and workshop_id in self.versions
+            if fresh:
+                return self.versions[workshop_id]
+            watched = [w for w, t in self.watched.items() if now - t < 60]
+            self.watched = {w: self.watched[w] for w in watched}
+            self.versions.update(service.versions(watched))
+            self.versions_at = now
+            return self.versions.get(workshop_id, (-1, "missing"))
+
+    def board(self, service: Workshops, workshop_id: int) -> Board:
+        version = self.version(service, workshop_id)[0]
+        key = (workshop_id, version)
+        with self.lock:
+            found = self.boards.get(key)
+        if found is not None:
+            return found
+        board = service.board(workshop_id)
+        with self.lock:
+            # store it under the version it was read at (newer than `version` if an action came between)
+            self.boards[(workshop_id, board.version)] = board
+            while len(self.boards) > 64:
+                self.boards.popitem(last=False)
+            if board.version > self.versions.get(workshop_id, (-1, ""))[0]:
+                self.versions[workshop_id] = (board.version, board.workshop["status"])
+        return board
+
+    def live_counts(self, service: Workshops, workshop_id: int) -> Counts:
+        now = time.monotonic()
+        with self.lock:
+            found = self.counts.get(workshop_id)
+            if found and now - found[0] < COUNTS_TTL:
+                return found[1]
+        counts = service.counts(workshop_id)
+        with self.lock:
+            self.counts[workshop_id] = (now, counts)
+        return counts
+
+    def participant(self, key: tuple[str, str], read: Callable[[], Participant | None]) -> Participant | None:
+        """A joined participant never changes: remembered by (token, code) once `read` found it (a token not
+        joined yet, or refused, is read again each time)."""
+        with self.lock:
+            found = self.participants.get(key)
+        if found is not None:
+            return found
+        found = read()
+        if found is not None:
+            with self.lock:
+                self.participants[key] = found
+                while len(self.participants) > 20_000:
+                    self.participants.popitem(last=False)
+        return found
+
+    def changed(self, workshop_id: int) -> None:
+        with self.lock:
+            self.versions_at = 0.0
+            self.counts.pop(workshop_id, None)
 
 
-@st.cache_data(ttl=LIVE_TTL, max_entries=64, show_spinner=False)
-def results(url: str, workshop_id: int, vote: int, points: tuple[str, ...]):
-    return workshops().results(workshop_id, vote, points)
+@st.cache_resource(show_spinner=False)
+def _shared(url: str) -> _Shared:
+    return _Shared()
 
 
-@st.cache_data(ttl=LIVE_TTL, max_entries=32, show_spinner=False)
-def shift(url: str, workshop_id: int, by: tuple[str, ...]):
-    return workshops().shift(workshop_id, by)
+def shared() -> _Shared:
+    return _shared(state.settings().database_url)
 
 
-@st.cache_resource(ttl=10, max_entries=32, show_spinner=False)
-def distribution_figure(url: str, workshop_id: int, vote: int, points: tuple[str, ...], answers: int,
-                        title: str) -> go.Figure:
-    """The level-distribution chart of the shown points, rebuilt only when the answer count changes."""
-    _, dist = results(url, workshop_id, vote, points)
-    fig = level_distribution_chart(dist, workshops().instrument, title)
-    fig.update_layout(font={"size": 20})
-    return fig
+def version(workshop_id: int) -> tuple[int, str]:
+    """(version, status) of a workshop, at most VERSION_TTL seconds old."""
+    return shared().version(workshops(), int(workshop_id))
 
 
-def live(workshop_id: int) -> dict:
-    return snapshot(state.settings().database_url, workshop_id)
+def board(workshop_id: int) -> Board:
+    return shared().board(workshops(), int(workshop_id))
 
 
-def changed() -> None:
-    """After a facilitator's action: drop the shared snapshots so this view shows it at once."""
-    snapshot.clear()
-    results.clear()
-    shift.clear()
+def counts(workshop_id: int) -> Counts:
+    return shared().live_counts(workshops(), int(workshop_id))
+
+
+def changed(workshop_id: int) -> None:
+    """After a facilitator's action: this process reads the new version, board and counts at once."""
+    shared().changed(int(workshop_id))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _shift(workshop_id: int, version: int, by: tuple[str, ...], _board: Board):
+    return workshops().shift(workshop_id, by, board=_board)
+
+
+def shift(workshop_id: int, board: Board, by: tuple[str, ...]):
+    """The shift tables, computed once per version (they change only when a result is published)."""
+    return _shift(int(workshop_id), board.version, tuple(by), board)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def qr_png(link: str, scale: int = 10) -> bytes:
+    return qr.png(link, scale=scale)
+
+
+def follow(workshop_id: int, drawn_version: int, interval: float = PHONE_POLL_S) -> None:
+    """A watcher fragment: rerun the page when the workshop's version moves past the one it was drawn from."""
+
+    cache, service = shared(), workshops()  # looked up once per page run, not at every poll
+
+    @st.fragment(run_every=interval)
+    def _watch() -> None:
+        if cache.version(service, workshop_id)[0] != drawn_version:
+            st.rerun(scope="app")
+
+    _watch()
 
 
 def client_key(prefix: str) -> str:

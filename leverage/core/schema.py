@@ -166,6 +166,10 @@ workshops = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("saved_round_id", sa.Integer, nullable=True),
+    # Bumped by every facilitator action in the same transaction: phones and screens compare one number.
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),
+    # The point the facilitator acted on last: the projector follows it.
+    sa.Column("focus_point", sa.String(8), nullable=True),
 )
 
 workshop_points = sa.Table(
@@ -175,6 +179,7 @@ workshop_points = sa.Table(
     sa.Column("leverage_point", sa.String(8), primary_key=True),
     sa.Column("state", sa.String(8), nullable=False),
     sa.Column("revealed", sa.Boolean, nullable=False),
+    sa.Column("revealed_seq", sa.Integer, nullable=True),  # the published result the room sees (frozen)
 )
 
 workshop_participants = sa.Table(
@@ -199,6 +204,18 @@ workshop_answers = sa.Table(
     sa.Index("ix_workshop_answers_point", "workshop_id", "vote", "leverage_point"),
 )
 
+# Published results of a point: frozen aggregates, taken when the point closes (see workshops/disclosure.py).
+workshop_results = sa.Table(
+    "workshop_results", metadata,
+    sa.Column("workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("vote", sa.SmallInteger, primary_key=True),
+    sa.Column("leverage_point", sa.String(8), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("n_respondents", sa.Integer, nullable=False),
+    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),  # JSON: sums and counts per group
+)
+
 attempts = sa.Table(
     "workshop_attempts", metadata,
     sa.Column("key", sa.String(128), primary_key=True),
@@ -208,4 +225,4 @@ attempts = sa.Table(
 
 SURVEY_TABLES = (meta, organizations, departments, rounds, respondents, answers, focus_measures, planned_actions)
 AIM_TABLES = (aims, aim_targets, measurements, annotations)
-WORKSHOP_TABLES = (workshops, workshop_points, workshop_participants, workshop_answers, attempts)
+WORKSHOP_TABLES = (workshops, workshop_points, workshop_participants, workshop_answers, workshop_results, attempts)

@@ -4,7 +4,7 @@ second vote, and end it into the organization's history."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 
@@ -14,18 +14,18 @@ from leverage.core.schema import (
     organizations,
     rounds,
     workshop_answers,
+    workshop_participants,
     workshop_points,
+    workshop_results,
     workshops,
 )
 from leverage.core.settings import MIN_N_RANGE
 from leverage.survey.instrument import Instrument
-from leverage.survey.response_import import ImportReport
 from leverage.survey.store import Store
-from leverage.workshops import joincode
+from leverage.workshops import disclosure, joincode
 from leverage.workshops.states import (
     CLOSED,
     DEFAULT_HOURS,
-    ENDED,
     LOCKED,
     MAX_HOURS,
     MAX_VOTES,
@@ -43,6 +43,8 @@ class Facilitation:
     store: Store
     instrument: Instrument
     throttle: joincode.Throttle
+    min_n_floor: int
+    effective_min_n: Callable[[int], int]  # from LiveResults
 
     # --- creating ----------------------------------------------------------------------------------
     def create(self, organization_id: int, title: str, points: Sequence[str], items: Iterable[str] | None = None,
@@ -72,9 +74,10 @@ class Facilitation:
         if empty:
             raise WorkshopError(f"Choose at least one statement of {', '.join(empty)}, or leave the point out.")
         ordered = [i.id for i in inst.items if i.id in chosen]
-        low, high = MIN_N_RANGE
+        low, high = max(MIN_N_RANGE[0], self.min_n_floor), MIN_N_RANGE[1]
         if not low <= int(min_n) <= high:
-            raise WorkshopError(f"The anonymity threshold must be between {low} and {high}.")
+            raise WorkshopError(f"The anonymity threshold must be between {low} and {high} (this installation's "
+                                f"minimum is {self.min_n_floor}).")
         if not 0 < hours <= MAX_HOURS:
             raise WorkshopError(f"The join code must expire within 0–{MAX_HOURS} hours.")
         with self.store.engine.connect() as conn:
@@ -127,7 +130,8 @@ class Facilitation:
             try:
                 with self.store.write() as conn:
                     conn.execute(workshops.update().where(workshops.c.id == workshop_id)
-                                 .values(code=code, expires_at=now + dt.timedelta(hours=hours)))
+                                 .values(code=code, expires_at=now + dt.timedelta(hours=hours),
+                                         version=workshops.c.version + 1))
                 return code
             except sa.exc.IntegrityError:
                 continue
@@ -140,19 +144,63 @@ class Facilitation:
             raise WorkshopError("The workshop has ended; nothing can change any more.")
         return ws
 
+    def _touch(self, conn, workshop_id: int, point: str | None = None) -> int:
+        """Bump the workshop's version (and the point the projector follows) while it runs; returns its vote.
+
+        First in every facilitator transaction: the row lock it takes waits for answers in flight (they
+        hold a share lock on the same row), and taking it first keeps the lock order of `submit`.
+        """
+        values = {"version": workshops.c.version + 1}
+        if point is not None:
+            values["focus_point"] = point
+        changed = conn.execute(workshops.update().where(workshops.c.id == workshop_id, workshops.c.status == RUNNING)
+                               .values(**values)).rowcount
+        if not changed:
+            if conn.execute(sa.select(workshops.c.id).where(workshops.c.id == workshop_id)).first() is None:
+                raise WorkshopError(f"There is no workshop with id {workshop_id}.")
+            raise WorkshopError("The workshop has ended; nothing can change any more.")
+        return int(conn.execute(sa.select(workshops.c.vote).where(workshops.c.id == workshop_id)).scalar_one())
+
     def _set_point(self, workshop_id: int, point: str, allowed_from: set[str], values: dict, verb: str) -> None:
-        ws = self._running(workshop_id)
         with self.store.write() as conn:
-            row = conn.execute(sa.select(workshop_points.c.state).where(
-                workshop_points.c.workshop_id == workshop_id, workshop_points.c.vote == ws["vote"],
-                workshop_points.c.leverage_point == point).with_for_update()).first()
+            vote = self._touch(conn, workshop_id, point)
+            where = (workshop_points.c.workshop_id == workshop_id, workshop_points.c.vote == vote,
+                     workshop_points.c.leverage_point == point)
+            row = conn.execute(sa.select(workshop_points.c.state, workshop_points.c.revealed,
+                                         workshop_points.c.revealed_seq).where(*where).with_for_update()).first()
             if row is None:
                 raise WorkshopError(f"{point} is not asked in this workshop.")
             if row.state not in allowed_from:
                 raise WorkshopError(f"{point} is {row.state}; it cannot be {verb}.")
-            conn.execute(workshop_points.update().where(
-                workshop_points.c.workshop_id == workshop_id, workshop_points.c.vote == ws["vote"],
-                workshop_points.c.leverage_point == point).values(**values))
+            conn.execute(workshop_points.update().where(*where).values(**values))
+            if values.get("state") in (CLOSED, LOCKED):
+                seq = self._publish(conn, workshop_id, vote, point)
+                if seq is not None and row.revealed and row.revealed_seq is None:
+                    # revealed before it closed: the room sees this first result (then it stays frozen)
+                    conn.execute(workshop_points.update().where(*where).values(revealed_seq=seq))
+
+    def _publish(self, conn, workshop_id: int, vote: int, point: str) -> int | None:
+        """Publish the point's result of `vote` if the rules allow (see `disclosure`); returns its seq."""
+        min_n = self.effective_min_n(conn.execute(sa.select(workshops.c.min_n)
+                                                  .where(workshops.c.id == workshop_id)).scalar_one())
+        rows = conn.execute(
+            sa.select(workshop_answers.c.participant_id, workshop_participants.c.role, workshop_answers.c.value)
+            .join(workshop_participants, workshop_participants.c.id == workshop_answers.c.participant_id)
+            .where(workshop_answers.c.workshop_id == workshop_id, workshop_answers.c.vote == vote,
+                   workshop_answers.c.leverage_point == point)).all()
+        groups = disclosure.aggregate(((r.participant_id, r.role, r.value) for r in rows), UNSPECIFIED_ROLE)
+        last = conn.execute(
+            sa.select(workshop_results.c.seq, workshop_results.c.n_respondents)
+            .where(workshop_results.c.workshop_id == workshop_id, workshop_results.c.vote == vote,
+                   workshop_results.c.leverage_point == point)
+            .order_by(workshop_results.c.seq.desc()).limit(1)).first()
+        if not disclosure.publishable(groups[disclosure.ALL].n, last.n_respondents if last else None, min_n):
+            return None
+        seq = (last.seq if last else 0) + 1
+        conn.execute(workshop_results.insert().values(
+            workshop_id=workshop_id, vote=vote, leverage_point=point, seq=seq,
+            n_respondents=groups[disclosure.ALL].n, taken_at=now_utc(), payload=disclosure.payload_json(groups)))
+        return seq
 
     def open_point(self, workshop_id: int, point: str) -> None:
         self._set_point(workshop_id, point, {PENDING, CLOSED}, {"state": OPEN}, "opened (reset it to ask again)")
@@ -164,77 +212,56 @@ class Facilitation:
         self._set_point(workshop_id, point, {OPEN, CLOSED}, {"state": LOCKED}, "locked")
 
     def reveal_point(self, workshop_id: int, point: str, revealed: bool = True) -> None:
-        self._set_point(workshop_id, point, {OPEN, CLOSED, LOCKED}, {"revealed": revealed},
-                        "revealed before it has been asked")
+        """Show the point's newest published result to the room, frozen (or hide it again)."""
+        with self.store.write() as conn:
+            vote = self._touch(conn, workshop_id, point)
+            where = (workshop_points.c.workshop_id == workshop_id, workshop_points.c.vote == vote,
+                     workshop_points.c.leverage_point == point)
+            state = conn.execute(sa.select(workshop_points.c.state).where(*where).with_for_update()).scalar()
+            if state is None:
+                raise WorkshopError(f"{point} is not asked in this workshop.")
+            if state == PENDING:
+                raise WorkshopError(f"{point} is {state}; it cannot be revealed before it has been asked.")
+            latest = conn.execute(sa.select(sa.func.max(workshop_results.c.seq)).where(
+                workshop_results.c.workshop_id == workshop_id, workshop_results.c.vote == vote,
+                workshop_results.c.leverage_point == point)).scalar() if revealed else None
+            conn.execute(workshop_points.update().where(*where).values(revealed=revealed, revealed_seq=latest))
 
     def reset_point(self, workshop_id: int, point: str) -> int:
-        """Delete the point's answers of the current vote and make it pending; returns answers deleted."""
-        ws = self._running(workshop_id)
+        """Delete the point's answers and results of the current vote and make it pending; returns answers
+        deleted."""
         with self.store.write() as conn:
+            vote = self._touch(conn, workshop_id, point)
             found = conn.execute(workshop_points.update().where(
-                workshop_points.c.workshop_id == workshop_id, workshop_points.c.vote == ws["vote"],
-                workshop_points.c.leverage_point == point).values(state=PENDING, revealed=False)).rowcount
+                workshop_points.c.workshop_id == workshop_id, workshop_points.c.vote == vote,
+                workshop_points.c.leverage_point == point).values(state=PENDING, revealed=False,
+                                                                  revealed_seq=None)).rowcount
             if not found:
                 raise WorkshopError(f"{point} is not asked in this workshop.")
+            conn.execute(workshop_results.delete().where(
+                workshop_results.c.workshop_id == workshop_id, workshop_results.c.vote == vote,
+                workshop_results.c.leverage_point == point))
             return conn.execute(workshop_answers.delete().where(
-                workshop_answers.c.workshop_id == workshop_id, workshop_answers.c.vote == ws["vote"],
+                workshop_answers.c.workshop_id == workshop_id, workshop_answers.c.vote == vote,
                 workshop_answers.c.leverage_point == point)).rowcount
 
     def start_revote(self, workshop_id: int) -> int:
-        """Lock every point of the current vote and ask them all again; returns the new vote number."""
-        ws = self._running(workshop_id)
-        if ws["vote"] >= MAX_VOTES:
-            raise WorkshopError(f"This workshop already has {MAX_VOTES} votes; end it to save the answers.")
-        new = ws["vote"] + 1
+        """Lock every point of the current vote (publishing the open ones) and ask them all again; returns
+        the new vote number."""
         with self.store.write() as conn:
-            changed = conn.execute(workshops.update().where(workshops.c.id == workshop_id,
-                                                            workshops.c.vote == ws["vote"]).values(vote=new)).rowcount
-            if not changed:
-                raise WorkshopError("The re-vote was started by someone else a moment ago.")
+            vote = self._touch(conn, workshop_id)
+            if vote >= MAX_VOTES:
+                raise WorkshopError(f"This workshop already has {MAX_VOTES} votes; end it to save the answers.")
+            new = vote + 1
+            pts = conn.execute(sa.select(workshop_points.c.leverage_point, workshop_points.c.state).where(
+                workshop_points.c.workshop_id == workshop_id, workshop_points.c.vote == vote)).all()
+            for p in pts:
+                if p.state == OPEN:
+                    self._publish(conn, workshop_id, vote, p.leverage_point)
             conn.execute(workshop_points.update().where(workshop_points.c.workshop_id == workshop_id,
-                                                        workshop_points.c.vote == ws["vote"]).values(state=LOCKED))
-            pts = conn.execute(sa.select(workshop_points.c.leverage_point).where(
-                workshop_points.c.workshop_id == workshop_id, workshop_points.c.vote == ws["vote"])).scalars().all()
+                                                        workshop_points.c.vote == vote).values(state=LOCKED))
+            conn.execute(workshops.update().where(workshops.c.id == workshop_id).values(vote=new, focus_point=None))
             conn.execute(workshop_points.insert(), [
-                {"workshop_id": workshop_id, "vote": new, "leverage_point": p, "state": PENDING, "revealed": False}
-                for p in pts])
+                {"workshop_id": workshop_id, "vote": new, "leverage_point": p.leverage_point, "state": PENDING,
+                 "revealed": False} for p in pts])
         return new
-
-    # --- the end: into the organization's history -----------------------------------------------------
-    def end(self, workshop_id: int, roles: Iterable[str], now: dt.datetime | None = None) -> ImportReport:
-        """Save the answers as a round of the organization (latest vote per item), then close the workshop.
-
-        All or nothing: the import and the status change are separate transactions, so the status is set
-        only after the import succeeded, and a second `end` is refused by the status guard.
-        """
-        now = now or now_utc()
-        ws = self._running(workshop_id)
-        roles = set(roles)
-        frame = self.answers(workshop_id)
-        frame = (frame.sort_values("vote").drop_duplicates(["respondent_id", "item_id"], keep="last")
-                 .drop(columns=["workshop", "vote"]))
-        if frame["role"].isna().any():
-            if UNSPECIFIED_ROLE not in roles:
-                raise WorkshopError(f"Some participants chose no role and the role {UNSPECIFIED_ROLE!r} is not "
-                                    "configured; nothing was saved.")
-            frame["role"] = frame["role"].fillna(UNSPECIFIED_ROLE)
-        unknown = sorted(set(frame["role"]) - roles)
-        if unknown:
-            raise WorkshopError(f"Role(s) {', '.join(unknown)} are no longer configured; nothing was saved.")
-        report = ImportReport()
-        if not frame.empty:
-            frame["department"] = frame["department"].astype(object).where(frame["department"].notna(), None)
-            org = frame["organization"].iloc[0]
-            dates = {(org, ws["round_name"]): (now.date(), None, self.instrument.id, self.instrument.version)}
-            report = self.store.import_responses(frame.reset_index(drop=True), round_dates=dates)
-        with self.store.write() as conn:
-            saved = conn.execute(sa.select(rounds.c.id).where(rounds.c.organization_id == ws["organization_id"],
-                                                              rounds.c.name == ws["round_name"])).scalar()
-            changed = conn.execute(workshops.update().where(workshops.c.id == workshop_id,
-                                                            workshops.c.status == RUNNING)
-                                   .values(status=ENDED, ended_at=now, saved_round_id=saved)).rowcount
-            if not changed:  # pragma: no cover - two facilitators ended it at the same moment
-                raise WorkshopError("The workshop was ended by someone else a moment ago.")
-            self.store.bump(conn)
-        return report
-

@@ -55,6 +55,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+_TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def valid_token(token: str | None) -> bool:
+    """The shape of a token `new_token` draws (32-64 URL-safe characters); anything else is refused unread."""
+    return isinstance(token, str) and 32 <= len(token) <= 64 and set(token) <= _TOKEN_CHARS
+
+
 def passphrase_matches(given: str | None, configured: str | None) -> bool:
     """Constant-time comparison; never true when no passphrase is configured."""
     if not configured or given is None:

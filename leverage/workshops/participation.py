@@ -68,43 +68,79 @@ class Participation:
         return ws
 
     def join(self, code: str, client_key: str, role: str | None = None, department_id: int | None = None,
-             roles: Iterable[str] = (), now: dt.datetime | None = None) -> Participant:
+             roles: Iterable[str] = (), now: dt.datetime | None = None, token: str | None = None) -> Participant:
+        """Join with `token` (the phone's, drawn before its first request) or a new one.
+
+        Idempotent: a join retried with the same token (its acknowledgement was lost, the phone sent it
+        again) returns the participant the first one made, never a second one.
+        """
+        if token is not None:
+            if not joincode.valid_token(token):
+                raise WorkshopError("This participant link is not valid. Open the join link again.")
+            existing = self._by_token(token)
+            if existing is not None:
+                return self._same_workshop(existing, code)
         ws = self.find(code, client_key, now)
         if role is not None and role not in set(roles):
             raise WorkshopError(f"{role!r} is not a configured role.")
-        with self.store.write() as conn:
-            if department_id is not None:
-                owner = conn.execute(sa.select(departments.c.organization_id)
-                                     .where(departments.c.id == department_id)).scalar()
-                if owner != ws["organization_id"]:
-                    raise WorkshopError("That department does not belong to this workshop's organization.")
-            token = joincode.new_token()
-            pid = conn.execute(workshop_participants.insert().values(
-                workshop_id=ws["id"], token=token, role=role, department_id=department_id,
-                joined_at=now or now_utc())).inserted_primary_key[0]
+        token = token or joincode.new_token()
+        try:
+            with self.store.write() as conn:
+                if department_id is not None:
+                    owner = conn.execute(sa.select(departments.c.organization_id)
+                                         .where(departments.c.id == department_id)).scalar()
+                    if owner != ws["organization_id"]:
+                        raise WorkshopError("That department does not belong to this workshop's organization.")
+                pid = conn.execute(workshop_participants.insert().values(
+                    workshop_id=ws["id"], token=token, role=role, department_id=department_id,
+                    joined_at=now or now_utc())).inserted_primary_key[0]
+        except sa.exc.IntegrityError:  # the same token joined a moment ago through another request
+            existing = self._by_token(token)
+            if existing is None:  # pragma: no cover - an integrity error with no row behind it
+                raise
+            return self._same_workshop(existing, code)
         return Participant(int(pid), ws["id"], token, role, department_id)
 
-    def participant(self, code: str, token: str | None) -> Participant:
-        """The participant a link names; refused when the token is unknown or the link names another workshop."""
-        refused = WorkshopError("This participant link is not valid for this workshop. Open the join link again "
-                                "to join as a new participant.")
-        if not token or len(token) > 64:
-            raise refused
-        code = joincode.normalise_code(code)
+    def _by_token(self, token: str) -> tuple[Participant, str] | None:
         with self.store.engine.connect() as conn:
             row = conn.execute(
                 sa.select(workshop_participants, workshops.c.code)
                 .join(workshops, workshops.c.id == workshop_participants.c.workshop_id)
                 .where(workshop_participants.c.token == token)).mappings().first()
         if row is None:
-            raise refused
-        if not hmac.compare_digest(row["code"], code):
+            return None
+        return (Participant(int(row["id"]), int(row["workshop_id"]), row["token"], row["role"], row["department_id"]),
+                row["code"])
+
+    def _same_workshop(self, found: tuple[Participant, str], code: str) -> Participant:
+        """The participant a token names, if the link's code is (or was) its workshop's."""
+        participant, current = found
+        code = joincode.normalise_code(code)
+        if not hmac.compare_digest(current, code):
             # The token decides the workshop. A link whose code is now another workshop's is refused; a code
             # this workshop had before `renew_code` is fine (joined people keep their links).
             with self.store.engine.connect() as conn:
                 if conn.execute(sa.select(workshops.c.id).where(workshops.c.code == code)).first() is not None:
-                    raise refused
-        return Participant(int(row["id"]), int(row["workshop_id"]), row["token"], row["role"], row["department_id"])
+                    raise WorkshopError("This participant link is not valid for this workshop. Open the join link "
+                                        "again to join as a new participant.")
+        return participant
+
+    def participant(self, code: str, token: str | None) -> Participant:
+        """The participant a link names; refused when the token is unknown or the link names another workshop."""
+        found = self._by_token(token) if token and joincode.valid_token(token) else None
+        if found is None:
+            raise WorkshopError("This participant link is not valid for this workshop. Open the join link again "
+                                "to join as a new participant.")
+        return self._same_workshop(found, code)
+
+    def token_status(self, code: str, token: str | None) -> Participant | None:
+        """For a phone's link: its participant, None when the token has not joined yet (the phone drew it
+        before joining), or WorkshopError when the token is malformed or belongs to another workshop."""
+        if not token or not joincode.valid_token(token):
+            raise WorkshopError("This participant link is not valid for this workshop. Open the join link again "
+                                "to join as a new participant.")
+        found = self._by_token(token)
+        return None if found is None else self._same_workshop(found, code)
 
     def answers_of(self, participant: Participant, vote: int) -> dict[str, int | None]:
         with self.store.engine.connect() as conn:
@@ -113,29 +149,31 @@ class Participation:
         return {r.item_id: r.value for r in rows}
 
     def submit(self, participant: Participant, point: str, given: Mapping[str, int | None],
-               now: dt.datetime | None = None) -> int:
+               now: dt.datetime | None = None, vote: int | None = None) -> int:
         """Record (or replace) a participant's answers to one open point; returns the answers stored.
 
-        The point's row is read with a share lock, so a facilitator's close or lock waits for this write
-        and a write after the lock sees it: no answer lands on a locked point.
+        `vote` is the vote the phone's form was drawn for (None: the current one): a form of the first
+        vote sent after the second started is refused instead of landing in the wrong vote.
+
+        Idempotent: a resend of answers already stored (the first acknowledgement was lost) is
+        acknowledged again, even when the point has closed or the workshop ended since, because nothing
+        changes. Locks: the workshop's row and then the point's row are read with a share lock, so a
+        facilitator's action (which locks the workshop's row first) and the end of the workshop wait
+        for this write, and a write after them sees them: no answer lands on a locked point or after
+        the end.
         """
         now = now or now_utc()
         inst = self.instrument
         with self.store.write() as conn:
             ws = conn.execute(sa.select(workshops.c.status, workshops.c.vote, workshops.c.item_ids)
-                              .where(workshops.c.id == participant.workshop_id)).first()
-            if ws is None or ws.status != RUNNING:
-                raise WorkshopError("This workshop has ended; answers can no longer change.")
-            state = conn.execute(sa.select(workshop_points.c.state).where(
-                workshop_points.c.workshop_id == participant.workshop_id, workshop_points.c.vote == ws.vote,
-                workshop_points.c.leverage_point == point).with_for_update(read=True)).scalar()
-            if state is None:
-                raise WorkshopError(f"{point} is not asked in this workshop.")
-            if state != OPEN:
-                what = {PENDING: "is not open yet", CLOSED: "is closed", LOCKED: "is locked"}[state]
-                raise WorkshopError(f"{point} {what}: your answers were not changed.")
+                              .where(workshops.c.id == participant.workshop_id).with_for_update(read=True)).first()
+            if ws is None:
+                raise WorkshopError("This workshop no longer exists.")
+            vote = ws.vote if vote is None else int(vote)
             item_point = inst.item_point()
             asked = [i for i in ws.item_ids.split(",") if item_point.get(i) == point]
+            if not asked:
+                raise WorkshopError(f"{point} is not asked in this workshop.")
             extra = sorted(set(given) - set(asked))
             if extra:
                 raise WorkshopError(f"{', '.join(extra)} is not a statement of {point} in this workshop.")
@@ -148,7 +186,28 @@ class Participation:
                                           or not inst.scale_min <= value <= inst.scale_max):
                     raise WorkshopError(f"The answer to {item} must be {inst.scale_min}–{inst.scale_max} or "
                                         f"don't know, not {value!r}.")
-            rows = [{"participant_id": participant.id, "vote": ws.vote, "item_id": i,
+            state = conn.execute(sa.select(workshop_points.c.state).where(
+                workshop_points.c.workshop_id == participant.workshop_id, workshop_points.c.vote == vote,
+                workshop_points.c.leverage_point == point).with_for_update(read=True)).scalar()
+            refusal = None
+            if ws.status != RUNNING:
+                refusal = "This workshop has ended; answers can no longer change."
+            elif vote != ws.vote:
+                refusal = ("The facilitator has started the second vote: your answers to the first vote were not "
+                           "changed. Answer again below.")
+            elif state is None:
+                refusal = f"{point} is not asked in this workshop."
+            elif state != OPEN:
+                what = {PENDING: "is not open yet", CLOSED: "is closed", LOCKED: "is locked"}[state]
+                refusal = f"{point} {what}: your answers were not changed."
+            if refusal is not None:
+                stored = dict(conn.execute(sa.select(workshop_answers.c.item_id, workshop_answers.c.value).where(
+                    workshop_answers.c.participant_id == participant.id, workshop_answers.c.vote == vote,
+                    workshop_answers.c.item_id.in_(asked))).all())
+                if len(stored) == len(asked) and all(stored[i] == given[i] for i in asked):
+                    return len(asked)  # a resend of what is stored: acknowledged again, nothing changes
+                raise WorkshopError(refusal)
+            rows = [{"participant_id": participant.id, "vote": vote, "item_id": i,
                      "workshop_id": participant.workshop_id, "leverage_point": point, "value": given[i],
                      "answered_at": now} for i in asked]
             dialect = postgresql if self.store.backend == "postgresql" else sqlite
@@ -157,4 +216,3 @@ class Participation:
                 index_elements=["participant_id", "vote", "item_id"],
                 set_={"value": stmt.excluded.value, "answered_at": stmt.excluded.answered_at}), rows)
         return len(rows)
-

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from leverage.core.database import StoreError
 
 PENDING, OPEN, CLOSED, LOCKED = "pending", "open", "closed", "locked"
-RUNNING, ENDED = "running", "ended"
+RUNNING, ENDING, ENDED = "running", "ending", "ended"  # ending: saving the round; nothing is accepted
 MAX_VOTES = 2
 DEFAULT_HOURS = 12
 MAX_HOURS = 72

@@ -26,7 +26,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("ws_e2e")
     with streamlit_server(tmp, f"sqlite:///{tmp}/ws.db", "workshop", LEVERAGE_FACILITATOR_PASSPHRASE=PASS,
-                          LEVERAGE_LOAD_DEMO="auto") as app:
+                          LEVERAGE_LOAD_DEMO="auto", LEVERAGE_MIN_N="3") as app:
         yield app
 
 
@@ -65,15 +65,8 @@ def answer(page: Page, value: int, wait_for_form_s: float = TIMEOUT) -> None:
 
 
 def check_until_form(page: Page) -> None:
-    """Tap "Check for new questions" until the open point's form shows (the shared cache may be 1 s old)."""
-    form = page.locator("[data-testid='stForm'] [data-testid='stRadio']")
-    for _ in range(10):
-        page.get_by_role("button", name="Check for new questions").click()
-        wait_idle(page)
-        if form.count():
-            return
-        page.wait_for_timeout(700)
-    expect(form).to_have_count(5)
+    """The open point's form shows by itself: the phone follows the room (a watcher fragment, about 2 s)."""
+    expect(page.locator("[data-testid='stForm'] [data-testid='stRadio']")).to_have_count(5, timeout=TIMEOUT)
 
 
 def click_key(page: Page, key: str) -> None:
@@ -82,9 +75,11 @@ def click_key(page: Page, key: str) -> None:
     wait_idle(page)
 
 
-def open_console(page: Page, base_url: str, passphrase: str) -> None:
-    """Open the facilitator console on a server and pass its passphrase gate."""
-    go(page, f"{base_url}/workshop")
+def open_console(page: Page, base_url: str, passphrase: str, path: str = "workshop") -> None:
+    """Open the facilitator console (or the projector) on a server and pass its passphrase gate."""
+    page.goto(f"{base_url}/{path}", wait_until="domcontentloaded")
+    expect(page.get_by_role("textbox", name="Facilitator passphrase")).to_be_visible(timeout=60_000)
+    wait_idle(page)
     page.get_by_role("textbox", name="Facilitator passphrase").fill(passphrase)
     page.get_by_role("button", name="Open the console").click()
     wait_idle(page)
@@ -124,16 +119,18 @@ def test_workshop_with_three_participants(server, browser: Browser):
         answer(people[2], 4, wait_for_form_s=30_000)  # the phone finds the open point by itself
         expect(fac.get_by_text(re.compile(r"open · 3 answered"))).to_be_visible(timeout=TIMEOUT)
 
-        nav(fac, "Projector")
-        expect(fac.get_by_text(re.compile("results hidden until revealed"))).to_be_visible(timeout=TIMEOUT)
-        expect(fac.get_by_text(re.compile(r"mean \d"))).to_have_count(0)
-        nav(fac, "Workshop console")
+        proj = fac_ctx.new_page()  # the projector in its own tab, as in a room (the console's link)
+        href = fac.get_by_role("link", name="Projector view in a new tab").get_attribute("href")
+        open_console(proj, server.url, PASS, "projector?" + href.split("?", 1)[1])
+        expect(proj.get_by_text(re.compile("results appear when the point is closed"))).to_be_visible(timeout=TIMEOUT)
+        expect(proj.get_by_text(re.compile(r"Mean \d"))).to_have_count(0)
+        click_key(fac, "close_LP1")
+        expect(proj.get_by_text(re.compile("results are shown when the facilitator reveals them"))).to_be_visible(
+            timeout=TIMEOUT)  # the projector follows the console by itself
         click_key(fac, "reveal_LP1")
         expect(fac.get_by_text(re.compile(r"revealed · 3 answered"))).to_be_visible(timeout=TIMEOUT)
-        nav(fac, "Projector")
-        expect(fac.get_by_text(re.compile(r"mean 3\.00 of 5 \(n = 3\)"))).to_be_visible(timeout=TIMEOUT)
+        expect(proj.get_by_text(re.compile(r"Mean 3\.00 of 5 · 95% CI .* · n = 3"))).to_be_visible(timeout=TIMEOUT)
 
-        nav(fac, "Workshop console")
         click_key(fac, "ws_revote")
         expect(metric(fac, "Vote")).to_have_text("2 of 2", timeout=TIMEOUT)
         click_key(fac, "open_LP1")
@@ -142,6 +139,7 @@ def test_workshop_with_three_participants(server, browser: Browser):
             check_until_form(page)
             expect(page.get_by_text("Second vote, after the discussion.", exact=False)).to_be_visible(timeout=TIMEOUT)
             answer(page, 4)
+        click_key(fac, "close_LP1")  # the shift comes from the published result of the closed point
         # the shift view: LP1 from 3.00 (2, 3, 4) to 4.00 (4, 4, 4)
         shift = fac.get_by_test_id("stTable").filter(has_text="Shift").first
         expect(shift).to_contain_text("+1.00", timeout=TIMEOUT)
@@ -150,6 +148,7 @@ def test_workshop_with_three_participants(server, browser: Browser):
         # per role: one nursing leader is a group below the threshold, so its shift is withheld
         by_role = fac.get_by_test_id("stTable").filter(has_text="Role")
         expect(by_role).to_contain_text("withheld")
+        expect(proj.get_by_role("heading", name="Second vote")).to_be_visible(timeout=TIMEOUT)
     finally:
         for ctx in contexts:
             ctx.close()

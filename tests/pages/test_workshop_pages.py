@@ -43,8 +43,9 @@ def texts(at) -> str:
 
 
 def fresh() -> None:
-    """Other sessions' writes show after the shared one-second cache expires; tests skip the wait."""
+    """Other sessions' writes show after the shared caches expire (≤ 1 s); tests skip the wait."""
     st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 def console(url) -> AppTest:
@@ -103,7 +104,8 @@ def test_wrong_passphrase_is_refused_and_slowed(app, db_url, passphrase, service
     assert [b for b in app.button if b.label == "Open the console"]
 
 
-def test_facilitator_and_three_participants(db_url, passphrase, service):
+def test_facilitator_and_three_participants(db_url, passphrase, service, monkeypatch):
+    monkeypatch.setenv("LEVERAGE_MIN_N", "3")  # the installation allows 3, so the workshop may use it
     fac = console(db_url)
     title = next(t for t in fac.text_input if t.label == "Title")
     title.input("Board away day")
@@ -144,20 +146,28 @@ def test_facilitator_and_three_participants(db_url, passphrase, service):
     metrics = {m.label: m.value for m in fac.metric}
     assert metrics["Participants"] == "3" and metrics["Answers (this vote)"] == "15"
 
-    # the projector hides results until revealed
+    # the projector shows no result while the point is open, and none until revealed once it is closed
     proj = session()
     proj.session_state["organization_id"] = org
     proj.session_state["ws_facilitator"] = True
     proj.session_state["ws_id"] = wid
     proj.switch_page("pages/projector.py").run()
     no_errors(proj)
-    assert "results hidden until revealed" in texts(proj)
-    assert "mean **" not in texts(proj)
+    assert "results appear when the point is closed" in texts(proj)
+    assert "Mean **" not in texts(proj)
+    service.close_point(wid, "LP1")
+    fresh()
+    proj.run()
+    assert "results are shown when the facilitator reveals them" in texts(proj)
     service.reveal_point(wid, "LP1")
     fresh()
     proj.run()
-    # respondents 1, 3, 4 → mean 8/3 = 2.67
-    assert "mean **2.67** of 5 (n = 3)" in texts(proj)
+    no_errors(proj)
+    # respondents 1, 3, 4 → mean 8/3 = 2.67, sd 1.528; the survey's bounded interval: on 0–1 m = 0.41667,
+    # c = v/(m(1 − m)) = 0.6, n' = 5, z = t(0.975, 2) = 4.3027 → Wilson centre 0.48228 ± 0.44236 → 1.16–4.70
+    assert "Mean **2.67** of 5 · 95% CI 1.16–4.70 · n = 3" in texts(proj)
+    service.open_point(wid, "LP1")  # reopened for the rest of the test
+    fresh()
 
     # a reload keeps the same participant, answers shown
     reloaded = session()
@@ -186,6 +196,7 @@ def test_facilitator_and_three_participants(db_url, passphrase, service):
         phone.run()
         answer(phone, "LP1", value, service.instrument)
         no_errors(phone)
+    service.close_point(wid, "LP1")  # the shift comes from published results: once the point closes
     fresh()
     fac.run()
     no_errors(fac)
