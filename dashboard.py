@@ -1,26 +1,17 @@
 """Leverage: the app's entry point. `streamlit run dashboard.py`.
 
-Draws the shared frame (page config, organization picker, About) and runs the chosen page.
+Draws the shared frame (page config, who is signed in, organization picker, About) and the navigation
+built from the person's permissions, then runs the chosen page (which checks access itself).
 """
 
 import streamlit as st
 
-from ui import frame
+from ui import auth, frame, navigation, state
 
-page = st.navigation([
-    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
-    # URL paths are the file names: a deep link on a fresh server is resolved against pages/ before
-    # st.navigation runs, and any other path shows a false "Page not found".
-    st.Page("pages/self_assessment.py", title="Self-assessment", icon=":material/checklist:"),
-    st.Page("pages/results.py", title="Results", icon=":material/bar_chart:"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
-    st.Page("pages/board.py", title="Board", icon=":material/monitoring:"),
-    st.Page("pages/aims.py", title="Aims", icon=":material/flag:"),
-    st.Page("pages/manage_data.py", title="Manage data", icon=":material/database:"),
-    # Live workshops: phones open <base>/join?code=XXXXXX; the console and projector ask for the passphrase.
-    st.Page("pages/join.py", title="Join a workshop", icon=":material/qr_code_scanner:"),
-    st.Page("pages/workshop.py", title="Workshop console", icon=":material/groups:"),
-    st.Page("pages/projector.py", title="Projector", icon=":material/tv:"),
-])
-frame.draw(bare=page.url_path in frame.BARE_PAGES)  # phones and the projector: no sidebar or chrome
+frame.open_page()
+principal = auth.current()
+menu = bool(principal.signed_in or principal.roles)
+page = st.navigation(navigation.pages(principal, bool(state.settings().facilitator_passphrase)),
+                     position="sidebar" if menu else "hidden")
+frame.draw(principal, bare=page.url_path in frame.BARE_PAGES)  # phones and the projector: no sidebar or chrome
 page.run()

@@ -6,6 +6,8 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from leverage.access.audit import Action
+from leverage.access.permissions import Permission
 from leverage.aims.measurements import READABLE_SUFFIXES, MeasurementError, read_bytes
 from leverage.aims.register import (
     ANNOTATION_KINDS,
@@ -20,20 +22,16 @@ from leverage.aims.spc import CHART_NAMES, DEFAULT_RULES, RULE_SET_NAMES, RULES_
 from leverage.reports.excel import XLSX_MIME, aims_register_workbook
 from leverage.survey.instrument import default_instrument
 from leverage.survey.measures import WHOLE_SYSTEM_MEASURES
-from ui import aim_state, aim_widgets, frame, state, widgets
+from ui import aim_state, aim_widgets, auth, frame, state, widgets
 
 frame.require()
+principal, org_id, org_name = auth.organization_page(Permission.EDIT_AIMS)
 
 widgets.header("Aims",
                "The board's system-level aims (leverage point 1): a measure, a baseline, a target and a deadline. "
                "Enter or import measurements, record the changes you test, and see the chart the board will read.")
 
 NEW = -1
-selected = state.selected_organization()
-if selected is None:
-    widgets.no_organization_yet()
-    st.stop()
-org_id, org_name = selected
 register = aim_state.register()
 views = aim_state.views(org_id)
 titles = {v.aim.id: v.aim.title for v in views}
@@ -137,6 +135,8 @@ def aim_form(aim: Aim | None) -> None:
                     chart=chart, rule_set=rule_set, review_cadence=cadence,
                     baseline_points=int(baseline_points) if baseline_points else None, trajectory=steps,
                     last_reviewed=aim.last_reviewed if aim else None)
+    if not auth.permit(Permission.EDIT_AIMS, org_id, "save an aim"):
+        return
     try:
         new_id = register.save_aim(candidate)
     except AimError as exc:
@@ -183,7 +183,7 @@ with tab_data:
         else:
             value = c2.number_input("Value", value=None, format="%.4g")
         add = st.form_submit_button("Save period")
-    if add:
+    if add and auth.permit(Permission.EDIT_AIMS, org_id, "save a measurement"):
         one = pd.DataFrame({"period": [period.isoformat() if period else None]})
         if aim.counts:
             one["numerator"], one["denominator"] = [numerator], [denominator]
@@ -202,7 +202,8 @@ with tab_data:
                               max_upload_size=state.settings().max_upload_mb)
     replace_all = st.checkbox("Replace all existing measurements (otherwise periods in the file are added or "
                               "overwritten)", key=f"meas_replace_{aim.id}")
-    if upload is not None and st.button("Import", key=f"meas_import_{aim.id}", type="primary"):
+    if upload is not None and st.button("Import", key=f"meas_import_{aim.id}", type="primary") \
+            and auth.permit(Permission.EDIT_AIMS, org_id, "import measurements"):
         try:
             with st.spinner("Checking and importing…"):
                 count = register.save_measurements(aim, read_bytes(upload.getvalue(), upload.name,
@@ -216,8 +217,11 @@ with tab_data:
     if not rows.empty:
         c1, c2 = st.columns([2, 1])
         doomed = c1.selectbox("Delete a period", rows["period"].dt.date.tolist()[::-1], key=f"meas_del_{aim.id}")
-        if c2.button("Delete period", key=f"meas_del_btn_{aim.id}"):
+        if c2.button("Delete period", key=f"meas_del_btn_{aim.id}") \
+                and auth.permit(Permission.EDIT_AIMS, org_id, "delete a measurement"):
             register.delete_measurement(aim.id, doomed)
+            auth.access().audit.record(principal.label, Action.DELETION, organization_id=org_id, target=aim.title,
+                                       detail=f"measurement of {doomed:%Y-%m-%d}", address=auth.address())
             st.toast(f"Deleted {doomed:%b %Y}.")
             st.rerun()
 
@@ -241,7 +245,7 @@ with tab_notes:
                             help="An astronomical point marks the measurement period the date falls in; a new "
                                  "phase recalculates the limits from the first period on or after the date.")
         added = st.form_submit_button("Add annotation")
-    if added:
+    if added and auth.permit(Permission.EDIT_AIMS, org_id, "add an annotation"):
         try:
             register.add_annotation(aim.id, on, label, kind)
             st.toast("Annotation added.")
@@ -253,16 +257,26 @@ with tab_notes:
         c1, c2 = st.columns([2, 1])
         doomed_note = c1.selectbox("Delete an annotation", list(labels), format_func=labels.get,
                                    key=f"note_del_{aim.id}")
-        if c2.button("Delete annotation", key=f"note_del_btn_{aim.id}"):
+        if c2.button("Delete annotation", key=f"note_del_btn_{aim.id}") \
+                and auth.permit(Permission.EDIT_AIMS, org_id, "delete an annotation"):
             register.delete_annotation(doomed_note)
+            auth.access().audit.record(principal.label, Action.DELETION, organization_id=org_id, target=aim.title,
+                                       detail=f"annotation {labels[doomed_note]}", address=auth.address())
             st.rerun()
 
 with tab_settings:
     aim_form(aim)
     with st.expander("Delete this aim"):
-        st.warning("Deleting removes the aim with all its measurements and annotations.")
-        if st.checkbox(f"Yes, delete “{widgets.esc(aim.title)}”", key=f"aim_del_ok_{aim.id}") and \
-                st.button("Delete aim", key=f"aim_del_{aim.id}", type="primary"):
+        if not principal.can(Permission.DELETE_DATA, org_id):
+            st.caption("Only an admin of the organization may delete an aim.")
+        else:
+            st.warning("Deleting removes the aim with all its measurements and annotations.")
+        if principal.can(Permission.DELETE_DATA, org_id) and \
+                st.checkbox(f"Yes, delete “{widgets.esc(aim.title)}”", key=f"aim_del_ok_{aim.id}") and \
+                st.button("Delete aim", key=f"aim_del_{aim.id}", type="primary") and \
+                auth.permit(Permission.DELETE_DATA, org_id, "delete an aim"):
             register.delete_aim(aim.id)
+            auth.access().audit.record(principal.label, Action.DELETION, organization_id=org_id, target=aim.title,
+                                       detail="aim with its measurements and annotations", address=auth.address())
             st.session_state["aims_pending"] = NEW
             st.rerun()

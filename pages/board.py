@@ -3,26 +3,25 @@
 import pandas as pd
 import streamlit as st
 
+from leverage.access.permissions import Permission
 from leverage.aims.icons import assurance_label, assurance_svg, data_uri, variation_label, variation_svg
 from leverage.aims.view import format_value, vital_few
-from ui import aim_state, aim_widgets, boardpack_widget, frame, state, widgets
+from ui import aim_state, aim_widgets, auth, boardpack_widget, frame, widgets
 
 frame.require()
+principal, org_id, org_name = auth.organization_page(Permission.VIEW_RESULTS)
+editor = principal.can(Permission.EDIT_AIMS, org_id)
 
 widgets.header("Board",
                "The organization's system-level aims, read the Making Data Count way: is the change real (variation), "
                "will the target be met (assurance), and are we on course for the deadline? Select a row for its chart.")
 
-selected = state.selected_organization()
-if selected is None:
-    widgets.no_organization_yet()
-    st.stop()
-org_id, org_name = selected
 views = aim_state.views(org_id)
 if not views:
-    st.info(f"{widgets.esc(org_name)} has no system-level aims yet. Add the one or two measures the board will "
-            "oversee on the Aims page.")
-    st.page_link("pages/aims.py", label="Go to Aims", icon=":material/flag:")
+    st.info(f"{widgets.esc(org_name)} has no system-level aims yet. An editor adds the one or two measures the "
+            "board will oversee on the Aims page.")
+    if editor:
+        st.page_link("pages/aims.py", label="Go to Aims", icon=":material/flag:")
     st.stop()
 
 boardpack_widget.panel(org_id, org_name)
@@ -43,7 +42,8 @@ if meeting:
     st.markdown(f"#### {widgets.esc(view.aim.measure)}" + (f" · owner: {widgets.esc(view.aim.owner)}"
                                                             if view.aim.owner else ""))
     aim_widgets.aim_detail(view, large=True, key="meeting")
-    if st.button("Mark as reviewed today", key="board_mark_reviewed", icon=":material/task_alt:"):
+    if editor and st.button("Mark as reviewed today", key="board_mark_reviewed", icon=":material/task_alt:") \
+            and auth.permit(Permission.EDIT_AIMS, org_id, "mark an aim reviewed"):
         aim_state.register().mark_reviewed(view.aim.id, aim_state.today())
         st.toast(f"Recorded: reviewed on {aim_state.today():%d %b %Y}.")
         st.rerun()
@@ -89,6 +89,6 @@ if not rows:
 view = views[rows[0]]
 st.subheader(widgets.esc(view.aim.title))
 aim_widgets.aim_detail(view, key="board")
-if st.button("Edit this aim, its measurements and annotations", icon=":material/edit:", key="board_edit"):
+if editor and st.button("Edit this aim, its measurements and annotations", icon=":material/edit:", key="board_edit"):
     st.session_state["aims_pending"] = view.aim.id
     st.switch_page("pages/aims.py")

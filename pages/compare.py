@@ -5,6 +5,9 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+from leverage.access.audit import Action
+from leverage.access.permissions import InstallationPermission, Permission
+from leverage.compare import peers as peer_rules
 from leverage.compare import views as compare
 from leverage.compare.charts import funnel_chart, gap_chart, heat_map_chart, profile_chart, trend_chart
 from leverage.compare.cube import LEVELS, NOT_STATED, POINT_ORDER
@@ -13,9 +16,10 @@ from leverage.survey.charts import level_distribution_chart, point_label
 from leverage.survey.instrument import default_instrument
 from leverage.survey.responses import ResponseDataError
 from leverage.survey.rounds import round_label, round_order
-from ui import compare_data, frame, state, widgets
+from ui import auth, compare_data, frame, state, widgets
 
 frame.require()
+principal = auth.require(Permission.VIEW_RESULTS)
 
 widgets.header("Compare",
                "Compare departments within an organization, or organizations across the store and parquet "
@@ -82,6 +86,16 @@ def pick_round(column, names: list[str], workshop: set[str], key: str) -> str:
     return column.selectbox("Round", newest_first, index=default, key=key,
                         format_func=lambda r: round_label(r, r in workshop))
 
+# Who may be seen by name: the person's own organizations, and those whose admins and theirs both agreed to a
+# named comparison. Everyone else (every organization of a parquet source too) only inside peer figures.
+_names = state.cached(state.organizations).set_index("id")["name"]
+own_orgs = principal.organizations(Permission.VIEW_RESULTS)
+own_names = {str(_names[o]) for o in own_orgs if o in _names.index}
+named_names = {str(_names[o]) for o in auth.access().named.named_peers(own_orgs) if o in _names.index}
+# An organization of a parquet source counts as one's own when its name is one's organization's (a national file
+# that includes one's hospital); named peers are organizations of the store.
+visible_units = {compare.organization_label(src, n) for src in handles for n in own_names} | \
+    {compare.organization_label(STORE_SOURCE, n) for n in named_names}
 
 with st.expander(f"Sources ({len(handles)} in use" + (f", {len(refused)} refused)" if refused else ")")):
     st.caption(f"The app's own store, plus parquet files or folders (hive partitions allowed) placed in "
@@ -92,7 +106,10 @@ with st.expander(f"Sources ({len(handles)} in use" + (f", {len(refused)} refused
         st.error(f"Refused {widgets.esc(name)}: {widgets.esc(message)}")
     nonce = st.session_state.get("compare_upload_nonce", 0)
     uploads = st.file_uploader("Add parquet files", type=["parquet"], accept_multiple_files=True,
-                               key=f"compare_upload_{nonce}", max_upload_size=settings.max_upload_mb)
+                               key=f"compare_upload_{nonce}", max_upload_size=settings.max_upload_mb,
+                               disabled=not principal.can(InstallationPermission.MANAGE_SOURCES),
+                               help=None if principal.can(InstallationPermission.MANAGE_SOURCES) else
+                               "Sources are stored on the server for everyone: an installation admin adds them.")
     if uploads:
         checked, errors = [], []
         seen = st.session_state.setdefault("compare_checked", {})  # content hash -> message or None
@@ -111,8 +128,11 @@ with st.expander(f"Sources ({len(handles)} in use" + (f", {len(refused)} refused
         if errors:  # all or nothing: one bad file keeps every file of this upload out
             for message in errors:
                 st.error(f"Nothing added. {widgets.esc(message)}")
-        elif st.button(f"Add {len(checked)} file(s) as comparison source(s)", type="primary"):
+        elif st.button(f"Add {len(checked)} file(s) as comparison source(s)", type="primary") and \
+                auth.permit(InstallationPermission.MANAGE_SOURCES, None, "add a comparison source"):
             names = [save_upload(up.getvalue(), up.name, settings.sources_dir).name for up in checked]
+            auth.access().audit.record(principal.label, Action.SOURCE_ADDED, target=", ".join(names),
+                                       address=auth.address())
             st.session_state["compare_upload_nonce"] = nonce + 1
             st.session_state["compare_flash"] = f"Added {', '.join(names)}."
             st.rerun()
@@ -131,8 +151,12 @@ if mode == "Departments":
     orgs = catalogue[["source", "organization"]].drop_duplicates().sort_values(["source", "organization"],
                                                                              key=lambda s: s != STORE_SOURCE
                                                                              if s.name == "source" else s)
-    choices = [(s, o) for s, o in zip(orgs["source"], orgs["organization"], strict=True)]
-    picked = state.selected_organization()
+    choices = [(s, o) for s, o in zip(orgs["source"], orgs["organization"], strict=True)
+               if o in own_names]  # departments: only one's own organizations
+    if not choices:
+        st.info("None of your organizations has responses to compare yet.")
+        st.stop()
+    picked = state.selected_organization(own_orgs)
     default = next((i for i, c in enumerate(choices) if picked and c == (STORE_SOURCE, picked[1])), 0)
     c1, c2 = st.columns([3, 2])
     source, org = c1.selectbox("Organization", choices, index=default, key="compare_org",
@@ -163,14 +187,24 @@ else:
     scope_key = chosen
 
 scores, parent = view["scores"], view["parent"]
+if mode == "Organizations":  # other organizations only as peer figures, never by name
+    all_scores = scores
+    parent = peer_rules.scope_benchmark(parent, all_scores, visible_units)
+    scores = peer_rules.scope_scores(all_scores, visible_units, parent)
+    if scores.empty:
+        st.info("None of your organizations has responses in these sources.")
+        st.stop()
 heading = parent_name[:1].upper() + parent_name[1:]  # chart titles start with it
 
 
 def peers() -> pd.DataFrame:
-    """The peer benchmark: the reportable organizations of the source (built on first use)."""
+    """The peer benchmark: the reportable organizations of the source (built on first use), withheld where it
+    would pool only one or two organizations the person may not see."""
     if mode == "Organizations":
-        return view["peers"]
-    return compare_data.peer_view(handle.key, source, min_n, compare_data.combined([handle]).points)
+        return parent
+    source_scores = compare_data.organization_view(handle.key, min_n, compare_data.combined([handle]).points)
+    benchmark = compare_data.peer_view(handle.key, source, min_n, compare_data.combined([handle]).points)
+    return peer_rules.scope_benchmark(benchmark, source_scores["scores"], visible_units)
 
 
 now = scores[scores["round"] == round_name]
@@ -183,6 +217,21 @@ m2.metric(f"{unit_word.title()}s", len(units_now))
 m3.metric("Withheld", int(compare.withheld(units_now["status"]).sum()))
 m4.metric("Threshold", f"n ≥ {min_n}")
 widgets.threshold_note(min_n)
+if mode == "Organizations":
+    hidden_units = set(all_scores["unit"]) - visible_units
+    figures = peer_rules.peer_figures(all_scores, hidden_units)
+    figures = figures[figures["round"] == round_name].drop(columns="round")
+    with st.expander(f"Peer organizations, anonymous ({len(hidden_units)} not shown by name)"):
+        st.caption("Median and quartiles of the peer organizations' mean scores (1–5), counting only peers at or "
+                   f"above the threshold, shown where at least {peer_rules.MIN_PEERS} are reportable. Peers are "
+                   "named only when both organizations' admins agree (Users and access → Named comparisons).")
+        st.dataframe(figures.rename(columns={"leverage_point": "Leverage point", "peers": "Peers",
+                                             "q1": "Lower quartile", "median": "Median", "q3": "Upper quartile",
+                                             "status": "Status"}),
+                     hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.2f")
+                                                     for c in ("Lower quartile", "Median", "Upper quartile")})
+        widgets.downloads(figures, f"peer-figures-{round_name}", "dl_compare_peer_figures")
+
 
 if mode == "Departments":
     with st.expander("Pool small departments into one reportable group"):
@@ -348,6 +397,11 @@ else:  # Statements
                                        pool, view["decided"])
     else:
         items = compare_data.item_view(key, point, round_name, "organization", (), min_n, unit_status, cube.items)
+        hidden = peer_rules.hidden_counts(all_scores, visible_units)
+        hidden = hidden[(hidden["round"] == round_name) & (hidden["leverage_point"] == point)]["hidden"]
+        items = items[items["unit"].isin(visible_units)].copy()
+        if not hidden.empty and 0 < int(hidden.iloc[0]) < peer_rules.MIN_PEERS:
+            items["difference"] = float("nan")  # the reference would give away one or two unseen organizations
     texts = {i.id: f"{i.id} {instrument.text(i.text, 'en')[:40]}…" for i in instrument.items}
     title = (f"{heading}, {round_name}: statements of {point}, mean minus the mean of {parent_name} "
              "(points on the 1–5 scale)")

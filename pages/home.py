@@ -2,30 +2,38 @@
 
 import streamlit as st
 
+from leverage.access.permissions import InstallationPermission, Permission
 from leverage.survey.charts import point_scores_chart
 from leverage.survey.rounds import round_label
 from leverage.survey.scoring import OVERALL
-from ui import frame, state, widgets
+from ui import auth, frame, state, widgets
 
 frame.require()
+principal = auth.require()
 
 widgets.header("Seven Leadership Leverage Points",
                "Rate your organization on the seven leverage points, compare roles and departments, and choose "
                "one or two system-level measures to focus on.")
 
 settings = state.settings()
-selected = state.selected_organization()
+selected = state.selected_organization(principal.organizations())
 
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader("At a glance")
     if selected is None:
-        widgets.no_organization_yet()
+        if principal.can(InstallationPermission.ADD_ORGANIZATION) and state.cached(state.organizations).empty:
+            widgets.no_organization_yet()
+        else:
+            st.info("You hold no role in any organization yet. Ask an admin of your organization to give you one.")
+    elif not principal.can(Permission.VIEW_RESULTS, selected[0]):
+        st.info(f"Your role in {widgets.esc(selected[1])} does not include its results. Use the pages in the menu.")
     else:
         org_id, org_name = selected
         latest = widgets.round_picker(org_id, label="Round", key="home_round_id", only_with_responses=True)
         if latest is None:
-            st.info(f"{widgets.esc(org_name)} has no responses yet. Take the self-assessment to add the first.")
+            st.info(f"{widgets.esc(org_name)} has no responses yet. Invite people to the self-assessment to add "
+                    "the first.")
         else:
             instrument = state.instrument_for(latest)
             scores = state.cached(state.round_scores, org_id, int(latest["id"]), (), settings.min_n)
@@ -44,10 +52,18 @@ with left:
             widgets.threshold_note(settings.min_n)
 
     st.subheader("What would you like to do?")
-    st.page_link("pages/self_assessment.py", label="Take the self-assessment", icon=":material/checklist:")
-    st.page_link("pages/results.py", label="See results by role, department and round", icon=":material/bar_chart:")
-    st.page_link("pages/manage_data.py", label="Manage organizations, rounds, imports and exports",
-                 icon=":material/database:")
+    if principal.can_anywhere(Permission.VIEW_RESULTS):
+        st.page_link("pages/results.py", label="See results by role, department and round",
+                     icon=":material/bar_chart:")
+    if principal.can_anywhere(Permission.MANAGE_INVITATIONS):
+        st.page_link("pages/invitations.py", label="Invite people to the self-assessment",
+                     icon=":material/forward_to_inbox:")
+    if principal.can_anywhere(Permission.RUN_WORKSHOPS):
+        st.page_link("pages/workshop.py", label="Run a live workshop", icon=":material/groups:")
+    if principal.installation_admin or principal.can_anywhere(Permission.MANAGE_ROUNDS) \
+            or principal.can_anywhere(Permission.IMPORT_RESPONSES):
+        st.page_link("pages/manage_data.py", label="Manage organizations, rounds, imports and exports",
+                     icon=":material/database:")
 
 with right:
     st.subheader("The seven leverage points")

@@ -7,13 +7,17 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from leverage.access.audit import Action
+from leverage.access.permissions import InstallationPermission, Permission, Role
 from leverage.core.database import StoreError
 from leverage.survey.imports import check_upload, import_responses
 from leverage.survey.instrument import available_instruments
 from leverage.survey.responses import RESPONSE_COLUMNS, to_csv_bytes, to_parquet_bytes
-from ui import frame, state, widgets
+from ui import auth, frame, state, widgets
 
 frame.require()
+principal = auth.require(Permission.MANAGE_ROUNDS, Permission.IMPORT_RESPONSES, Permission.EXPORT_RAW,
+                         InstallationPermission.ADD_ORGANIZATION)
 
 widgets.header("Manage data",
                "Add organizations, departments and assessment rounds; import responses (all rows valid, or "
@@ -21,7 +25,16 @@ widgets.header("Manage data",
 
 settings = state.settings()
 store = state.store()
-selected = state.selected_organization()
+selected = state.selected_organization(principal.organizations())
+access = auth.access()
+
+
+def may(permission: Permission) -> bool:
+    return selected is not None and principal.can(permission, selected[0])
+
+
+def not_yours(what: str) -> None:
+    st.info(f"Your role in {widgets.esc(selected[1]) if selected else 'this organization'} does not include {what}.")
 
 tab_orgs, tab_rounds, tab_import, tab_export = st.tabs(
     ["Organizations and departments", "Rounds", "Import responses", "Export responses"])
@@ -41,15 +54,28 @@ def attempt(action: Callable[[], object], success: str) -> None:
 if flash := st.session_state.pop("manage_flash", None):
     st.success(flash)
 
+def add_organization(name: str) -> None:
+    """An installation admin's new organization, with the adder as its first admin (both logged)."""
+    org = access.add_organization(principal, name, auth.address())
+    if principal.signed_in:
+        access.users.set_roles(principal, principal.user_id, org, {Role.ADMIN}, auth.address())
+        auth.refresh()
+    st.session_state[state.ORG_KEY] = org
+
+
 with tab_orgs:
     orgs = state.cached(state.organizations)
+    if not principal.installation_admin:
+        orgs = orgs[orgs["id"].isin(principal.organizations())]
     st.dataframe(orgs.rename(columns={"id": "Id", "name": "Organization"}), hide_index=True)
     widgets.downloads(orgs, "organizations", "dl_orgs")
-    with st.form("add_org", clear_on_submit=True):
-        name = st.text_input("New organization", max_chars=200)
-        if st.form_submit_button("Add organization"):
-            attempt(lambda: store.add_organization(name), f"Added organization {widgets.esc(repr(name.strip()))}.")
-    if selected is not None:
+    if principal.can(InstallationPermission.ADD_ORGANIZATION):
+        with st.form("add_org", clear_on_submit=True):
+            name = st.text_input("New organization", max_chars=200)
+            if st.form_submit_button("Add organization") and \
+                    auth.permit(InstallationPermission.ADD_ORGANIZATION, None, "add an organization"):
+                attempt(lambda: add_organization(name), f"Added organization {widgets.esc(repr(name.strip()))}.")
+    if selected is not None and may(Permission.MANAGE_ROUNDS):
         org_id, org_name = selected
         st.subheader(f"Departments of {widgets.esc(org_name)}")
         depts = state.cached(state.departments, org_id)
@@ -57,13 +83,16 @@ with tab_orgs:
         widgets.downloads(depts, f"departments-{org_name}", "dl_depts")
         with st.form("add_dept", clear_on_submit=True):
             dept = st.text_input("New department", max_chars=200)
-            if st.form_submit_button("Add department"):
+            if st.form_submit_button("Add department") and \
+                    auth.permit(Permission.MANAGE_ROUNDS, org_id, "add a department"):
                 attempt(lambda: store.add_department(org_id, dept),
                         f"Added department {widgets.esc(repr(dept.strip()))}.")
 
 with tab_rounds:
     if selected is None:
         widgets.no_organization_yet()
+    elif not may(Permission.MANAGE_ROUNDS):
+        not_yours("its rounds")
     else:
         org_id, org_name = selected
         rounds = state.cached(state.rounds, org_id)
@@ -81,19 +110,50 @@ with tab_rounds:
             c1, c2 = st.columns(2)
             opens = c1.date_input("Opens on", value=dt.date.today())
             closes = c2.date_input("Closes on (leave empty to keep it open)", value=None)
-            if st.form_submit_button("Add round"):
+            if st.form_submit_button("Add round") and auth.permit(Permission.MANAGE_ROUNDS, org_id, "add a round"):
                 attempt(lambda: store.add_round(org_id, round_name, instruments[key], opens, closes),
                         f"Added round {widgets.esc(repr(round_name.strip()))}.")
 
+def importable(check) -> str | None:
+    """Why this person may not import the file, or None: every organization in it must be one they may import
+    into; new organizations only for an installation admin."""
+    names = set(check.frame["organization"].unique())
+    orgs = state.cached(state.organizations)
+    known = dict(zip(orgs["name"], orgs["id"], strict=True))
+    new = sorted(n for n in names if n not in known)
+    theirs = {n for n in names if n in known and principal.can(Permission.IMPORT_RESPONSES, int(known[n]))}
+    if new and not principal.installation_admin:
+        return f"the file would create organization(s) {', '.join(new)}; only an installation admin may."
+    foreign = sorted(n for n in names if n in known and n not in theirs)
+    if foreign:
+        return f"you may not import into {', '.join(foreign)} (an admin of it may)."
+    return None
+
+
+def grant_new_organizations(before: set[int]) -> None:
+    """An installation admin becomes admin of the organizations their import created."""
+    store_orgs = store.list_organizations()
+    for org in set(store_orgs["id"]) - before:
+        access.users.set_roles(principal, principal.user_id, int(org), {Role.ADMIN}, auth.address())
+    auth.refresh()
+
+
 with tab_import:
+    if not principal.installation_admin and not any(principal.can(Permission.IMPORT_RESPONSES, o)
+                                                    for o in principal.organizations()):
+        st.info("Importing responses needs the admin role in an organization.")
+        upload_allowed = False
+    else:
+        upload_allowed = True
     st.caption(f"A parquet or CSV file in the long format, one row per answer, with the columns "
                f"{', '.join(RESPONSE_COLUMNS)}. `value` is a whole number 1–5, or empty for “don't know”. "
                "Organizations, departments and rounds that do not exist yet are created.")
     # A new key after each import empties the uploader.
     upload = st.file_uploader("Response file", type=["parquet", "csv"],
                               key=f"import_file_{st.session_state.get('import_generation', 0)}",
+                              disabled=not upload_allowed,
                               max_upload_size=settings.max_upload_mb)
-    if upload is not None:
+    if upload is not None and upload_allowed:
         # Checked once per file content (and store revision), not on every rerun of the page.
         key = (hashlib.sha256(upload.getvalue()).hexdigest(), upload.name, state.revision())
         checked = st.session_state.get("import_checked")
@@ -109,13 +169,23 @@ with tab_import:
                                      for p in check.problems])
             st.dataframe(problems, hide_index=True)
             widgets.downloads(problems, f"problems-{upload.name}", "dl_import_problems")
+        elif (why := importable(check)) is not None:
+            st.error(f"{widgets.esc(upload.name)} cannot be imported: {widgets.esc(why)} Nothing was written.")
         else:
             st.success(f"{widgets.esc(upload.name)} is valid.")
             st.dataframe(pd.DataFrame([check.summary()]), hide_index=True)
-            if st.button("Import these responses", type="primary"):
+            if st.button("Import these responses", type="primary") and importable(check) is None:
                 try:
+                    before = set(store.list_organizations()["id"])
                     with st.spinner("Importing…"):
                         report = import_responses(check, store)
+                    names = ", ".join(sorted(check.frame["organization"].unique()))
+                    access.audit.record(principal.label, Action.IMPORT, target=upload.name,
+                                        organization_id=selected[0] if selected else None, address=auth.address(),
+                                        detail=f"{report.respondents} respondents, {report.answers} answers; "
+                                               f"organizations: {names}")
+                    if principal.installation_admin and principal.signed_in:
+                        grant_new_organizations(before)
                 except StoreError as exc:
                     st.error(f"Nothing was imported: {widgets.esc(exc)}")
                 else:
@@ -127,9 +197,20 @@ with tab_import:
                     st.session_state.pop("import_checked", None)
                     st.rerun()
 
+def raw_export(org_id: int, org_name: str, ids: list[int], kind: str) -> bytes:
+    """Rows of answers, read when the button is clicked, and the export written to the audit log."""
+    frame = store.responses(org_id, ids)
+    access.audit.record(principal.label, Action.RAW_EXPORT, organization_id=org_id, target=org_name,
+                        detail=f"{kind}, {len(frame):,} answers, round ids {ids}", address=auth.address())
+    return to_parquet_bytes(frame) if kind == "parquet" else to_csv_bytes(frame)
+
+
 with tab_export:
     if selected is None:
         widgets.no_organization_yet()
+    elif not may(Permission.EXPORT_RAW):
+        not_yours("exports of individual answers (admins only); the published tables on Results and Compare "
+                  "can be downloaded there")
     else:
         org_id, org_name = selected
         rounds = state.cached(state.rounds, org_id)
@@ -145,8 +226,8 @@ with tab_export:
             ids = [int(i) for i in chosen]
             c1, c2, _ = st.columns([1, 1, 3])
             # The file is read and written only when a button is clicked.
-            c1.download_button("Download parquet", lambda: to_parquet_bytes(store.responses(org_id, ids)),
+            c1.download_button("Download parquet", lambda: raw_export(org_id, org_name, ids, "parquet"),
                                f"{stem}.parquet", "application/octet-stream", icon=":material/download:",
                                on_click="ignore")
-            c2.download_button("Download CSV", lambda: to_csv_bytes(store.responses(org_id, ids)), f"{stem}.csv",
+            c2.download_button("Download CSV", lambda: raw_export(org_id, org_name, ids, "csv"), f"{stem}.csv",
                                "text/csv", icon=":material/download:", on_click="ignore")

@@ -12,6 +12,7 @@ of screens cost next to nothing. Behind the facilitator gate, like the console.
 import plotly.graph_objects as go
 import streamlit as st
 
+from leverage.access.permissions import Permission
 from leverage.core.chart_style import NO_TEMPLATE
 from leverage.survey.charts import DONT_KNOW_COLOUR, LEVEL_COLOURS
 from leverage.workshops import presentation, qr
@@ -20,7 +21,7 @@ from ui import frame, live, reconnect, widgets
 
 frame.require(bare=True)
 reconnect.reload_when_reconnected()  # the room's screen carries on when its worker dies
-live.facilitator_gate()
+principal = live.facilitator_gate()
 
 REFRESH_S = 1.0
 SLIDE, SEEN = "proj_slide", "proj_seen"
@@ -58,6 +59,8 @@ try:
         service.get(workshop_id)
 except (WorkshopError, ValueError):
     workshop_id = None
+if workshop_id is not None and not principal.can(Permission.RUN_WORKSHOPS, service.get(workshop_id)["organization_id"]):
+    workshop_id = None  # another organization's workshop: not this facilitator's to show
 if workshop_id is None:
     st.info("Choose or create a workshop in the console first; the projector then shows it.")
     st.page_link("pages/workshop.py", label="Open the workshop console", icon=":material/groups:")

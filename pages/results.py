@@ -3,26 +3,25 @@
 import pandas as pd
 import streamlit as st
 
+from leverage.access.permissions import Permission
 from leverage.survey.charts import heat_table, level_distribution_chart, point_scores_chart
 from leverage.survey.scoring import OVERALL, change_between, item_level_shares
-from ui import frame, state, widgets
+from ui import auth, frame, state, widgets
 
 frame.require()
+principal, org_id, org_name = auth.organization_page(Permission.VIEW_RESULTS)
 
 widgets.header("Results",
                "Scores for one organization and round: per leverage point and statement, by role and department, "
                "and the change since the previous round. Small groups are withheld.")
 
 settings = state.settings()
-selected = state.selected_organization()
-if selected is None:
-    widgets.no_organization_yet()
-    st.stop()
-org_id, org_name = selected
 rnd = widgets.round_picker(org_id, only_with_responses=True)
 if rnd is None:
     st.info(f"{widgets.esc(org_name)} has no responses yet. Results appear here after the first self-assessment.")
-    st.page_link("pages/self_assessment.py", label="Take the self-assessment", icon=":material/checklist:")
+    if principal.can(Permission.MANAGE_INVITATIONS, org_id):
+        st.page_link("pages/invitations.py", label="Invite people to the self-assessment",
+                     icon=":material/forward_to_inbox:")
     st.stop()
 
 round_id, round_name = int(rnd["id"]), str(rnd["name"])
@@ -51,6 +50,12 @@ if change is not None:
 c2.metric("Overall score (1–5)", widgets.fmt_score(overall["mean"], overall["status"]), delta=delta)
 c3.metric("Don't know", "—" if pd.isna(overall["dont_know_rate"]) else f"{overall['dont_know_rate']:.0%}")
 c4.metric("Threshold", f"n ≥ {min_n}")
+invited, answered = state.cached(state.response_rate, round_id)
+if invited and answered >= min_n:
+    st.caption(f"Response rate: **{answered} of {invited}** invited people answered ({answered / invited:.0%}); "
+               f"{max(n - answered, 0)} further respondent(s) came from imports or workshops.")
+elif invited:
+    st.caption(f"{invited} people were invited; the response rate shows once at least {min_n} have answered.")
 widgets.threshold_note(min_n)
 
 tab_points, tab_items, tab_roles, tab_depts, tab_change, tab_focus = st.tabs(

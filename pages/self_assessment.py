@@ -1,10 +1,12 @@
-"""Self-assessment: set up, answer one leverage point at a time, submit once, then see your profile and plan."""
+"""Self-assessment by invitation: open the link, answer one leverage point at a time, submit once (the same link
+reopens the answers for changes until the round closes), then see your profile and plan."""
 
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
+from leverage.access.invitations import InvitationRefused, Invited
+from leverage.access.permissions import Permission
 from leverage.core.database import StoreError
 from leverage.survey import assessment
 from leverage.survey.assessment import DONT_KNOW, Draft
@@ -12,11 +14,12 @@ from leverage.survey.charts import point_scores_chart
 from leverage.survey.instrument import get_instrument
 from leverage.survey.measures import WHOLE_SYSTEM_MEASURES
 from leverage.survey.scoring import OVERALL
-from ui import aim_widgets, frame, state, widgets
+from ui import aim_widgets, auth, frame, state, widgets
 
 frame.require()
 
 DRAFT = "sa_draft"
+TOKEN = "sa_invitation"  # the invitation the draft belongs to
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português", "de": "Deutsch"}
 
 widgets.header("Self-assessment",
@@ -25,31 +28,68 @@ widgets.header("Self-assessment",
 
 settings = state.settings()
 store = state.store()
+access = auth.access()
+token = st.query_params.get("invitation")
+
+
+def no_invitation() -> None:
+    st.info("The self-assessment is answered through an invitation: open the link from your invitation, or scan "
+            "its QR code. Each link is for one person and one response.", icon=":material/mail:")
+    principal = auth.current()
+    if principal.can_anywhere(Permission.MANAGE_INVITATIONS):
+        st.page_link("pages/invitations.py", label="Create invitations for a round",
+                     icon=":material/forward_to_inbox:")
+    elif not principal.signed_in and not principal.roles:
+        st.page_link(auth.SIGNIN_PAGE, label="Sign in", icon=":material/login:")
+    st.stop()
+
+
+if not token:
+    no_invitation()
+try:
+    invited: Invited = access.invitations.open(token)
+except InvitationRefused as exc:
+    access.invitations.refused(token, str(exc), auth.address())
+    st.error(widgets.esc(exc))
+    st.session_state.pop(DRAFT, None)
+    st.stop()
+if st.session_state.get(TOKEN) != token:  # another link in this browser: never carry a draft across
+    st.session_state.pop(DRAFT, None)
+    st.session_state[TOKEN] = token
 draft: Draft | None = st.session_state.get(DRAFT)
 
 
 def start_form() -> None:
-    selected = state.selected_organization()
-    if selected is None:
-        widgets.no_organization_yet()
-        return
-    org_id, org_name = selected
-    open_rounds = assessment.open_rounds(state.cached(state.rounds, org_id), dt.date.today())
-    st.markdown(f"**Organization:** {widgets.esc(org_name)} *(change it in the sidebar)*")
-    if open_rounds.empty:
-        st.warning(f"{widgets.esc(org_name)} has no assessment round open today. Open one under **Manage data**.")
-        st.page_link("pages/manage_data.py", label="Go to Manage data", icon=":material/database:")
+    org_id, org_name = invited.organization_id, invited.organization
+    rnd = state.store().get_round(invited.round_id)
+    st.markdown(f"**{widgets.esc(org_name)}**, round **{widgets.esc(invited.round_name)}**")
+    if invited.answered:
+        st.success("You have answered this invitation. You may change your answers until the round closes.")
+        if st.button("Change my answers", type="primary"):
+            mine = store.respondent_answers(invited.respondent_id)
+            st.session_state[DRAFT] = Draft(
+                organization_id=org_id, round_id=invited.round_id, role=invited.role or "", department_id=None,
+                language="en", instrument_key=(rnd["instrument_id"], rnd["instrument_version"]),
+                answers={k: (DONT_KNOW if v is None else v) for k, v in mine.items()})
+            st.rerun()
         return
     departments = state.cached(state.departments, org_id)
     role_labels = settings.role_labels
-    round_names = dict(zip(open_rounds["id"], open_rounds["name"], strict=True))
     dept_names = {None: "Prefer not to say", **dict(zip(departments["id"], departments["name"], strict=True))}
+    fixed = invited.role is not None or invited.department_id is not None
     with st.form("sa_start"):
-        round_id = st.selectbox("Assessment round", list(round_names)[::-1], format_func=round_names.get)
-        role = st.selectbox("Your role", list(role_labels), index=None, format_func=role_labels.get,
-                            placeholder="Choose your role")
-        department_id = st.selectbox("Your department", list(dept_names), format_func=dept_names.get)
-        languages = state.instrument_for(open_rounds.iloc[-1]).languages
+        if invited.role is not None:
+            st.markdown(f"Your role: **{widgets.esc(role_labels.get(invited.role, invited.role))}**")
+            role = invited.role
+        else:
+            role = st.selectbox("Your role", list(role_labels), index=None, format_func=role_labels.get,
+                                placeholder="Choose your role")
+        if fixed:
+            st.markdown(f"Your department: **{widgets.esc(dept_names.get(invited.department_id, 'not stated'))}**")
+            department_id = invited.department_id
+        else:
+            department_id = st.selectbox("Your department", list(dept_names), format_func=dept_names.get)
+        languages = state.instrument_for(rnd).languages
         language = st.radio("Language of the statements", languages, horizontal=True,
                             format_func=lambda code: LANGUAGE_NAMES.get(code, code))
         started = st.form_submit_button("Start the self-assessment", type="primary")
@@ -57,8 +97,7 @@ def start_form() -> None:
         if role is None:
             st.error("Choose your role: results are shown by role.")
             return
-        rnd = open_rounds[open_rounds["id"] == round_id].iloc[0]
-        st.session_state[DRAFT] = Draft(organization_id=org_id, round_id=int(round_id), role=role,
+        st.session_state[DRAFT] = Draft(organization_id=org_id, round_id=invited.round_id, role=role,
                                         department_id=None if department_id is None else int(department_id),
                                         language=language,
                                         instrument_key=(rnd["instrument_id"], rnd["instrument_version"]))
@@ -120,7 +159,8 @@ def review_step(draft: Draft) -> None:
     incomplete = assessment.first_incomplete_point(instrument, draft.answers)
     if incomplete:
         st.warning(f"{incomplete} still has statements without an answer. Go back to complete it.")
-    st.caption("You can submit once. After submitting you will see your profile beside your organization's.")
+    st.caption("One invitation, one response: you can change it with the same link until the round closes. After "
+               "submitting you will see your profile beside your organization's.")
     back_col, submit_col = st.columns(2)
     if back_col.button("← Back", width="stretch"):
         draft.step -= 1
@@ -128,7 +168,8 @@ def review_step(draft: Draft) -> None:
     if submit_col.button("Submit my answers", type="primary", disabled=incomplete is not None,
                          width="stretch"):
         try:
-            result = store.submit_response(assessment.to_submission(draft), settings.role_labels)
+            result = access.invitations.submit(token, assessment.to_submission(draft), list(settings.role_labels),
+                                               address=auth.address())
         except StoreError as exc:
             st.error(f"Your answers were not saved: {widgets.esc(exc)}")
             return
@@ -195,10 +236,8 @@ def profile_step(draft: Draft) -> None:
             st.success("Your plan is saved with your response.")
 
     st.divider()
-    if st.button("Start a new self-assessment"):
-        del st.session_state[DRAFT]
-        st.rerun()
-    st.page_link("pages/results.py", label="See your organization's results", icon=":material/bar_chart:")
+    if auth.current().can(Permission.VIEW_RESULTS, draft.organization_id):
+        st.page_link("pages/results.py", label="See your organization's results", icon=":material/bar_chart:")
 
 
 if draft is None:

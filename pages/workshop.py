@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
+from leverage.access.audit import Action
+from leverage.access.permissions import Permission
 from leverage.core.settings import MIN_N_RANGE
 from leverage.workshops import disclosure, qr
 from leverage.workshops.states import CLOSED, ENDING, MAX_VOTES, OPEN, PENDING, RUNNING, WorkshopError
-from ui import frame, live, state, widgets
+from ui import auth, frame, live, state, widgets
 
 frame.require()
 
@@ -15,12 +17,12 @@ REFRESH_S = 1  # live counts on the console, from the shared counts (one query a
 widgets.header("Workshop console",
                "Run a live self-assessment: participants join on their phones with the code or QR, you open one "
                "leverage point at a time, reveal the results, and save the answers into the organization's history.")
-live.facilitator_gate()
+principal = live.facilitator_gate()
 
 settings = state.settings()
 service = live.workshops()
 instrument = service.instrument
-selected = state.selected_organization()
+selected = state.selected_organization(principal.organizations(Permission.RUN_WORKSHOPS))
 if selected is None:
     widgets.no_organization_yet()
     st.stop()
@@ -55,6 +57,8 @@ def create_form() -> None:
             st.error(str(exc))
             return
         st.session_state[live.WORKSHOP_KEY] = made["id"]
+        auth.access().audit.record(principal.label, Action.WORKSHOP_CREATED, organization_id=org_id,
+                                   target=made["title"], detail=f"code {made['code']}", address=auth.address())
         st.rerun()
 
 
@@ -194,8 +198,11 @@ with right:
                   args=(lambda wid: service.end(wid, settings.role_labels, resume=True), workshop_id))
     else:
         st.success(f"Ended; answers saved into the round {widgets.esc(ws['round_name'])!s}.")
-    st.markdown("**Export** (all votes, one row per answer)")
-    widgets.downloads(service.answers(workshop_id), f"workshop_{ws['code']}", key=f"ws_export_{workshop_id}")
+    if principal.can(Permission.EXPORT_RAW, org_id):
+        st.markdown("**Export** (all votes, one row per answer)")
+        widgets.downloads(service.answers(workshop_id), f"workshop_{ws['code']}", key=f"ws_export_{workshop_id}")
+    else:
+        st.caption("Exports of individual answers are for the organization's admins.")
 
 if ws["status"] == RUNNING:
     st.divider()
@@ -216,6 +223,9 @@ if ws["status"] == RUNNING:
                 st.error(str(exc))
             else:
                 live.changed(workshop_id)
+                auth.access().audit.record(principal.label, Action.WORKSHOP_ENDED, organization_id=org_id,
+                                           target=ws["title"], address=auth.address(),
+                                           detail=f"{report.respondents} participants saved into {ws['round_name']}")
                 st.session_state["ws_saved"] = (f"Saved {report.respondents} participants and {report.answers} "
                                                 "answers.")
                 st.rerun()

@@ -1,5 +1,5 @@
-"""The package's architecture, checked: imports go one way (core <- survey <- compare | aims | workshops <-
-reports | demo <- cli), `leverage` never imports Streamlit, nothing inside the package imports its public
+"""The package's architecture, checked: imports go one way (core <- survey <- compare | aims | workshops |
+access <- reports | demo <- cli), `leverage` never imports Streamlit, nothing inside the package imports its public
 API, each subpackage says what it owns and may import, no class does too many jobs, and nothing refers
 to files outside the repository.
 
@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "leverage"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
-SUBPACKAGES = ["core", "survey", "compare", "aims", "workshops", "reports", "demo", "cli"]
+SUBPACKAGES = ["core", "survey", "compare", "aims", "workshops", "access", "reports", "demo", "cli"]
 MAX_CLASS_LINES = 250
 #: Paths outside the repository that files must not cite (spelt in pieces so this file does not cite them).
 OUTSIDE = ("../" + "shared", "shared" + "/reference", "/wo" + "rk/")
@@ -50,7 +50,7 @@ def planted(tmp_path: Path):
     return tmp_path, plant
 
 
-LAYERS = "core <- survey <- compare | aims | workshops <- reports | demo <- cli"
+LAYERS = "core <- survey <- the four domains <- reports | demo <- cli"
 
 
 @pytest.mark.parametrize(("module", "line", "broken", "says"), [
@@ -62,6 +62,10 @@ LAYERS = "core <- survey <- compare | aims | workshops <- reports | demo <- cli"
      "leverage.aims is not allowed to import leverage.workshops"),
     ("reports/excel.py", "from leverage.demo import loader", LAYERS,
      "leverage.reports is not allowed to import leverage.demo"),
+    ("access/audit.py", "from leverage.workshops import states", LAYERS,
+     "leverage.access is not allowed to import leverage.workshops"),
+    ("workshops/states.py", "from leverage.access import permissions", LAYERS,
+     "leverage.workshops is not allowed to import leverage.access"),
     ("survey/charts.py", "import streamlit", "never imports Streamlit", "leverage.survey.charts -> streamlit"),
 ])
 def test_a_planted_violation_breaks_the_check(planted, module, line, broken, says):

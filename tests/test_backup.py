@@ -14,6 +14,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from leverage.access.permissions import Role
+from leverage.access.service import Access
+from leverage.access.users import COMMAND_LINE
 from leverage.aims.repository import AimStore
 from leverage.core import backup as backup_mod
 from leverage.core import migrations
@@ -23,6 +26,7 @@ from leverage.core.schema import metadata
 from leverage.core.settings import Settings
 from leverage.demo.loader import load_demo
 from leverage.survey.store import Store
+from leverage.workshops.joincode import CODE_ADDRESS
 from leverage.workshops.service import Workshops
 from tests.helpers import postgres_schema, require_postgres
 
@@ -31,7 +35,8 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def populate(url: str, folder: Path) -> None:
-    """Rows in every table of the schema: the demo (survey and aims), a workshop with answers, a throttled code."""
+    """Rows in every table of the schema: the demo (survey and aims), a workshop with answers and a published result,
+    a throttled code."""
     store = Store(url)
     try:
         load_demo(store, Settings(database_url=url), folder / "demo")
@@ -42,7 +47,8 @@ def populate(url: str, folder: Path) -> None:
         for k in range(4):
             p = service.join(made["code"], f"client{k}", role="board", roles=["board"])
             service.submit(p, "LP1", {i.id: 1 + (k % 5) for i in service.instrument.items_for("LP1")})
-        service.throttle.failed("ip:203.0.113.9")
+        service.close_point(made["id"], "LP1")  # publishes the point's result (4 answers, min_n 3)
+        service.throttle.failed([(CODE_ADDRESS, "203.0.113.9")])
         aims = AimStore(store)
         aim = aims.list_aims(org)[0]
         aims.add_annotation(aim.id, dt.date(2026, 3, 1), "PDSA 1", "pdsa")
@@ -50,6 +56,16 @@ def populate(url: str, folder: Path) -> None:
             respondent = conn.execute(sa.text("SELECT min(id) FROM respondents")).scalar_one()
         store.save_plan(respondent, ["Hospital standardised mortality ratio"],
                         {"LP1": "Name the aim in every board paper", "LP3": "Ask about it on every walk-round"})
+        access = Access(store, "backup-test-secret-key-0123456789abcdef")
+        peer = int(store.list_organizations()["id"].iloc[1])
+        uid = access.users.add(COMMAND_LINE, "editor@example.org", "Ed Itor")
+        access.users.set_roles(COMMAND_LINE, uid, org, {Role.EDITOR})  # writes the audit log too
+        access.sessions.start(uid, "password")
+        access.sessions.create_link(COMMAND_LINE, uid)
+        round_id = int(store.list_rounds(org)["id"].iloc[0])
+        access.invitations.create(COMMAND_LINE, round_id, [("board", None)], today=dt.date(2020, 1, 1))
+        access.sso.add(COMMAND_LINE, "group", "leverage-viewers", org, Role.VIEWER)
+        access.named.set(COMMAND_LINE, org, peer, agree=True)
     finally:
         store.dispose()
 

@@ -5,7 +5,6 @@ several servers starting at once migrate once; the `db` command reports and upgr
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from leverage.core import migrations
-from leverage.core.database import Database, create_engine
+from leverage.core.database import create_engine
 from leverage.core.schema import metadata
 from leverage.survey.store import Store
 
@@ -39,13 +38,12 @@ def test_a_fresh_database_matches_the_schema_module(store):
 
 
 def legacy_database(url: str) -> None:
-    """What the app made before migrations: create_all, a schema_version row, some data."""
+    """What the app made before migrations: the baseline's tables, a schema_version row, some data."""
     engine = create_engine(url)
-    # The baseline's tables (what create_all made then), not today's metadata, which later revisions extend.
-    migrations.upgrade(engine, migrations.BASELINE)
+    migrations.upgrade(engine, migrations.BASELINE)  # exactly the tables of that time
     with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP TABLE {migrations.VERSION_TABLE}"))
-        conn.execute(sa.text("DELETE FROM meta"))
+        conn.execute(sa.text("DROP TABLE alembic_version"))
+        conn.execute(sa.text("DELETE FROM meta"))  # the baseline's revision row; the old app wrote its own
         conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', '1'), ('revision', '7')"))
         conn.execute(sa.text("INSERT INTO organizations (name, created_at) VALUES ('Riverside', :t)"),
                      {"t": dt.datetime(2026, 1, 1, tzinfo=dt.UTC)})
@@ -67,20 +65,17 @@ def test_a_database_from_before_migrations_is_stamped_and_keeps_its_data(backend
         store.dispose()
 
 
-def _open(url: str) -> str:
-    db = Database(url)
-    try:
-        return db.schema_revision()
-    finally:
-        db.dispose()
+OPEN = "import sys; from leverage.core.database import Database; d = Database(sys.argv[1]); print(d.schema_revision())"
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_servers_starting_together_migrate_once(backend, tmp_path, request):
     url = f"sqlite:///{tmp_path}/new.db" if backend == "sqlite" else request.getfixturevalue("postgres_store_url")
-    with multiprocessing.get_context("spawn").Pool(4) as pool:
-        reached = pool.map(_open, [url] * 4)
-    assert reached == [migrations.HEAD] * 4
+    # four server processes opening one fresh database at the same moment (plain processes, as servers are)
+    starts = [subprocess.Popen([sys.executable, "-c", OPEN, url], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    reached = [p.communicate(timeout=120) for p in starts]
+    assert [out.strip() for out, _ in reached] == [migrations.HEAD] * 4, [err for _, err in reached]
     engine = create_engine(url)
     try:
         with engine.connect() as conn:

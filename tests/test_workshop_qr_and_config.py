@@ -42,11 +42,7 @@ def test_workshop_settings():
         load_settings({"LEVERAGE_PUBLIC_URL": "x.org"})
 
 
-def test_facilitator_emails_for_single_sign_on():
-    from leverage.workshops.joincode import email_allowed
-
-    s = load_settings({"LEVERAGE_FACILITATOR_EMAILS": " Ana@X.org, ben@x.org,,ana@x.org "})
-    assert s.facilitator_emails == ("ana@x.org", "ben@x.org")
-    assert email_allowed("ANA@x.org ", s.facilitator_emails)
-    assert not email_allowed("ana@x.org.evil", s.facilitator_emails)
-    assert not email_allowed(None, s.facilitator_emails) and not email_allowed("", ())
+def test_the_old_facilitator_emails_setting_says_what_replaced_it():
+    with pytest.raises(ConfigError, match="LEVERAGE_FACILITATOR_EMAILS is replaced by single sign-on mappings"):
+        load_settings({"LEVERAGE_FACILITATOR_EMAILS": "ana@x.org"})
+    assert load_settings({"LEVERAGE_FACILITATOR_EMAILS": " "}).facilitator_passphrase is None

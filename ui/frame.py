@@ -14,8 +14,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit import config as st_config
 
+from leverage.access.permissions import Principal
 from leverage.core.settings import ConfigError
-from ui import state, widgets
+from ui import auth, state, widgets
 
 try:  # internal, so degrade to a no-op if a later Streamlit moves it
     from streamlit.runtime.pages_manager import PagesManager
@@ -46,14 +47,14 @@ def _leave_legacy_mode() -> None:
 BARE_PAGES = ("join", "projector")
 
 
-def draw(bare: bool = False) -> None:
-    """Page config, store and settings check, first-start notice, sidebar. Marks this run as framed.
+def open_page() -> None:
+    """What every run needs before anything else: the legacy-mode switch, page config and a working store.
 
-    `bare`: no sidebar, header or toolbar, and none of the sidebar's reads (the phone page and the projector).
+    dashboard.py calls it before building the navigation (which needs to know who is signed in, and so the
+    store); `draw` then draws the rest of the frame once the page, and so whether it is bare, is known.
     """
     if _legacy_mode():
         _leave_legacy_mode()
-    st.session_state[_IN_FRAME] = True
     st.set_page_config(page_title="Leverage · Seven Leadership Leverage Points", page_icon=":material/insights:",
                        layout="wide")
     try:
@@ -61,22 +62,36 @@ def draw(bare: bool = False) -> None:
     except ConfigError as exc:
         st.error(f"Configuration error: {exc}")
         st.stop()
+
+
+def draw(principal: Principal | None = None, bare: bool = False) -> Principal:
+    """The first-start notice and the sidebar (for a signed-in person only); marks this run as framed and
+    returns who is using the session.
+
+    `bare`: no sidebar, header or toolbar, and none of the sidebar's reads (the phone page and the projector).
+    """
+    st.session_state[_IN_FRAME] = True
+    principal = principal or auth.current()
     if bare:
         st.html(BARE_CSS)
-        return
+        return principal
 
     report = state.demo_report()
-    if report is not None and not st.session_state.get("demo_announced"):
+    if report is not None and not st.session_state.get("demo_announced") and (principal.signed_in or principal.roles):
         st.session_state["demo_announced"] = True
         st.toast(f"The store was empty, so demo data was loaded: {report.organizations} fictional organizations, "
                  f"{report.respondents} respondents.", icon=":material/info:")
 
+    auth.cookie_script()
+    if not principal.roles and not principal.signed_in:
+        return principal  # anonymous: no organization, no data, nothing in the sidebar
     with st.sidebar:
         orgs = state.cached(state.organizations)
+        orgs = orgs[orgs["id"].isin(principal.organizations())]
         if not orgs.empty:
             # The choice lives in a plain session key (widget keys are dropped when a widget is not drawn),
             # and the picker is set from it on every run, so it survives page switches.
-            state.selected_organization()
+            state.selected_organization(principal.organizations())
             st.session_state[state.ORG_PICKER_KEY] = st.session_state[state.ORG_KEY]
             names = dict(zip(orgs["id"], orgs["name"], strict=True))
             st.selectbox("Organization", list(names), key=state.ORG_PICKER_KEY, format_func=names.get,
@@ -84,13 +99,17 @@ def draw(bare: bool = False) -> None:
         if state.cached(state.demo_loaded_at):
             st.caption(":material/info: This store holds **demo data** (fictional organizations), loaded on "
                        "first start.")
+        who = principal.email or "facilitator (passphrase)"
+        st.caption(f":material/person: {widgets.esc(who)}")
+        st.button("Sign out", key="frame_sign_out", on_click=auth.sign_out, icon=":material/logout:",
+                  type="tertiary")
         widgets.about()
+    return principal
 
 
 def require(bare: bool = False) -> None:
     """Call first in every page: a page run without dashboard.py reruns inside it (AppTest: draws it)."""
     if not st.session_state.pop(_IN_FRAME, False):
-        if _legacy_mode():
-            _leave_legacy_mode()
-        draw(bare)
+        open_page()
+        draw(bare=bare)
         st.session_state.pop(_IN_FRAME, None)

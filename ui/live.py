@@ -1,4 +1,5 @@
-"""Shared pieces of the live-workshop pages: the Workshops service, process-wide caches, the facilitator gate.
+"""Shared pieces of the live-workshop pages: the Workshops service, process-wide caches, the facilitator gate
+(the facilitator role, or the passphrase on small installations).
 
 How a room of phones stays cheap (docs/deployment.md#capacity): every view of a workshop is drawn from
 three reads, each shared by all sessions of the process:
@@ -25,16 +26,19 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from leverage.access.audit import Action
+from leverage.access.permissions import Permission, Principal
+from leverage.core.throttle import Key, wait_text
 from leverage.workshops import joincode, qr
 from leverage.workshops.results import Board, Counts
 from leverage.workshops.service import Workshops
 from leverage.workshops.states import Participant
-from ui import state, widgets
+from ui import auth, state
 
 VERSION_TTL = 0.5  # seconds a process reuses the workshops' version numbers
 COUNTS_TTL = 1.0  # seconds a process reuses the live counts
 PHONE_POLL_S = 1.0  # a phone's watcher fragment looks at the version this often: a change shows within ~1.5 s
-AUTH_KEY = "ws_facilitator"  # session flag: this browser session passed the passphrase
+AUTH_KEY = auth.PASSPHRASE_KEY  # session flag: this browser session passed the passphrase
 WORKSHOP_KEY = "ws_id"  # the workshop this facilitator session runs
 
 
@@ -177,16 +181,10 @@ def follow(workshop_id: int, drawn_version: int, interval: float = PHONE_POLL_S)
     _watch()
 
 
-def client_key(prefix: str) -> str:
-    """Who is guessing: the client's address (shared by every session from it), else this session."""
-    ip = None
-    try:
-        ip = st.context.ip_address
-    except Exception:  # not available under AppTest or behind some proxies
-        ip = None
-    if not isinstance(ip, str) or not ip:  # AppTest hands back a mock
-        ip = "session:" + st.session_state.setdefault("_ws_session", joincode.new_token())
-    return f"{prefix}:{ip}"
+def client_key(prefix: str) -> list[Key]:
+    """Who is guessing: this phone (its browser session; strict) and its address (generous: a room shares it)."""
+    session = st.session_state.setdefault("_ws_session", joincode.new_token())
+    return joincode.code_keys(f"{prefix}:{session}", auth.address())
 
 
 def base_url() -> str:
@@ -203,63 +201,36 @@ def base_url() -> str:
     return "http://localhost:8501"
 
 
-def sso_configured() -> bool:
-    """True when `.streamlit/secrets.toml` has an `[auth]` section, so `st.login()` can work."""
-    try:
-        return "auth" in st.secrets
-    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
-        return False
-
-
-def _sso_gate(emails: tuple[str, ...]) -> bool:
-    """Single sign-on for facilitators listed in LEVERAGE_FACILITATOR_EMAILS; True when this user may enter."""
-    if st.user.is_logged_in:
-        email = st.user.get("email")
-        if joincode.email_allowed(email, emails):
-            return True
-        st.error(f"You are signed in as {widgets.esc(email or 'an account without an e-mail address')}, "
-                 "which is not a facilitator of this app.")
-        st.button("Sign out", on_click=st.logout)
-    else:
-        st.button("Sign in with single sign-on", type="primary", on_click=st.login)
-    return False
-
-
-def facilitator_gate() -> None:
-    """Stop the page unless this session passed the passphrase (constant-time, throttled) or single sign-on."""
-    if st.session_state.get(AUTH_KEY):
-        return
-    settings = state.settings()
-    configured = settings.facilitator_passphrase
-    sso = sso_configured() and bool(settings.facilitator_emails)
-    if sso and _sso_gate(settings.facilitator_emails):
-        st.session_state[AUTH_KEY] = True
-        return
-    if not configured and not sso:
-        st.warning("The facilitator console is locked because no facilitator passphrase is configured.")
-        st.markdown("Set one before starting the app, either as an environment variable:\n\n"
-                    "```\nLEVERAGE_FACILITATOR_PASSPHRASE='a long phrase only facilitators know' scripts/run\n```\n\n"
-                    "or as `LEVERAGE_FACILITATOR_PASSPHRASE = \"…\"` in `.streamlit/secrets.toml` (git-ignored). "
-                    "With single sign-on (an `[auth]` section in secrets.toml), list the facilitators' e-mail "
-                    "addresses in `LEVERAGE_FACILITATOR_EMAILS` instead. "
-                    "Participants never need either: they join with the workshop code.")
-        st.stop()
-    if not configured:
-        st.stop()
+def facilitator_gate() -> Principal:
+    """Stop the page unless the person is a facilitator (or admin) of some organization, or this browser session
+    passed the facilitator passphrase (constant-time, throttled; the weaker option for small installations)."""
+    principal = auth.current()
+    if principal.can_anywhere(Permission.RUN_WORKSHOPS):
+        return principal
+    configured = state.settings().facilitator_passphrase
+    if principal.signed_in or not configured:
+        if not configured and not principal.signed_in:
+            auth.require(Permission.RUN_WORKSHOPS)  # "sign in"
+        auth.require(Permission.RUN_WORKSHOPS)  # "your roles do not open this page"
+    st.caption("Sign in as a facilitator, or enter the facilitator passphrase.")
+    st.page_link(auth.SIGNIN_PAGE, label="Sign in", icon=":material/login:")
     with st.form("ws_gate"):
         given = st.text_input("Facilitator passphrase", type="password")
         submitted = st.form_submit_button("Open the console", type="primary")
     if submitted:
         throttle = workshops().throttle
-        key = client_key("pass")
-        wait = throttle.wait_seconds(key)
+        keys = joincode.passphrase_keys(auth.address())
+        wait = throttle.wait_seconds(keys)
         if wait > 0:
-            st.error(f"Too many wrong passphrases. Wait {int(wait) + 1} s, then try again.")
+            st.error(f"Too many wrong passphrases. Wait {wait_text(wait)}, then try again.")
         elif joincode.passphrase_matches(given, configured):
-            throttle.succeeded(key)
             st.session_state[AUTH_KEY] = True
+            auth.refresh()
             st.rerun()
         else:
-            delay = throttle.failed(key)
-            st.error("That passphrase is not right." + (f" Wait {int(delay)} s before the next try." if delay else ""))
+            delay = throttle.failed(keys)
+            auth.access().audit.record("anonymous", Action.SIGN_IN_FAILED, target="facilitator passphrase",
+                                       address=auth.address())
+            st.error("That passphrase is not right." + (f" Wait {wait_text(delay)} before the next try." if delay
+                                                        else ""))
     st.stop()

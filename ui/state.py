@@ -143,6 +143,14 @@ def focus_measures(url: str, rev: Rev, round_id: int) -> pd.DataFrame:
     return store().focus_measure_counts(round_id)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def response_rate(url: str, rev: Rev, round_id: int) -> tuple[int, int]:
+    """(invited, answered) of a round's invitations."""
+    from leverage.access.invitations import response_rate as rate
+
+    return rate(store(), round_id)
+
+
 def cached(fn, *args):
     """Call a cached reader with the current url and revision."""
     return fn(settings().database_url, revision(), *args)
@@ -152,9 +160,15 @@ def organization_picked() -> None:
     st.session_state[ORG_KEY] = st.session_state[ORG_PICKER_KEY]
 
 
-def selected_organization() -> tuple[int, str] | None:
-    """The organization picked in the sidebar, or None when the store has none."""
+def selected_organization(allowed: list[int] | None = None) -> tuple[int, str] | None:
+    """The organization picked in the sidebar among `allowed` (None = every one), or None when there is none.
+
+    A chosen id outside `allowed` (another organization's, set through the session state) is replaced by
+    the first allowed one, so a page never reads an organization the person holds no role in.
+    """
     orgs = cached(organizations)
+    if allowed is not None:
+        orgs = orgs[orgs["id"].isin(allowed)]
     if orgs.empty:
         return None
     ids = orgs["id"].tolist()

@@ -19,6 +19,7 @@ from leverage.cli import (
     serve_commands,
     server_commands,
     survey_commands,
+    user_commands,
 )
 from leverage.cli.common import EXIT_BAD_INPUT, EXIT_FAILURE, CliError
 from leverage.core.about import __version__
@@ -35,8 +36,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m leverage",
-        description="Seven Leadership Leverage Points: demo data, scoring, import, export, SPC charts, board packs "
-                    "and the database schema.",
+        description="Seven Leadership Leverage Points: demo data, scoring, import, export, SPC charts, board packs, "
+                    "users and the database schema.",
         epilog="Store: LEVERAGE_DATABASE_URL (default: SQLite file data/leverage.db).",
     )
     parser.add_argument("--version", action="version", version=f"leverage {__version__}")
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_commands.register(sub)
     server_commands.register(sub)
     serve_commands.register(sub)
+    user_commands.register(sub)
     return parser
 
 

@@ -63,8 +63,34 @@ def shipped_command(port: int | None = None, address: str | None = None, extra: 
     return command + list(extra)
 
 
+def first_start_link(port: int | None, address: str | None) -> str | None:
+    """On first start with no users: the one-time link that makes its opener the installation admin (the
+    habit of Jupyter's token link). None when users exist. There is no default password."""
+    from leverage.access.service import Access
+    from leverage.access.sessions import signin_url
+    from leverage.core.settings import load_settings
+    from leverage.survey.store import Store
+
+    settings = load_settings()
+    store = Store(settings.database_url)
+    try:
+        token = Access(store, settings.secret_key).sessions.bootstrap_link()
+    finally:
+        store.dispose()
+    if token is None:
+        return None
+    host = address if address and address not in {"0.0.0.0", "::"} else "localhost"
+    base = settings.public_url or f"http://{host}:{port or 8501}"
+    return signin_url(base, token)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     command = shipped_command(args.port, args.address, args.streamlit_args, dev=args.dev)
+    link = first_start_link(args.port, args.address)
+    if link:
+        print("\n  No one can sign in yet. Open this one-time link to become the installation admin\n"
+              f"  (valid 24 hours, once; every server prints the same link until someone has used it):\n\n    {link}\n",
+              flush=True)
     os.chdir(PROJECT_ROOT)
     sys.stdout.flush()
     os.execv(command[0], command)  # the server replaces this process: signals reach it directly

@@ -4,8 +4,9 @@ Owns: settings read from the environment (`settings`), the database engine, tran
 revision counter (`database`), every table (`schema`) and its Alembic migrations (`migrations`),
 backups and restores as one portable file (`backup`), checks of names and text before they reach the
 database (`validation`), writing a file whole or not at all (`atomic`), the long response format's
-column names (`columns`), the chart look shared by all charts (`chart_style`), and the version and
-citation (`about`).
+column names (`columns`), the chart look shared by all charts (`chart_style`), the version and citation
+(`about`), the one throttle of every guessable secret (`throttle`), and the client's address behind
+trusted proxies (`clientaddr`).
 
 May import: the standard library and third-party packages only, never another part of `leverage`.
 """

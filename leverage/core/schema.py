@@ -216,13 +216,119 @@ workshop_results = sa.Table(
     sa.Column("payload", sa.Text, nullable=False),  # JSON: sums and counts per group
 )
 
-attempts = sa.Table(
-    "workshop_attempts", metadata,
-    sa.Column("key", sa.String(128), primary_key=True),
+# --- throttling of guessable secrets (leverage/core/throttle.py): sign-in, join codes, passphrase ---------
+throttle = sa.Table(
+    "throttle", metadata,
+    sa.Column("scope", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),  # SHA-256 of the account, code, session or address
     sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure", sa.DateTime(timezone=True), nullable=False),
     sa.Column("blocked_until", sa.DateTime(timezone=True), nullable=True),
+)
+
+
+# --- access (leverage/access): users, roles per organization, sessions, links, invitations, audit ------
+EMAIL_MAX = 254
+ACCESS_ROLES = ("admin", "editor", "facilitator", "viewer")
+_ROLE_CHECK = "role IN ('admin', 'editor', 'facilitator', 'viewer')"
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(EMAIL_MAX), nullable=False),  # lower case
+    sa.Column("name", sa.String(NAME_MAX), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=True),  # argon2id; NULL: links or single sign-on only
+    sa.Column("installation_admin", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_signin_at", sa.DateTime(timezone=True), nullable=True),
+    sa.UniqueConstraint("email", name="uq_users_email"),
+)
+
+memberships = sa.Table(
+    "memberships", metadata,
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("organization_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True,
+              index=True),
+    sa.Column("role", sa.String(16), primary_key=True),
+    sa.CheckConstraint(_ROLE_CHECK, name="membership_role"),
+)
+
+auth_sessions = sa.Table(
+    "auth_sessions", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the token in the cookie
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("method", sa.String(16), nullable=False),  # password, link
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("address", sa.String(64), nullable=False),
+)
+
+signin_links = sa.Table(
+    "signin_links", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # SHA-256 of the token in the link
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=True),  # NULL: first start
+    sa.Column("purpose", sa.String(16), nullable=False),  # signin, bootstrap
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("created_by", sa.String(EMAIL_MAX), nullable=False),
+)
+
+invitations = sa.Table(
+    "invitations", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("round_id", sa.ForeignKey("rounds.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("nonce", sa.String(32), nullable=False),  # with the signing key, makes the link's MAC
+    sa.Column("role", sa.String(ROLE_MAX), nullable=True),  # fixed by the roster, else the respondent chooses
+    sa.Column("department_id", sa.ForeignKey("departments.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("respondent_id", sa.ForeignKey("respondents.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("created_by", sa.String(EMAIL_MAX), nullable=False),
+    sa.UniqueConstraint("respondent_id", name="uq_invitations_respondent"),  # one link, one respondent
+)
+
+sso_mappings = sa.Table(
+    "sso_mappings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),  # email, group
+    sa.Column("value", sa.String(EMAIL_MAX), nullable=False),  # lower case
+    sa.Column("organization_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(EMAIL_MAX), nullable=False),
+    sa.UniqueConstraint("kind", "value", "organization_id", "role", name="uq_sso_mapping"),
+    sa.CheckConstraint("kind IN ('email', 'group')", name="sso_mapping_kind"),
+    sa.CheckConstraint(_ROLE_CHECK, name="sso_mapping_role"),
+)
+
+named_comparisons = sa.Table(
+    "named_comparisons", metadata,  # organization_id agrees to be named to peer_id; both rows = a named pair
+    sa.Column("organization_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("peer_id", sa.ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(EMAIL_MAX), nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log", metadata,  # append-only: triggers in migration 0002_access refuse UPDATE and DELETE
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(EMAIL_MAX), nullable=False),  # e-mail, "anonymous", "command line", ...
+    sa.Column("action", sa.String(48), nullable=False),
+    sa.Column("organization_id", sa.Integer, nullable=True),  # no foreign key: entries outlive what they name
+    sa.Column("target", sa.String(EMAIL_MAX), nullable=False),
+    sa.Column("detail", sa.String(LONG_TEXT_MAX), nullable=False),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Index("ix_audit_log_org_at", "organization_id", "at"),
 )
 
 SURVEY_TABLES = (meta, organizations, departments, rounds, respondents, answers, focus_measures, planned_actions)
 AIM_TABLES = (aims, aim_targets, measurements, annotations)
-WORKSHOP_TABLES = (workshops, workshop_points, workshop_participants, workshop_answers, workshop_results, attempts)
+WORKSHOP_TABLES = (workshops, workshop_points, workshop_participants, workshop_answers, workshop_results)
+ACCESS_TABLES = (users, memberships, auth_sessions, signin_links, invitations, sso_mappings, named_comparisons,
+                 audit_log, throttle)

@@ -47,9 +47,12 @@ class Settings:
     # Live workshops: the facilitator console's passphrase (never in the repo) and the address phones use.
     facilitator_passphrase: str | None = field(default=None, repr=False)
     public_url: str | None = None
-    facilitator_emails: tuple[str, ...] = ()  # who may open the console through single sign-on (st.login)
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     max_upload_rows: int = DEFAULT_MAX_UPLOAD_ROWS
+    # Sign-in: the key that signs cookies and invitation links (else one generated and kept in the database),
+    # and the proxies whose X-Forwarded-For header names the client (else the socket's peer is the client).
+    secret_key: str | None = field(default=None, repr=False)
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def role_labels(self) -> dict[str, str]:
@@ -142,9 +145,43 @@ def secrets_file_settings(path: Path = SECRETS_FILE) -> dict[str, str]:
     return {k: str(v) for k, v in data.items() if k.startswith("LEVERAGE_") and not isinstance(v, dict | list)}
 
 
+MIN_SECRET_KEY_LENGTH = 32
+
+
+def parse_secret_key(text: str) -> str | None:
+    """LEVERAGE_SECRET_KEY: at least 32 characters (e.g. `python -c "import secrets; print(secrets.token_hex(32))"`)."""
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"LEVERAGE_SECRET_KEY: {len(text)} characters is too short; use at least "
+                          f"{MIN_SECRET_KEY_LENGTH} random characters")
+    return text
+
+
+def parse_trusted_proxies(text: str) -> tuple[str, ...]:
+    """LEVERAGE_TRUSTED_PROXIES: comma-separated addresses or networks (CIDR), e.g. `127.0.0.1/32,10.0.0.0/8`."""
+    import ipaddress
+
+    found: list[str] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigError(f"LEVERAGE_TRUSTED_PROXIES: {part!r} is not an address or network such as "
+                              "10.0.0.0/8") from None
+    return tuple(found)
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Read settings from the environment, then `.streamlit/secrets.toml` (the environment wins)."""
     env = {**secrets_file_settings(), **os.environ} if environ is None else environ
+    if env.get("LEVERAGE_FACILITATOR_EMAILS", "").strip():
+        raise ConfigError("LEVERAGE_FACILITATOR_EMAILS is replaced by single sign-on mappings: map those addresses to "
+                          "the facilitator role (Users and access → Single sign-on), then remove the setting")
     load_demo = env.get("LEVERAGE_LOAD_DEMO", "auto").strip().lower()
     if load_demo not in {"auto", "always", "never"}:
         raise ConfigError(f"LEVERAGE_LOAD_DEMO: {load_demo!r} must be auto, always or never")
@@ -156,10 +193,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         sources_dir=env.get("LEVERAGE_SOURCES_DIR", "").strip() or str(SOURCES_DIR),
         facilitator_passphrase=env.get("LEVERAGE_FACILITATOR_PASSPHRASE") or None,
         public_url=parse_public_url(env.get("LEVERAGE_PUBLIC_URL", "")),
-        facilitator_emails=tuple(sorted({e.strip().lower()
-                                         for e in env.get("LEVERAGE_FACILITATOR_EMAILS", "").split(",") if e.strip()})),
         max_upload_mb=(parse_max_upload_mb(env["LEVERAGE_MAX_UPLOAD_MB"]) if env.get("LEVERAGE_MAX_UPLOAD_MB")
                        else DEFAULT_MAX_UPLOAD_MB),
         max_upload_rows=(parse_max_upload_rows(env["LEVERAGE_MAX_UPLOAD_ROWS"]) if env.get("LEVERAGE_MAX_UPLOAD_ROWS")
                          else DEFAULT_MAX_UPLOAD_ROWS),
+        secret_key=parse_secret_key(env.get("LEVERAGE_SECRET_KEY", "")),
+        trusted_proxies=parse_trusted_proxies(env.get("LEVERAGE_TRUSTED_PROXIES", "")),
     )

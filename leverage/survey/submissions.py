@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from leverage.core.database import Database, StoreError, now_utc
 from leverage.core.schema import (
@@ -53,14 +54,18 @@ class SubmissionRepository(Database):
     """One respondent's submission, plan and answers."""
 
     # --- submissions -------------------------------------------------------------------------------
-    def submit_response(self, submission: Submission, roles: Iterable[str], today: dt.date | None = None
-                        ) -> SubmitResult:
-        """Store one self-assessment in one transaction. Resending the same submission id is a no-op."""
+    def submit_response(self, submission: Submission, roles: Iterable[str], today: dt.date | None = None,
+                        on_insert: Callable[[Connection, int], None] | None = None) -> SubmitResult:
+        """Store one self-assessment in one transaction. Resending the same submission id is a no-op.
+
+        `on_insert(conn, respondent_id)` runs inside the transaction after the rows are written (an
+        invitation marks itself used there); if it raises, nothing is stored.
+        """
         existing = self._find_submission(submission.submission_id)
         if existing is not None:
             return existing
         try:
-            return self._insert_submission(submission, set(roles), today or dt.date.today())
+            return self._insert_submission(submission, set(roles), today or dt.date.today(), on_insert)
         except sa.exc.IntegrityError:
             # The same submission arrived twice at once and the other copy won: answer as for a resend.
             found = self._find_submission(submission.submission_id)
@@ -68,15 +73,21 @@ class SubmissionRepository(Database):
                 raise StoreError("This respondent id is already used in the round.") from None
             return found
 
-    def _insert_submission(self, submission: Submission, roles: set[str], today: dt.date) -> SubmitResult:
+    @staticmethod
+    def _open_round(conn: Connection, round_id: int, today: dt.date) -> dict:
+        rnd = conn.execute(sa.select(rounds).where(rounds.c.id == round_id)).mappings().first()
+        if rnd is None:
+            raise StoreError(f"There is no assessment round with id {round_id}.")
+        if rnd["closes_on"] is not None and rnd["closes_on"] < today:
+            raise StoreError(f"The round {rnd['name']!r} closed on {rnd['closes_on']}; it takes no more answers.")
+        if rnd["opens_on"] > today:
+            raise StoreError(f"The round {rnd['name']!r} opens on {rnd['opens_on']}.")
+        return dict(rnd)
+
+    def _insert_submission(self, submission: Submission, roles: set[str], today: dt.date,
+                           on_insert: Callable[[Connection, int], None] | None = None) -> SubmitResult:
         with self.write() as conn:
-            rnd = conn.execute(sa.select(rounds).where(rounds.c.id == submission.round_id)).mappings().first()
-            if rnd is None:
-                raise StoreError(f"There is no assessment round with id {submission.round_id}.")
-            if rnd["closes_on"] is not None and rnd["closes_on"] < today:
-                raise StoreError(f"The round {rnd['name']!r} closed on {rnd['closes_on']}; it takes no more answers.")
-            if rnd["opens_on"] > today:
-                raise StoreError(f"The round {rnd['name']!r} opens on {rnd['opens_on']}.")
+            rnd = self._open_round(conn, submission.round_id, today)
             if submission.role not in roles:
                 raise StoreError(f"{submission.role!r} is not a configured role.")
             if submission.department_id is not None:
@@ -94,8 +105,29 @@ class SubmissionRepository(Database):
                 language=submission.language, submitted_at=now,
             )).inserted_primary_key[0]
             conn.execute(answers.insert(), [dict(r, respondent_id=rid, answered_at=now) for r in rows])
+            if on_insert is not None:
+                on_insert(conn, int(rid))
             self.bump(conn)
             return SubmitResult(int(rid), key, True)
+
+    def replace_answers(self, respondent_id: int, given: Mapping[str, int | None], today: dt.date | None = None,
+                        check: Callable[[Connection], None] | None = None) -> int:
+        """Replace a respondent's answers while their round is open (an invited respondent editing their
+        submission); `check(conn)` runs first inside the transaction. Returns the answers stored."""
+        with self.write() as conn:
+            if check is not None:
+                check(conn)
+            round_id = conn.execute(sa.select(respondents.c.round_id)
+                                    .where(respondents.c.id == respondent_id)).scalar()
+            if round_id is None:
+                raise StoreError("That response does not exist.")
+            rnd = self._open_round(conn, int(round_id), today or dt.date.today())
+            rows = self._answer_rows(given, self._instrument(rnd["instrument_id"], rnd["instrument_version"]))
+            conn.execute(answers.delete().where(answers.c.respondent_id == respondent_id))
+            now = now_utc()
+            conn.execute(answers.insert(), [dict(r, respondent_id=respondent_id, answered_at=now) for r in rows])
+            self.bump(conn)
+            return len(rows)
 
     def _find_submission(self, submission_id: str) -> SubmitResult | None:
         with self.engine.connect() as conn:
@@ -189,6 +221,14 @@ class SubmissionRepository(Database):
                                 "leverage_point", "value"])
         frame["value"] = frame["value"].astype("Int64")
         return frame
+
+    def respondent_key(self, respondent_id: int) -> str:
+        with self.engine.connect() as conn:
+            key = conn.execute(sa.select(respondents.c.respondent_key)
+                               .where(respondents.c.id == respondent_id)).scalar()
+        if key is None:
+            raise StoreError("That response does not exist.")
+        return str(key)
 
     def respondent_answers(self, respondent_id: int) -> dict[str, int | None]:
         with self.engine.connect() as conn:

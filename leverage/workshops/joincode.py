@@ -8,31 +8,35 @@
   must be unguessable, never derived from anything.
 - The facilitator passphrase is compared with `hmac.compare_digest`, which takes the same time whatever
   the first differing character, so timing says nothing about how close a guess was.
-- Repeated wrong codes or passphrases are slowed by an attempt counter kept in the database (table
-  `workshop_attempts`), so every app server behind a load balancer sees the same count: after
-  `FREE_FAILURES` misses from one key (the client address, or the session when the address is unknown),
-  each further miss blocks that key for a delay that doubles up to `MAX_DELAY_S`. A blocked attempt is
-  refused at once (the server thread never sleeps), and a success clears the counter.
+- Repeated wrong codes or passphrases are slowed by `leverage.core.throttle` (counted in the database,
+  so every app server sees the same counts), under two keys at once: the phone (its browser session;
+  strict) and the client address (generous, because a room of phones on one hospital Wi-Fi shares one
+  address: one phone's typos must not lock the room out). The passphrase's target is the passphrase
+  itself (one secret, so one strict counter whoever guesses), with the address beside it. A blocked
+  attempt is refused at once (the server thread never sleeps); a success clears nothing.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import secrets
 
-import sqlalchemy as sa
-
-from leverage.core.database import Database, aware
-from leverage.core.schema import attempts
+from leverage.core.throttle import Key, Policy
 
 #: No 0/O/Q, 1/I/L, 2/Z, 5/S, 8/B, U/V: characters a room reads aloud and types on a phone without doubt.
 ALPHABET = "ACDEFGHJKMNPRTWXY34679"
 CODE_LENGTH = 6
 TOKEN_BYTES = 24
-FREE_FAILURES = 3
-BASE_DELAY_S = 2.0
-MAX_DELAY_S = 300.0
+#: The phone (browser session) that types codes: three free misses, then 2 s doubling to 5 min.
+CODE_PHONE = Policy("code-phone", free=3, base_s=2.0, max_s=300.0, forget_s=900.0)
+#: Everyone behind one address: about one typo for every other phone of a 200-phone room before any delay,
+#: and a short one then (1 s doubling to 30 s), so a room keeps joining while a guesser is slowed.
+CODE_ADDRESS = Policy("code-address", free=100, base_s=1.0, max_s=30.0, forget_s=600.0)
+#: The facilitator passphrase is one secret: its own strict counter, whoever guesses, plus the address.
+PASSPHRASE = Policy("passphrase", free=3, base_s=2.0, max_s=300.0, forget_s=3600.0)
+PASSPHRASE_ADDRESS = Policy("passphrase-addr", free=20, base_s=2.0, max_s=300.0, forget_s=3600.0)
+FREE_FAILURES = CODE_PHONE.free
+MAX_DELAY_S = CODE_PHONE.max_s
 
 
 
@@ -70,53 +74,15 @@ def passphrase_matches(given: str | None, configured: str | None) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), configured.encode("utf-8"))
 
 
-def email_allowed(email: str | None, allowed: tuple[str, ...]) -> bool:
-    """A single-sign-on user may facilitate only when their e-mail is listed (case-insensitive, exact)."""
-    return bool(email) and email.strip().lower() in set(allowed)
-
-
 def delay_after(failures: int) -> float:
-    """Seconds a key is blocked after its `failures`-th miss in a row: 0 for the first few, then doubling."""
-    if failures <= FREE_FAILURES:
-        return 0.0
-    return min(BASE_DELAY_S * 2 ** (failures - FREE_FAILURES - 1), MAX_DELAY_S)
+    """Seconds a phone is blocked after its `failures`-th wrong code: 0 for the first few, then doubling."""
+    return CODE_PHONE.delay(failures)
 
 
+def code_keys(phone: str, address: str | None = None) -> list[Key]:
+    """The throttle keys of one attempt at a join code: the phone, and its address when known."""
+    return [(CODE_PHONE, phone)] + ([(CODE_ADDRESS, address)] if address else [])
 
-class Throttle:
-    """The database-backed attempt counter (shared by every server on the same store)."""
 
-    def __init__(self, store: Database) -> None:
-        self.store = store
-
-    def wait_seconds(self, key: str, now: dt.datetime | None = None) -> float:
-        """How long `key` must still wait before its next attempt (0 = may try now)."""
-        now = now or dt.datetime.now(dt.UTC)
-        with self.store.engine.connect() as conn:
-            until = conn.execute(sa.select(attempts.c.blocked_until).where(attempts.c.key == key)).scalar()
-        until = aware(until)
-        return max(0.0, (until - now).total_seconds()) if until else 0.0
-
-    def failed(self, key: str, now: dt.datetime | None = None) -> float:
-        """Count a miss; returns the delay now imposed on `key`."""
-        now = now or dt.datetime.now(dt.UTC)
-        with self.store.write() as conn:
-            failures = conn.execute(sa.select(attempts.c.failures).where(attempts.c.key == key)).scalar()
-            failures = (failures or 0) + 1
-            delay = delay_after(failures)
-            until = now + dt.timedelta(seconds=delay) if delay else None
-            if failures == 1:
-                try:
-                    with conn.begin_nested():
-                        conn.execute(attempts.insert().values(key=key, failures=1, blocked_until=until))
-                except sa.exc.IntegrityError:  # another server counted this key's first miss at the same moment
-                    conn.execute(attempts.update().where(attempts.c.key == key)
-                                 .values(failures=attempts.c.failures + 1, blocked_until=until))
-            else:
-                conn.execute(attempts.update().where(attempts.c.key == key)
-                             .values(failures=failures, blocked_until=until))
-        return delay
-
-    def succeeded(self, key: str) -> None:
-        with self.store.write() as conn:
-            conn.execute(attempts.delete().where(attempts.c.key == key))
+def passphrase_keys(address: str) -> list[Key]:
+    return [(PASSPHRASE, "facilitator-passphrase"), (PASSPHRASE_ADDRESS, address)]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -18,6 +17,7 @@ from leverage.core.schema import (
     workshop_points,
     workshops,
 )
+from leverage.core.throttle import Key, Throttle, wait_text
 from leverage.survey.instrument import Instrument
 from leverage.survey.store import Store
 from leverage.workshops import joincode
@@ -37,23 +37,28 @@ class Participation:
 
     store: Store
     instrument: Instrument
-    throttle: joincode.Throttle
+    throttle: Throttle
 
     # --- participants ------------------------------------------------------------------------------
-    def find(self, code: str, client_key: str, now: dt.datetime | None = None) -> dict:
-        """The running workshop behind a typed code, or WorkshopError; misses slow the client down."""
+    def find(self, code: str, client: str | Sequence[Key], now: dt.datetime | None = None) -> dict:
+        """The running workshop behind a typed code, or WorkshopError; misses slow the client down.
+
+        `client` is the attempt's throttle keys (`joincode.code_keys(phone, address)`), or one text key
+        standing for the phone. A success clears no count (see leverage.core.throttle).
+        """
         now = now or now_utc()
-        wait = self.throttle.wait_seconds(client_key, now)
+        keys = joincode.code_keys(client) if isinstance(client, str) else list(client)
+        wait = self.throttle.wait_seconds(keys)
         if wait > 0:
-            raise WorkshopError(f"Too many wrong codes. Wait {int(np.ceil(wait))} s, then try again.")
+            raise WorkshopError(f"Too many wrong codes. Wait {wait_text(wait)}, then try again.")
         code = joincode.normalise_code(code)
         row = None
         if joincode.looks_like_code(code):
             with self.store.engine.connect() as conn:
                 row = conn.execute(sa.select(workshops).where(workshops.c.code == code)).mappings().first()
         if row is None:
-            delay = self.throttle.failed(client_key, now)
-            extra = f" Wait {int(np.ceil(delay))} s before the next try." if delay else ""
+            delay = self.throttle.failed(keys)
+            extra = f" Wait {wait_text(delay)} before the next try." if delay else ""
             if joincode.looks_like_code(code):
                 raise WorkshopError(f"No workshop has the code {code}. Check the code on the screen and type it "
                                     f"again.{extra}")
@@ -64,11 +69,11 @@ class Participation:
             raise WorkshopError("This workshop has ended. Thank you for taking part.")
         if ws["expires_at"] <= now:
             raise WorkshopError(f"The code {code} has expired. Ask the facilitator for a new one.")
-        self.throttle.succeeded(client_key)
         return ws
 
-    def join(self, code: str, client_key: str, role: str | None = None, department_id: int | None = None,
-             roles: Iterable[str] = (), now: dt.datetime | None = None, token: str | None = None) -> Participant:
+    def join(self, code: str, client_key: str | Sequence[Key], role: str | None = None,
+             department_id: int | None = None, roles: Iterable[str] = (), now: dt.datetime | None = None,
+             token: str | None = None) -> Participant:
         """Join with `token` (the phone's, drawn before its first request) or a new one.
 
         Idempotent: a join retried with the same token (its acknowledgement was lost, the phone sent it

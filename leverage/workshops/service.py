@@ -21,10 +21,11 @@ Rules that keep a room honest:
 
 from __future__ import annotations
 
+from leverage.core.database import now_utc
 from leverage.core.settings import MIN_N_RANGE
+from leverage.core.throttle import Clock, Throttle
 from leverage.survey.instrument import Instrument, default_instrument
 from leverage.survey.store import Store
-from leverage.workshops import joincode
 from leverage.workshops.ending import Ending
 from leverage.workshops.facilitation import Facilitation
 from leverage.workshops.participation import Participation
@@ -35,10 +36,11 @@ class Workshops(Facilitation, Ending, Participation, LiveResults):
     """Create and run workshops on a Store (SQLite or PostgreSQL): one object for a page to hold, its
     jobs in four modules (facilitation, ending, participation, results)."""
 
-    def __init__(self, store: Store, instrument: Instrument | None = None, min_n_floor: int = MIN_N_RANGE[0]) -> None:
+    def __init__(self, store: Store, instrument: Instrument | None = None, min_n_floor: int = MIN_N_RANGE[0],
+                 clock: Clock = now_utc) -> None:
         """`min_n_floor` is the installation's minimum threshold (`Settings.min_n`; the app passes it): no
         workshop is created below it, and one created below it earlier is read with it."""
         self.store = store
         self.instrument = instrument or default_instrument()
-        self.throttle = joincode.Throttle(store)
+        self.throttle = Throttle(store, clock)
         self.min_n_floor = int(min_n_floor)

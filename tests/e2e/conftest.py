@@ -11,7 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import BrowserContext
 
+from leverage.access.permissions import Role
+from leverage.core.settings import load_settings
+from leverage.demo.loader import ensure_demo
+from leverage.survey.store import Store
+from tests.accounts import COOKIE, make_user
 from tests.e2e.servers import App, streamlit_server
 from tests.helpers import require_component
 
@@ -47,10 +53,33 @@ def browser():
         launched.close()
 
 
+def with_demo(server: App) -> App:
+    """The server's store with the demo data in it now (the server itself loads it on the first page view), so
+    users can be given roles in its organizations before a browser opens a page."""
+    store = Store(server.database_url)
+    try:
+        ensure_demo(store, load_settings({"LEVERAGE_DATABASE_URL": server.database_url}))
+    finally:
+        store.dispose()
+    return server
+
+
+def signed_in(context: BrowserContext, server: App, email: str = "admin@e2e.example", **roles) -> BrowserContext:
+    """Give a browser context the session cookie of a user (default: installation admin and admin of every
+    organization, what the first-start link makes), as if they had signed in."""
+    with_demo(server)
+    if not roles:
+        roles = {"installation_admin": True, "every_org": (Role.ADMIN,)}
+    _, cookie = make_user(server.database_url, email, **roles)
+    context.add_cookies([{"name": COOKIE, "value": cookie, "url": server.url}])
+    return context
+
+
 @pytest.fixture
-def desktop_page(browser):
-    """A fresh page at a desktop/projector size (1400 × 1200), closed with its context after the test."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+def desktop_page(browser, app):
+    """A fresh page at a desktop/projector size (1400 × 1200) with an admin signed in, closed with its context
+    after the test."""
+    context = signed_in(browser.new_context(viewport={"width": 1400, "height": 1200}), app)
     yield context.new_page()
     context.close()
 

@@ -38,7 +38,7 @@ class App:
         return self.log.read_text(errors="replace")[-6000:]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -60,8 +60,9 @@ def _wait_healthy(app: App) -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server(tmp: Path, database_url: str, name: str = "server", **env_extra: str) -> Iterator[App]:
-    port = _free_port()
+def streamlit_server(tmp: Path, database_url: str, name: str = "server", port: int | None = None,
+                     **env_extra: str) -> Iterator[App]:
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEVERAGE_")}
     env.update(LEVERAGE_DATABASE_URL=database_url, PYTHONUNBUFFERED="1", **env_extra)
     log = tmp / f"{name}.log"

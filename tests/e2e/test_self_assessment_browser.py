@@ -1,4 +1,5 @@
-"""End to end in a real browser: take the self-assessment and see the response counted in Results.
+"""End to end in a real browser: open an invitation link, take the self-assessment, and see the response counted
+in Results by a signed-in admin.
 
 The app runs with `streamlit run` on a fresh SQLite store filled with the demo data (the fixtures are in
 conftest.py). Every click that submits a form reruns the script, so each step waits for what the rerun
@@ -14,6 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from leverage.survey.store import Store
+from tests.accounts import invitation_token
 
 pytestmark = pytest.mark.browser
 
@@ -78,8 +80,7 @@ def answer_point(page: Page, k: int, dont_know_first: bool = False) -> None:
 
 def start_assessment(page: Page, role_label: str) -> None:
     form = page.locator("[data-testid='stForm']")
-    expect(form.get_by_text("Assessment round", exact=True)).to_be_visible(timeout=TIMEOUT)
-    expect(selectbox(form, "Assessment round")).to_have_value(OPEN_ROUND)
+    expect(form.get_by_text("Your role", exact=True)).to_be_visible(timeout=TIMEOUT)
     choose(page, selectbox(form, "Your role"), role_label)
     form.get_by_role("button", name="Start the self-assessment").click()
     expect_point(page, 1)
@@ -93,18 +94,27 @@ def respondents(store: Store, org_id: int, round_name: str) -> dict[str, tuple[s
             for key, group in frame.groupby("respondent_id")}
 
 
+def invited(app) -> str:
+    """The path of a fresh invitation link to the open round of the demo organization."""
+    from tests.e2e.conftest import with_demo
+
+    with_demo(app)
+    return f"self_assessment?invitation={invitation_token(app.database_url, ORGANIZATION, OPEN_ROUND)}"
+
+
 def test_complete_self_assessment_in_browser(app, browser) -> None:
+    from tests.e2e.conftest import signed_in
+
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     store = Store(app.database_url)
     try:
-        open_page(page, app, "self_assessment")
-        sidebar = page.locator("[data-testid='stSidebar']")
-        choose(page, selectbox(sidebar, "Organization"), ORGANIZATION)
-        expect(page.get_by_text(f"Organization: {ORGANIZATION}")).to_be_visible(timeout=TIMEOUT)
+        open_page(page, app, invited(app))
+        expect(page.get_by_text(f"{ORGANIZATION}, round {OPEN_ROUND}")).to_be_visible(timeout=TIMEOUT)
+        expect(page.locator("[data-testid='stSidebar']")).to_have_count(0)  # no navigation for a respondent
         wait_idle(page)
 
-        # The demo data is loaded by now (on the first page view): the state before taking part.
+        # The state before taking part.
         org_id = int(store.list_organizations().set_index("name").loc[ORGANIZATION, "id"])
         rounds = store.list_rounds(org_id).set_index("name")
         before = int(rounds.loc[OPEN_ROUND, "respondents"])
@@ -142,8 +152,11 @@ def test_complete_self_assessment_in_browser(app, browser) -> None:
         expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible(timeout=TIMEOUT)
         wait_idle(page)
 
-        # Results, reached by the page's own link so the session keeps the organization.
-        page.get_by_role("link", name="See your organization's results").click()
+        # The respondent sees no link to Results (they are not signed in); an admin of the organization does.
+        expect(page.get_by_role("link", name="See your organization's results")).to_have_count(0)
+        signed_in(context, app)
+        open_page(page, app, "results")
+        choose(page, selectbox(page.locator("[data-testid='stSidebar']"), "Organization"), ORGANIZATION)
         expect(page.get_by_role("heading", name="Results")).to_be_visible(timeout=TIMEOUT)
         expect(page).to_have_url(re.compile(r"/results$"))
         round_box = selectbox(page.locator("[data-testid='stMain']"), "Assessment round")
@@ -177,7 +190,7 @@ def test_first_point_fits_a_phone(app, browser) -> None:
             f"{locator} is cut off at the sides of a 390 px screen: {box}")
 
     try:
-        open_page(page, app, "self_assessment")
+        open_page(page, app, invited(app))
         start_assessment(page, ROLE_LABEL)
         radios = point_radios(page)
         for i in range(ITEMS_PER_POINT):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,9 +12,12 @@ import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from leverage.access.permissions import Role
+from leverage.access.service import Access
 from leverage.core.settings import load_settings
 from leverage.demo.loader import load_demo
 from leverage.survey.store import Store
+from tests.accounts import invitation_token, make_user  # noqa: F401  (used by the page tests through here)
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "dashboard.py")
@@ -63,9 +67,57 @@ def empty_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return url
 
 
+ADMIN_EMAIL = "admin@demo.example"
+COOKIE_KEY = "_leverage_cookie"  # ui.auth.COOKIE_KEY: the session cookie a browser session holds
+
+
+def sign_in(at: AppTest, url: str, email: str = "someone@demo.example", **kwargs) -> AppTest:
+    """Give an AppTest session a signed-in user (see make_user); returns the AppTest."""
+    at.session_state[COOKIE_KEY] = make_user(url, email, **kwargs)[1]
+    return at
+
+
+class SignedInAppTest(AppTest):
+    """AppTest whose first run signs in an installation admin who is admin of every organization (what the
+    first-start link makes), so page tests written before sign-in existed keep their assertions."""
+
+    def run(self, *, timeout: float | None = None) -> AppTest:
+        if COOKIE_KEY not in self.session_state and os.environ.get("LEVERAGE_DATABASE_URL"):
+            url = os.environ["LEVERAGE_DATABASE_URL"]
+            store = Store(url)
+            try:
+                found = Access(store).users.by_email(ADMIN_EMAIL)
+            finally:
+                store.dispose()
+            if found is None:
+                self.session_state[COOKIE_KEY] = make_user(url, ADMIN_EMAIL, installation_admin=True,
+                                                           every_org=(Role.ADMIN,))[1]
+            else:
+                store = Store(url)
+                try:
+                    self.session_state[COOKIE_KEY] = Access(store).sessions.start(int(found["id"]), "test")
+                finally:
+                    store.dispose()
+        return super().run(timeout=timeout)
+
+
+def signed_in_app() -> AppTest:
+    return SignedInAppTest(Path(APP), default_timeout=TIMEOUT)
+
+
+def anonymous_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
 @pytest.fixture
 def app() -> AppTest:
-    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+    """The app with an admin of every organization signed in (pages/test_access_table.py tests every role)."""
+    return signed_in_app()
+
+
+@pytest.fixture
+def anonymous() -> AppTest:
+    return anonymous_app()
 
 
 def no_errors(at: AppTest) -> None:

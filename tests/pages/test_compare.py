@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from leverage.reports.chart_images import status
-from tests.pages.conftest import no_errors
+from tests.pages.conftest import add_organization, no_errors
 
 VIEWS = ["Heat map", "Profiles", "Distributions", "Role gaps", "Trend", "Funnel", "Statements"]
 
@@ -24,6 +24,15 @@ def sources_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setenv("LEVERAGE_SOURCES_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def partners(db_url: str) -> str:
+    """Organizations of the store named like those in the test files, so the signed-in admin (admin of every
+    organization) sees those files' organizations by name: one's own organization, in a national file."""
+    for name in ("Lakeside", "Hillside"):
+        add_organization(db_url, name)
+    return db_url
 
 
 def open_compare(app, db_url):
@@ -69,9 +78,13 @@ def shown_frames(at) -> list[pd.DataFrame]:
     return [d.value for d in at.dataframe]
 
 
+OWN = "Lakeshore University Medical Center"  # the signed-in admin's organization, also in the uploaded file
+
+
 def test_uploaded_parquet_is_added_and_compared_beside_the_store(app, db_url, sources_dir):
     at = open_compare(app, db_url)
-    at.file_uploader(key="compare_upload_0").upload("lakeside.parquet", parquet_bytes(long_frame()),
+    both = pd.concat([long_frame(), long_frame(org=OWN)], ignore_index=True)
+    at.file_uploader(key="compare_upload_0").upload("lakeside.parquet", parquet_bytes(both),
                                                     "application/octet-stream").run()
     no_errors(at)
     at.button[0].click().run()
@@ -81,8 +94,10 @@ def test_uploaded_parquet_is_added_and_compared_beside_the_store(app, db_url, so
     sources = shown_frames(at)[0]
     assert set(sources["Source"]) == {"App store", "lakeside.parquet"}
     choices = at.selectbox(key="compare_org").options
-    assert "Lakeside · lakeside.parquet" in choices and any(c.endswith("· App store") for c in choices)
-    at.selectbox(key="compare_org").set_value(("lakeside.parquet", "Lakeside")).run()
+    # one's own organization in the file by name; an organization one holds no role in, never by name
+    assert f"{OWN} · lakeside.parquet" in choices and any(c.endswith("· App store") for c in choices)
+    assert not any(c.startswith("Lakeside") for c in choices)
+    at.selectbox(key="compare_org").set_value(("lakeside.parquet", OWN)).run()
     no_errors(at)
     table = shown_frames(at)[-1]
     lab = table[table["unit"] == "Lab"]
@@ -94,7 +109,8 @@ def test_uploaded_parquet_is_added_and_compared_beside_the_store(app, db_url, so
     at.segmented_control(key="compare_mode").set_value("Organizations").run()
     at.selectbox(key="compare_org_round").set_value("2025").run()
     no_errors(at)
-    assert "Lakeside · lakeside.parquet" in set(shown_frames(at)[-1]["unit"])
+    units = set(shown_frames(at)[-1]["unit"])
+    assert f"{OWN} · lakeside.parquet" in units and "Lakeside · lakeside.parquet" not in units
 
 
 @pytest.mark.parametrize(("frame_change", "message"), [
@@ -117,7 +133,7 @@ def test_bad_upload_is_refused_with_a_clear_message_and_changes_nothing(app, db_
     assert set(shown_frames(at)[0]["Source"]) == {"App store"}
 
 
-def test_a_bad_file_placed_in_a_folder_source_is_named_and_the_folder_refused(app, db_url, sources_dir):
+def test_a_bad_file_placed_in_a_folder_source_is_named_and_the_folder_refused(app, db_url, sources_dir, partners):
     folder = sources_dir / "collaborative"
     (folder / "round=2025").mkdir(parents=True)
     good = long_frame().drop(columns=["round"])
@@ -142,7 +158,7 @@ def test_a_bad_file_placed_in_a_folder_source_is_named_and_the_folder_refused(ap
     assert {"Lakeside · collaborative/", "Hillside · collaborative/"} <= set(at.selectbox(key="compare_org").options)
 
 
-def test_pooling_small_departments_makes_one_reportable_group(app, db_url, sources_dir):
+def test_pooling_small_departments_makes_one_reportable_group(app, db_url, sources_dir, partners):
     frame = long_frame(depts={"Surgery": 9, "Medicine": 7, "Lab": 2, "Pharmacy": 3})
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), sources_dir / "pool.parquet")
     at = open_compare(app, db_url)
@@ -162,7 +178,7 @@ def test_pooling_small_departments_makes_one_reportable_group(app, db_url, sourc
     assert {"Lab", "Pharmacy"} <= set(shown_frames(at)[-1]["unit"])
 
 
-def test_a_pool_named_like_a_department_is_refused(app, db_url, sources_dir):
+def test_a_pool_named_like_a_department_is_refused(app, db_url, sources_dir, partners):
     pq.write_table(pa.Table.from_pandas(long_frame(), preserve_index=False), sources_dir / "p.parquet")
     at = open_compare(app, db_url)
     at.selectbox(key="compare_org").set_value(("p.parquet", "Lakeside")).run()
@@ -176,7 +192,7 @@ def test_empty_store_without_sources_says_how_to_start(app, empty_url, sources_d
     app.switch_page("pages/compare.py")
     at = app.run()
     no_errors(at)
-    assert any("no responses to compare" in i.value for i in at.info)
+    assert any("There is no organization yet" in i.value for i in at.info)  # an empty store: no role to hold yet
     assert not at.get("plotly_chart")
 
 

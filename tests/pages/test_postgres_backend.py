@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from leverage.access.permissions import Role
 from leverage.survey.store import Store
 from tests.helpers import postgres_schema, require_postgres
-from tests.pages.conftest import no_errors, org_id
+from tests.pages.conftest import invitation_token, no_errors, org_id, sign_in
 from tests.pages.test_self_assessment import button, complete, selectbox
 
 pytestmark = pytest.mark.postgres
@@ -25,7 +26,9 @@ def test_demo_loads_an_assessment_reaches_results_and_the_board_works_on_postgre
     no_errors(app)
     assert any("demo data was loaded" in t.value for t in app.toast)
     northfield = org_id(pg_url, "Northfield Community Hospital")
+    sign_in(app, pg_url, "pg-admin@demo.example", every_org=(Role.ADMIN,))  # the demo came after the first user
     app.session_state["organization_id"] = northfield
+    app.query_params["invitation"] = invitation_token(pg_url, "Northfield Community Hospital", "2026 Autumn")
     app.switch_page("pages/self_assessment.py").run()
     selectbox(app, "Your role").set_value("manager")
     button(app, "Start the self-assessment").click().run()

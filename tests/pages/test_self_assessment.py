@@ -1,4 +1,5 @@
-"""Self-assessment page: start, answer point by point (back allowed, answers kept), submit once, profile, plan."""
+"""Self-assessment page, opened by an invitation link: start, answer point by point (back allowed, answers kept),
+submit once, profile, plan."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from leverage.survey.assessment import DONT_KNOW
 from leverage.survey.instrument import default_instrument
 from leverage.survey.store import Store
-from tests.pages.conftest import add_organization, no_errors, org_id
+from tests.pages.conftest import invitation_token, no_errors, org_id
 
 INSTRUMENT = default_instrument()
 ORG = "Northfield Community Hospital"
@@ -25,9 +26,14 @@ def selectbox(at, label):
     return next(s for s in at.selectbox if s.label == label)
 
 
-def start(at, url, role="physician"):
-    at.session_state["organization_id"] = org_id(url, ORG)
+def open_invitation(at, url, round_name="2026 Autumn", org=ORG):
+    at.query_params["invitation"] = invitation_token(url, org, round_name)
     at.switch_page("pages/self_assessment.py").run()
+    return at
+
+
+def start(at, url, role="physician"):
+    open_invitation(at, url)
     no_errors(at)
     selectbox(at, "Your role").set_value(role)
     button(at, "Start the self-assessment").click().run()
@@ -59,18 +65,16 @@ def complete(at, draft, value=3, dont_know=("LP5.2",)):
 
 
 def test_start_needs_a_role(app, db_url):
-    app.session_state["organization_id"] = org_id(db_url, ORG)
-    app.switch_page("pages/self_assessment.py").run()
+    open_invitation(app, db_url)
     button(app, "Start the self-assessment").click().run()
     assert any("Choose your role" in e.value for e in app.error)
     assert "sa_draft" not in app.session_state
 
 
-def test_only_open_rounds_are_offered(app, db_url):
-    app.session_state["organization_id"] = org_id(db_url, ORG)
-    app.switch_page("pages/self_assessment.py").run()
-    rounds = selectbox(app, "Assessment round")
-    assert rounds.options == ["2026 Autumn"]  # the two earlier demo rounds are closed
+def test_the_invitation_decides_the_round(app, db_url):
+    open_invitation(app, db_url)
+    assert "**Northfield Community Hospital**, round **2026 Autumn**" in " ".join(m.value for m in app.markdown)
+    assert not [s for s in app.selectbox if s.label == "Assessment round"]
 
 
 def test_complete_assessment_and_see_profile(app, db_url):
@@ -178,23 +182,23 @@ def test_round_closed_meanwhile_is_refused_and_nothing_saved(app, db_url):
     store.dispose()
     before = respondents(db_url)
     button(app, "Submit my answers").click().run()
-    assert any("were not saved" in e.value and "closed" in e.value for e in app.error)
+    # the invitation is checked first on every run: its round has closed, so nothing can be given or changed
+    assert any("closed on" in e.value and "can no longer be given or changed" in e.value for e in app.error)
     assert respondents(db_url) == before
 
 
 @pytest.mark.parametrize("lang, word", [("es", "junta directiva")])
 def test_statements_in_spanish(app, db_url, lang, word):
-    app.session_state["organization_id"] = org_id(db_url, ORG)
-    app.switch_page("pages/self_assessment.py").run()
+    open_invitation(app, db_url)
     selectbox(app, "Your role").set_value("board")
     app.radio[0].set_value(lang)
     button(app, "Start the self-assessment").click().run()
     assert any(word in r.label.lower() for r in app.radio)
 
 
-def test_no_open_round_says_where_to_open_one(app, db_url):
-    new_org = add_organization(db_url, "Hospital Without Rounds")
-    app.session_state["organization_id"] = new_org
+def test_without_an_invitation_nothing_is_offered(app, db_url):
+    app.session_state["organization_id"] = org_id(db_url, ORG)
     app.switch_page("pages/self_assessment.py").run()
     no_errors(app)
-    assert any("no assessment round open today" in w.value for w in app.warning)
+    assert any("answered through an invitation" in i.value for i in app.info)
+    assert not app.radio and not [b for b in app.button if b.label == "Start the self-assessment"]

@@ -6,9 +6,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from leverage.access.audit import AuditLog
+from leverage.access.permissions import Role
+from leverage.access.service import Access
+from leverage.access.users import COMMAND_LINE
 from leverage.survey.store import Store
 from leverage.workshops.service import Workshops
-from tests.pages.conftest import APP, TIMEOUT, no_errors, org_id
+from tests.pages.conftest import APP, TIMEOUT, no_errors, org_id, sign_in
 
 ORG = "Riverside Health System"
 PASS = "tide table lantern 42"
@@ -80,15 +84,31 @@ def answer(at, point: str, value, instrument) -> AppTest:
     return button(at, f"Save my answers to {point}").click().run()
 
 
-def test_console_refuses_without_configured_passphrase(app, db_url, monkeypatch):
+def test_console_asks_to_sign_in_without_configured_passphrase(db_url, monkeypatch):
     monkeypatch.delenv("LEVERAGE_FACILITATOR_PASSPHRASE", raising=False)
-    app.switch_page("pages/workshop.py").run()
-    assert any("no facilitator passphrase is configured" in w.value for w in app.warning)
-    assert "LEVERAGE_FACILITATOR_PASSPHRASE" in texts(app)
-    assert not [b for b in app.button if b.label in ("Create the workshop", "Open the console")]
+    at = session()
+    at.switch_page("pages/workshop.py").run()
+    assert any("Sign in to see this page" in i.value for i in at.info)
+    assert not [b for b in at.button if b.label in ("Create the workshop", "Open the console")]
+    assert not at.text_input  # no passphrase field when none is configured
 
 
-def test_wrong_passphrase_is_refused_and_slowed(app, db_url, passphrase, service):
+def test_a_viewer_is_refused_and_a_facilitator_runs_workshops(db_url, monkeypatch):
+    monkeypatch.delenv("LEVERAGE_FACILITATOR_PASSPHRASE", raising=False)
+    viewer = sign_in(session(), db_url, "viewer@demo.example", roles={ORG: [Role.VIEWER]})
+    viewer.switch_page("pages/workshop.py").run()
+    assert any("Your roles do not open this page" in w.value for w in viewer.warning)
+    assert not [e for e in viewer.expander if e.label == "Create a workshop"]
+    fac = sign_in(session(), db_url, "fac@demo.example", roles={ORG: [Role.FACILITATOR]})
+    fac.switch_page("pages/workshop.py").run()
+    no_errors(fac)
+    assert [e for e in fac.expander if e.label == "Create a workshop"]
+    # the facilitator runs workshops of their organization only; another's id in the session is replaced
+    assert fac.session_state["organization_id"] == org_id(db_url, ORG)
+
+
+def test_wrong_passphrase_is_refused_and_slowed(db_url, passphrase, service):
+    app = session()
     app.switch_page("pages/workshop.py").run()
     for _ in range(3):
         app.text_input[0].input("guess")
@@ -271,7 +291,12 @@ def test_console_close_reset_and_export(db_url, passphrase, service):
     assert service.points(wid).set_index("leverage_point").loc["LP1", "state"] == "closed"
     assert fac.button(key="close_LP1").disabled and not fac.button(key="open_LP1").disabled
     assert fac.button(key="close_LP2").disabled  # a pending point cannot be closed (the rule: test_workshops.py)
-    downloads = [b for b in fac.get("download_button")]
+    assert not [b for b in fac.get("download_button")]  # the passphrase opens no export of individual answers
+    assert "Exports of individual answers are for the organization's admins." in texts(fac)
+    admin = sign_in(session(), db_url, "ws-admin@demo.example", roles={ORG: [Role.ADMIN]})
+    admin.session_state["ws_id"] = wid
+    admin.switch_page("pages/workshop.py").run()
+    downloads = [b for b in admin.get("download_button")]
     assert [b.label for b in downloads] == ["CSV", "Excel", "Parquet"]  # of the answers
     fac.button(key="reset_LP1").click().run()
     no_errors(fac)
@@ -284,20 +309,36 @@ AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret":
 
 
 @pytest.mark.parametrize(("user", "allowed"), [
-    ({"is_logged_in": True, "email": "Ana@Harbour.example"}, True),
+    ({"is_logged_in": True, "email": "Ana@Harbour.example"}, True),  # mapped by e-mail
+    ({"is_logged_in": True, "email": "cara@harbour.example", "groups": ["Facilitators"]}, True),  # by group
     ({"is_logged_in": True, "email": "someone@else.example"}, False),
     ({"is_logged_in": False}, False),
 ])
-def test_single_sign_on_for_listed_facilitators(app, db_url, monkeypatch, user, allowed):
+def test_single_sign_on_gives_mapped_facilitators_the_console(db_url, monkeypatch, user, allowed):
     monkeypatch.delenv("LEVERAGE_FACILITATOR_PASSPHRASE", raising=False)
-    monkeypatch.setenv("LEVERAGE_FACILITATOR_EMAILS", "ana@harbour.example, ben@harbour.example")
-    app.secrets["auth"] = AUTH
-    app.user = user
-    app.switch_page("pages/workshop.py").run()
-    assert not app.exception
-    console_open = any(e.label == "Create a workshop" for e in app.expander)
+    store = Store(db_url)
+    try:
+        access = Access(store)
+        org = org_id(db_url, ORG)
+        access.sso.add(COMMAND_LINE, "email", "ana@harbour.example", org, Role.FACILITATOR)
+        access.sso.add(COMMAND_LINE, "group", "facilitators", org, Role.FACILITATOR)
+    finally:
+        store.dispose()
+    at = session()
+    at.secrets["auth"] = AUTH
+    at.user = user
+    at.switch_page("pages/workshop.py").run()
+    assert not at.exception
+    console_open = any(e.label == "Create a workshop" for e in at.expander)
     assert console_open is allowed
     if not allowed and user["is_logged_in"]:
-        assert any("not a facilitator" in e.value for e in app.error)
+        assert any("Your roles do not open this page" in w.value for w in at.warning)
     if not user["is_logged_in"]:
-        assert [b for b in app.button if b.label == "Sign in with single sign-on"]
+        assert any("Sign in to see this page" in i.value for i in at.info)
+    if allowed:
+        store = Store(db_url)
+        try:
+            log = AuditLog(store).read()
+        finally:
+            store.dispose()
+        assert ((log["action"] == "sign-in") & log["detail"].str.startswith("single sign-on")).any()

@@ -1,8 +1,8 @@
 """Workshops that hold a hall: a version number per workshop (phones follow one number), the point the
 projector follows, frozen published results per point, and which of them the room sees.
 
-Revision ID: 0004_workshops
-Revises: 0001_baseline
+Revision ID: 0003_workshops
+Revises: 0002_access
 Create Date: 2026-12-03
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_workshops"
-down_revision: str | Sequence[str] | None = "0001_baseline"
+revision: str = "0003_workshops"
+down_revision: str | Sequence[str] | None = "0002_access"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
