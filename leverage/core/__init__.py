@@ -5,8 +5,9 @@ revision counter (`database`), every table (`schema`) and its Alembic migrations
 backups and restores as one portable file (`backup`), checks of names and text before they reach the
 database (`validation`), writing a file whole or not at all (`atomic`), the long response format's
 column names (`columns`), the chart look shared by all charts (`chart_style`), the version and citation
-(`about`), the one throttle of every guessable secret (`throttle`), and the client's address behind
-trusted proxies (`clientaddr`).
+(`about`), the one throttle of every guessable secret (`throttle`), the client's address behind
+trusted proxies (`clientaddr`), and translations with locale formats of numbers and dates (`i18n`, its
+catalogs in `leverage/locales/`).
 
 May import: the standard library and third-party packages only, never another part of `leverage`.
 """
