@@ -102,7 +102,8 @@ with tab_rounds:
         st.subheader(_("Rounds of {organization}").format(organization=widgets.esc(org_name)))
         st.dataframe(rounds.rename(columns={"id": _("Id"), "name": _("Round"), "instrument_id": _("Instrument"),
                                             "instrument_version": _("Version"), "opens_on": _("Opens"),
-                                            "closes_on": _("Closes"), "respondents": _("Respondents")}),
+                                            "closes_on": _("Closes"), "respondents": _("Respondents"),
+                                            "workshop": _("From a workshop")}),
                      hide_index=True)
         widgets.downloads(rounds, f"rounds-{org_name}", "dl_rounds")
         instruments = available_instruments()

@@ -90,3 +90,36 @@ def test_an_unanswered_statement_is_reported_in_spanish(db_url, service, spanish
     assert not at.exception
     assert at.error[0].value.startswith("Responda todas las afirmaciones de LP1 o elija «No sé»: faltan LP1.2")
     assert service.answers(made["id"]).empty
+
+
+def test_the_console_and_the_projector_show_spanish_labels_and_decimal_commas(db_url, service, spanish):
+    """The room's screens: Spanish labels, and a published mean of 2.67 ((2 + 3 + 3) / 3) written 2,67."""
+    made = service.create(org_id(db_url, ORG), "Sala", ["LP1"], round_name="WS es 3", min_n=3)
+    people = [service.join(made["code"], f"p{k}") for k in range(3)]
+    service.open_point(made["id"], "LP1")
+    for person, value in zip(people, (2, 3, 3), strict=True):
+        service.submit(person, "LP1", {i.id: value for i in service.instrument.items_for("LP1")})
+    service.close_point(made["id"], "LP1")
+    service.reveal_point(made["id"], "LP1")
+    fresh()
+    screens = {}
+    for page in ("workshop", "projector"):
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.query_params["lang"] = "es"
+        at.session_state["ws_facilitator"] = True
+        at.session_state["organization_id"] = org_id(db_url, ORG)
+        at.session_state["ws_id"] = made["id"]
+        at.switch_page(f"pages/{page}.py").run()
+        no_errors(at)
+        screens[page] = at
+    console = screens["workshop"]
+    metrics = {m.label: m.value for m in console.metric}
+    assert metrics["Participantes"] == "3" and metrics["Votación"] == "1 de 2" and metrics["Estado"] == "en curso"
+    assert {"Abrir", "Cerrar", "Bloquear", "Ocultar"} <= {b.label for b in console.button}
+    published = console.table[0].value
+    assert list(published.columns[:3]) == ["Punto", "n publicado", "Media (1–5)"]
+    assert published.iloc[0]["Media (1–5)"] == "2,67"
+    assert "**LP1** Establecer y supervisar objetivos específicos" in texts(console)
+    projector = screens["projector"]
+    assert "Media **2,67** de 5 · IC del 95 %" in texts(projector) and "· n = 3" in texts(projector)
+    assert {"‹ Anterior", "Siguiente ›"} <= {b.label for b in projector.button}
