@@ -90,7 +90,7 @@ def distribution(workshop_id: int, version: int, point: str, vote: int, shares: 
                       paper_bgcolor="white", font={"size": AXIS, "color": "#111111"}, showlegend=False)
     fig.update_xaxes(title={"text": _("Level (1 = not started, 5 = fully embedded)"), "font": {"size": AXIS}},
                      tickfont={"size": TICK, "color": "#111111"})
-    fig.update_yaxes(title={"text": _("% of answers"), "font": {"size": AXIS}}, range=[0, 115],
+    fig.update_yaxes(title={"text": _("Share of answers (%)"), "font": {"size": AXIS}}, range=[0, 115],
                      tickfont={"size": TICK, "color": "#111111"}, gridcolor="#dddddd", ticksuffix="")
     return fig
 
