@@ -41,7 +41,9 @@ def role_label(role: Role | str) -> str:
 
 def role_list(stored: str) -> str:
     """The comma-separated stored roles of a user ("admin, viewer") as labels ("Admin, Viewer")."""
-    return ", ".join(role_label(r.strip()) for r in str(stored).split(",") if r.strip()) if stored else ""
+    if not isinstance(stored, str):  # no role at all (an empty cell)
+        return ""
+    return ", ".join(role_label(r.strip()) for r in stored.split(",") if r.strip())
 
 
 def flash_then_rerun(text: str) -> None:
