@@ -15,6 +15,7 @@ import datetime as dt
 
 import streamlit as st
 
+from leverage.core.i18n import N_, _, language
 from leverage.workshops import joincode
 from leverage.workshops.states import CLOSED, ENDED, LOCKED, OPEN, WorkshopError
 from ui import frame, live, reconnect, state, widgets
@@ -25,22 +26,23 @@ reconnect.reload_when_reconnected()  # a phone whose worker died carries on on a
 DONT_KNOW = "dont_know"
 DONT_KNOW_SHORT = "?"
 RECEIPTS = "ws_receipts"  # "vote:point" -> time the last answer was recorded, shown as "recorded"
+LANG = language()  # once per run: the instrument's texts in the person's language
 
 settings = state.settings()
 service = live.workshops()
 instrument = service.instrument
 code = st.query_params.get("code", "")
 
-st.title("Join the workshop")
+st.title(_("Join the workshop"))
 
 
 def code_form(message: str | None = None) -> None:
     if message:
         st.error(message)
     with st.form("ws_code"):
-        typed = st.text_input("Workshop code", max_chars=16, placeholder="e.g. K7MPXA",
-                              help="The code on the facilitator's screen (letters and digits).")
-        go = st.form_submit_button("Continue", type="primary", width="stretch")
+        typed = st.text_input(_("Workshop code"), max_chars=16, placeholder=_("e.g. K7MPXA"),
+                              help=_("The code on the facilitator's screen (letters and digits)."))
+        go = st.form_submit_button(_("Continue"), type="primary", width="stretch")
     if go:
         st.query_params.clear()
         st.query_params["code"] = typed.strip().upper()
@@ -53,7 +55,7 @@ def start_again() -> None:
 
 
 if not code:
-    st.caption("Scan the QR code on the screen, or type the code the facilitator shows.")
+    st.caption(_("Scan the QR code on the screen, or type the code the facilitator shows."))
     code_form()
 
 token = st.query_params.get("t")
@@ -65,15 +67,24 @@ try:
     me = live.shared().participant((token, code), lambda: service.token_status(code, token))
 except WorkshopError as exc:
     st.error(str(exc))
-    st.button("Join as a new participant", type="primary", on_click=start_again)
+    st.button(_("Join as a new participant"), type="primary", on_click=start_again)
     st.stop()
+
+
+def shown(message: str | tuple[str, dict[str, object]]) -> str:
+    """A message a callback left for this run, translated here: a callback may run before the run's language
+    is set, so callbacks store the English message (and its values) and the page translates it when shown."""
+    if isinstance(message, tuple):
+        text, values = message
+        return _(text).format(**values)
+    return _(message)
 
 
 def join_now(code: str, token: str, other: bool, roles: dict[str, str]) -> None:
     """Form callback: joins before the script runs, so the same run already shows the first question."""
     role = st.session_state.get("ws_role")
     if role is None and not other:
-        st.session_state["ws_join_problem"] = "Choose your role: results are shown by role."
+        st.session_state["ws_join_problem"] = N_("Choose your role: results are shown by role.")
         return
     try:
         service.join(code, live.client_key("code"), role=role, department_id=st.session_state.get("ws_dept"),
@@ -88,19 +99,19 @@ if me is None:
     except WorkshopError as exc:
         code_form(str(exc))
     st.subheader(widgets.esc(ws["title"]))
-    st.caption("No account needed. Your answers are anonymous: results are shown only for groups of at least "
-               f"{service.effective_min_n(ws['min_n'])} people.")
-    roles = settings.role_labels
+    st.caption(_("No account needed. Your answers are anonymous: results are shown only for groups of at least "
+                 "{n} people.").format(n=service.effective_min_n(ws["min_n"])))
+    roles = {role: _(label) for role, label in settings.role_labels.items()}
     other = "other" in roles
     departments = state.cached(state.departments, ws["organization_id"])
-    dept_names = {None: "Prefer not to say", **dict(zip(departments["id"], departments["name"], strict=True))}
+    dept_names = {None: _("Prefer not to say"), **dict(zip(departments["id"], departments["name"], strict=True))}
     if st.session_state.get("ws_join_problem"):
-        st.error(st.session_state.pop("ws_join_problem"))
+        st.error(shown(st.session_state.pop("ws_join_problem")))
     with st.form("ws_join"):
-        st.selectbox("Your role" + (" (optional)" if other else ""), list(roles), index=None, key="ws_role",
-                     format_func=roles.get, placeholder="Prefer not to say" if other else "Choose your role")
-        st.selectbox("Your department (optional)", list(dept_names), format_func=dept_names.get, key="ws_dept")
-        st.form_submit_button("Join", type="primary", width="stretch", on_click=join_now,
+        st.selectbox(_("Your role (optional)") if other else _("Your role"), list(roles), index=None, key="ws_role",
+                     format_func=roles.get, placeholder=_("Prefer not to say") if other else _("Choose your role"))
+        st.selectbox(_("Your department (optional)"), list(dept_names), format_func=dept_names.get, key="ws_dept")
+        st.form_submit_button(_("Join"), type="primary", width="stretch", on_click=join_now,
                               args=(code, token, other, roles))
     st.stop()
 
@@ -110,18 +121,18 @@ if ws["code"] != code:  # the facilitator issued a new code: keep the bookmark c
     st.query_params["code"] = ws["code"]
 st.subheader(widgets.esc(ws["title"]))
 if ws["status"] == ENDED:
-    st.success("The workshop has ended and your answers are saved. Thank you for taking part. "
-               "Nothing more can be sent from this page.")
+    st.success(_("The workshop has ended and your answers are saved. Thank you for taking part. "
+                 "Nothing more can be sent from this page."))
     st.stop()
 if ws["status"] != "running":
-    st.info("The workshop is ending: the answers are being saved. Nothing more can be sent.")
+    st.info(_("The workshop is ending: the answers are being saved. Nothing more can be sent."))
     live.follow(me.workshop_id, board.version)
     st.stop()
 
 vote = board.vote
 options = [*instrument.level_values, DONT_KNOW]
-labels = {lv.value: f"{lv.value} {instrument.text(lv.label, 'en')}" for lv in instrument.levels}
-labels[DONT_KNOW] = instrument.text(instrument.dont_know, "en")
+labels = {lv.value: f"{lv.value} {instrument.text(lv.label, LANG)}" for lv in instrument.levels}
+labels[DONT_KNOW] = instrument.text(instrument.dont_know, LANG)
 asked = ws["items"]
 VIEW = "ws_view"  # an open point the participant chose to revisit
 
@@ -136,8 +147,10 @@ def save(participant, form_vote: int, point: str, item_ids: tuple[str, ...]) -> 
     values = {i: st.session_state.get(f"ws_{form_vote}_{i}") for i in item_ids}
     missing = [i for i, v in values.items() if v is None]
     if missing:
-        st.session_state["ws_problem"] = (f"Please answer every statement of {point}, or choose "
-                                          f"“{labels[DONT_KNOW]}”: {', '.join(missing)} still open.")
+        st.session_state["ws_problem"] = (N_("Please answer every statement of {point}, or choose "
+                                             "“{dont_know}”: {missing} still open."),
+                                          {"point": point, "dont_know": labels[DONT_KNOW],
+                                           "missing": ", ".join(missing)})
         st.session_state[VIEW] = point
         return
     try:
@@ -165,16 +178,16 @@ mine = cached_mine[1]
 
 def point_form(point: str) -> None:
     lp = instrument.point(point)
-    st.markdown(f"**{point}** · {instrument.text(lp.title, 'en')}")
+    st.markdown(f"**{point}** · {instrument.text(lp.title, LANG)}")
     its = items_of(point)
     with st.form(f"ws_form_{vote}_{point}"):
         for item in its:
             saved = mine.get(item.id, "missing")
             saved = DONT_KNOW if saved is None else saved
-            st.radio(f"{item.id} {instrument.text(item.text, 'en')}", options, format_func=labels.get,
+            st.radio(f"{item.id} {instrument.text(item.text, LANG)}", options, format_func=labels.get,
                      index=options.index(saved) if saved in options else None, key=f"ws_{vote}_{item.id}")
-        st.form_submit_button(f"Save my answers to {point}", type="primary", width="stretch", on_click=save,
-                              args=(me, vote, point, tuple(i.id for i in its)))
+        st.form_submit_button(_("Save my answers to {point}").format(point=point), type="primary", width="stretch",
+                              on_click=save, args=(me, vote, point, tuple(i.id for i in its)))
 
 
 def read_only(point: str, state_name: str) -> str:
@@ -182,21 +195,22 @@ def read_only(point: str, state_name: str) -> str:
     lp = instrument.point(point)
     given = [f"{i.id}: {DONT_KNOW_SHORT if mine[i.id] is None else mine[i.id]}"
              for i in instrument.items_for(point) if i.id in mine]
-    word = "closed" if state_name == CLOSED else "locked"
-    return (f"- **{point} {instrument.text(lp.title, 'en')}** · {word}, read-only  \n"
-            + (" · ".join(given) if given else "You gave no answers to this point."))
+    status = _("closed, read-only") if state_name == CLOSED else _("locked, read-only")
+    return (f"- **{point} {instrument.text(lp.title, LANG)}** · {status}  \n"
+            + (" · ".join(given) if given else _("You gave no answers to this point.")))
 
 
-st.caption(("Second vote, after the discussion. " if vote > 1 else "")
-           + "Keep this page open: it follows the room by itself, and reloading it keeps your answers.")
+st.caption(_("Second vote, after the discussion. Keep this page open: it follows the room by itself, and "
+             "reloading it keeps your answers.") if vote > 1 else
+           _("Keep this page open: it follows the room by itself, and reloading it keeps your answers."))
 receipts = st.session_state.setdefault(RECEIPTS, {})
 if st.session_state.get("ws_problem"):
-    st.error(st.session_state.pop("ws_problem"))
+    st.error(shown(st.session_state.pop("ws_problem")))
 recorded = st.session_state.pop("ws_recorded", None)
 if recorded:
     key, point = recorded
-    st.success(f"Recorded at {receipts.get(key, 'just now')}: your answers to {point}. You may change them "
-               "while the point is open.", icon=":material/check_circle:")
+    st.success(_("Recorded at {time}: your answers to {point}. You may change them while the point is open.")
+               .format(time=receipts.get(key) or _("just now"), point=point), icon=":material/check_circle:")
 current_points = board.current()
 open_points = [p.point for p in current_points if p.state == OPEN]
 answered = [p for p in open_points if all(i.id in mine for i in items_of(p))]
@@ -204,24 +218,25 @@ current = st.session_state.get(VIEW)
 if current not in open_points:
     current = next((p for p in open_points if p not in answered), None)
 if open_points:
-    st.caption(f"{len(answered)} of {len(open_points)} open points answered.")
+    st.caption(_("{answered} of {total} open points answered.").format(answered=len(answered),
+                                                                       total=len(open_points)))
 if current:
     point_form(current)
 elif open_points:
-    st.success("You have answered every open point.", icon=":material/task_alt:")
+    st.success(_("You have answered every open point."), icon=":material/task_alt:")
 else:
-    st.info("Waiting for the facilitator to open the next point. This page updates by itself.",
+    st.info(_("Waiting for the facilitator to open the next point. This page updates by itself."),
             icon=":material/hourglass_empty:")
 changeable = [p for p in answered if p != current]
 if changeable:
-    st.caption("Change an answer while its point is open:")
+    st.caption(_("Change an answer while its point is open:"))
     cols = st.columns(min(len(changeable), 4))
     for k, p in enumerate(changeable):
-        cols[k % len(cols)].button(f"Change {p}", key=f"ws_change_{p}", on_click=st.session_state.__setitem__,
-                                   args=(VIEW, p), width="stretch")
+        cols[k % len(cols)].button(_("Change {point}").format(point=p), key=f"ws_change_{p}",
+                                   on_click=st.session_state.__setitem__, args=(VIEW, p), width="stretch")
 done = [p for p in current_points if p.state in (CLOSED, LOCKED)]
 if done:
-    st.markdown("**Earlier points** (your answers, 1–5; ? = don't know)\n\n"
+    st.markdown(_("**Earlier points** (your answers, 1–5; ? = don't know)") + "\n\n"
                 + "\n".join(read_only(rec.point, rec.state) for rec in done))
 
 live.follow(me.workshop_id, board.version)

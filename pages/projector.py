@@ -14,6 +14,7 @@ import streamlit as st
 
 from leverage.access.permissions import Permission
 from leverage.core.chart_style import NO_TEMPLATE
+from leverage.core.i18n import _, format_number, format_percent, language
 from leverage.survey.charts import DONT_KNOW_COLOUR, LEVEL_COLOURS
 from leverage.workshops import presentation, qr
 from leverage.workshops.states import RUNNING, WorkshopError
@@ -62,8 +63,8 @@ except (WorkshopError, ValueError):
 if workshop_id is not None and not principal.can(Permission.RUN_WORKSHOPS, service.get(workshop_id)["organization_id"]):
     workshop_id = None  # another organization's workshop: not this facilitator's to show
 if workshop_id is None:
-    st.info("Choose or create a workshop in the console first; the projector then shows it.")
-    st.page_link("pages/workshop.py", label="Open the workshop console", icon=":material/groups:")
+    st.info(_("Choose or create a workshop in the console first; the projector then shows it."))
+    st.page_link("pages/workshop.py", label=_("Open the workshop console"), icon=":material/groups:")
     st.stop()
 
 st.html(CSS)
@@ -74,35 +75,41 @@ def go_to(by: int) -> None:
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def distribution(workshop_id: int, version: int, point: str, vote: int, shares: tuple, dont_know: float) -> go.Figure:
-    """Shares of answers per level, large type; built once per published result."""
-    labels = [f"{lv.value}" for lv in instrument.levels] + ["Don't know"]
+def distribution(workshop_id: int, version: int, point: str, vote: int, shares: tuple, dont_know: float,
+                 lang: str) -> go.Figure:
+    """Shares of answers per level, large type; built once per published result and language (`lang` is
+    part of the cache key: the titles are in that language)."""
+    labels = [f"{lv.value}" for lv in instrument.levels] + [_("Don't know")]
     values = [100 * v for v in shares] + [100 * dont_know]
     fig = go.Figure(go.Bar(x=labels, y=values, marker_color=[*LEVEL_COLOURS, DONT_KNOW_COLOUR],
                            marker_line={"color": "#333333", "width": 1},
-                           text=[f"{v:.0f} %" for v in values], textposition="outside",
+                           text=[format_percent(v / 100) for v in values], textposition="outside",
                            textfont={"size": AXIS, "color": "#111111"}, cliponaxis=False),
                     layout={"template": NO_TEMPLATE})
     fig.update_layout(height=250, margin={"l": 70, "r": 10, "t": 30, "b": 60}, plot_bgcolor="white",
                       paper_bgcolor="white", font={"size": AXIS, "color": "#111111"}, showlegend=False)
-    fig.update_xaxes(title={"text": "Level (1 = not started, 5 = fully embedded)", "font": {"size": AXIS}},
+    fig.update_xaxes(title={"text": _("Level (1 = not started, 5 = fully embedded)"), "font": {"size": AXIS}},
                      tickfont={"size": TICK, "color": "#111111"})
-    fig.update_yaxes(title={"text": "% of answers", "font": {"size": AXIS}}, range=[0, 115],
+    fig.update_yaxes(title={"text": _("Share of answers (%)"), "font": {"size": AXIS}}, range=[0, 115],
                      tickfont={"size": TICK, "color": "#111111"}, gridcolor="#dddddd", ticksuffix="")
     return fig
 
 
 def vote_panel(board, point: str, figures: presentation.VoteFigures | None, vote: int, side_by_side: bool) -> None:
     if side_by_side:
-        st.markdown(f"### {'First' if vote == 1 else 'Second'} vote")
+        st.markdown("### " + (_("First vote") if vote == 1 else _("Second vote")))
     if figures is None or figures.mean is None:
-        st.markdown("No result to show yet.")
+        st.markdown(_("No result to show yet."))
         return
-    ci = (f" · 95% CI {figures.ci_low:.2f}–{figures.ci_high:.2f}" if figures.ci_low is not None else "")
-    st.markdown(f"Mean **{figures.mean:.2f}** of 5{ci} · n = {figures.n}")
+    values = {"mean": format_number(figures.mean, 2), "n": figures.n}
+    if figures.ci_low is not None:
+        st.markdown(_("Mean **{mean}** of 5 · 95% CI {low}–{high} · n = {n}").format(
+            low=format_number(figures.ci_low, 2), high=format_number(figures.ci_high, 2), **values))
+    else:
+        st.markdown(_("Mean **{mean}** of 5 · n = {n}").format(**values))
     if figures.shares is not None:
         fig = distribution(board.workshop["id"], board.version, point, vote, figures.shares,
-                           figures.dont_know_share or 0.0)
+                           figures.dont_know_share or 0.0, language())
         st.plotly_chart(fig, key=f"proj_dist_{vote}", config={"displayModeBar": False, "staticPlot": True})
 
 
@@ -125,9 +132,9 @@ def projector() -> None:
     head, code_box = st.columns([3, 1])
     head.markdown(f"# {widgets.esc(ws['title'])}")
     if running:
-        code_box.markdown(f"## Join: `{ws['code']}`")
+        code_box.markdown("## " + _("Join: {code}").format(code=f"`{ws['code']}`"))
     else:
-        code_box.markdown("## Workshop ended")
+        code_box.markdown("## " + _("Workshop ended"))
 
     if slide == presentation.JOIN:
         counts = live.counts(workshop_id)
@@ -135,17 +142,17 @@ def projector() -> None:
         with left.container(key="proj_qr"):
             st.image(live.qr_png(link, 12))
         with right:
-            st.markdown("## Join on your phone")
-            st.markdown("Scan the code with your phone's camera, or open")
+            st.markdown("## " + _("Join on your phone"))
+            st.markdown(_("Scan the code with your phone's camera, or open"))
             st.markdown(f"`{link}`")
-            st.markdown("No account needed. Your answers are anonymous: results are shown only for groups of at "
-                        f"least {board.min_n} people.")
-            st.metric("Participants", counts.participants)
+            st.markdown(_("No account needed. Your answers are anonymous: results are shown only for groups of at "
+                          "least {n} people.").format(n=board.min_n))
+            st.metric(_("Participants"), counts.participants)
     else:
         counts = live.counts(workshop_id)
         view = presentation.point_slide(board, counts, slide, instrument)
         st.markdown(f"## {view.point} · {view.title}")
-        st.markdown(view.note + (f" Vote {board.vote}." if board.vote > 1 else ""))
+        st.markdown(view.note + (" " + _("Vote {vote}.").format(vote=board.vote) if board.vote > 1 else ""))
         shown = [k for k, v in enumerate(view.votes, start=1)]
         if len(shown) > 1:
             cols = st.columns(len(shown))
@@ -153,17 +160,19 @@ def projector() -> None:
                 with col:
                     vote_panel(board, slide, view.votes[vote - 1], vote, True)
             if view.change is not None:
-                st.markdown(f"**Shift since the first vote: {view.change:+.2f}**")
+                st.markdown(_("**Shift since the first vote: {shift}**").format(
+                    shift=("+" if view.change >= 0 else "") + format_number(view.change, 2)))
         elif view.votes:
             vote_panel(board, slide, view.votes[0], 1, False)
 
     prev_col, where, next_col = st.columns([1, 2, 1])
-    prev_col.button("‹ Previous", key="proj_prev", shortcut="Left", on_click=go_to, args=(-1,), width="stretch")
+    prev_col.button(_("‹ Previous"), key="proj_prev", shortcut="Left", on_click=go_to, args=(-1,), width="stretch")
     position = order.index(slide) + 1 if slide in order else 1
-    where.markdown(f"Slide {position} of {len(order)} · ← → or space to step")
-    next_col.button("Next ›", key="proj_next", shortcut="Right", on_click=go_to, args=(1,), width="stretch")
+    where.markdown(_("Slide {position} of {count} · ← → or space to step").format(position=position,
+                                                                                   count=len(order)))
+    next_col.button(_("Next ›"), key="proj_next", shortcut="Right", on_click=go_to, args=(1,), width="stretch")
     with st.container(key="proj_space"):  # off-screen: the space bar also steps forward
-        st.button("Next (space)", key="proj_next_space", shortcut="Space", on_click=go_to, args=(1,))
+        st.button(_("Next (space)"), key="proj_next_space", shortcut="Space", on_click=go_to, args=(1,))
 
 
 projector()
