@@ -21,6 +21,7 @@ from leverage.aims.spc_settings import (
     rules_problem,
 )
 from leverage.core.database import StoreError
+from leverage.core.i18n import N_
 from leverage.core.schema import LONG_TEXT_MAX, NAME_MAX
 from leverage.core.validation import MAX_MAGNITUDE
 
@@ -32,8 +33,8 @@ CHARTS_FOR_TYPE = {"continuous": ("xmr", "run"), "proportion": ("p", "run", "xmr
 DEFAULT_MULTIPLIER = {"continuous": 1.0, "proportion": 100.0, "rate": 1000.0}
 CADENCES = {"monthly": 31, "bimonthly": 62, "quarterly": 92}
 CADENCE_LABELS = {"monthly": "Every meeting (monthly)", "bimonthly": "Every two months", "quarterly": "Quarterly"}
-ANNOTATION_KINDS = {"change": "Change tested", "pdsa": "PDSA cycle", "event": "Event",
-                    "astronomical": "Astronomical point", "phase": "New phase (limits recalculated)"}
+ANNOTATION_KINDS = {"change": N_("Change tested"), "pdsa": N_("PDSA cycle"), "event": N_("Event"),
+                    "astronomical": N_("Astronomical point"), "phase": N_("New phase (limits recalculated)")}
 TEXT_MAX = NAME_MAX
 
 class AimError(StoreError):
