@@ -1,10 +1,18 @@
 """The names of charts, rule sets and directions, and which rule set fits which chart (no heavy imports:
 the command line lists them)."""
 
+
+
+def N_(message: str) -> str:
+    """Marks a name for translation (`leverage.core.i18n.N_`, not imported: the command line lists these
+    names and must not pay for Babel); the pages and board pack show it through `_`."""
+    return message
+
+
 CHARTS = ("run", "xmr", "p", "u", "p_prime", "u_prime")
 ATTRIBUTE_CHARTS = ("p", "u", "p_prime", "u_prime")
-CHART_NAMES = {"run": "Run chart", "xmr": "XmR chart (individuals)", "p": "p chart", "u": "u chart",
-               "p_prime": "Laney p′ chart", "u_prime": "Laney u′ chart"}
+CHART_NAMES = {"run": N_("Run chart"), "xmr": N_("XmR chart (individuals)"), "p": N_("p chart"), "u": N_("u chart"),
+               "p_prime": N_("Laney p′ chart"), "u_prime": N_("Laney u′ chart")}
 RULE_SETS = ("ihi", "anhoej", "mdc")
 RULE_SET_NAMES = {"ihi": "IHI (Health Care Data Guide)", "anhoej": "Anhøj", "mdc": "NHS Making Data Count"}
 DEFAULT_RULES = {"run": "ihi", "xmr": "mdc", "p": "mdc", "u": "mdc", "p_prime": "mdc", "u_prime": "mdc"}
