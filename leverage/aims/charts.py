@@ -209,7 +209,7 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
         chosen = points[mask]
         custom = np.column_stack([reasons[mask].to_numpy(), chosen["centre"].to_numpy(),
                                   chosen["lower"].to_numpy(), chosen["upper"].to_numpy()])
-        limits = "" if run_chart else (f"<br>{_('Limits')} %{{customdata[2]:{number}}} – "
+        limits = "" if run_chart else ("<br>" + _("Limits") + f" %{{customdata[2]:{number}}} – "
                                        f"%{{customdata[3]:{number}}}")
         name = _(POINT_NAMES[point_type])
         if for_print and point_type == "neutral":
@@ -217,8 +217,8 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
         fig.add_scatter(x=chosen["period"], y=chosen["value"], mode="markers", name=name,
                         marker={"color": colour, "size": 11 if large else 9, "line": {"color": "white", "width": 1}},
                         customdata=custom,
-                        hovertemplate=(f"%{{x|%b %Y}}: <b>%{{y:{number}}}</b><br>{_('Centre')} "
-                                       f"%{{customdata[1]:{number}}}"
+                        hovertemplate=(f"%{{x|%b %Y}}: <b>%{{y:{number}}}</b><br>" + _("Centre")
+                                       + f" %{{customdata[1]:{number}}}"
                                        + limits + "<br>%{customdata[0]}<extra></extra>"))
     low, high = _x_range(view)
     fig.update_xaxes(range=[low, high])

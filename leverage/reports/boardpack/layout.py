@@ -52,6 +52,10 @@ LEGEND = N_("How to read the icons (NHS England, Making Data Count): grey common
 
 # Relative widths (inches of a 16:9 slide, scaled to an A4 page for the paper), chosen so that on a slide
 # every heading stays on one line and the vital few's five demo aims fit one slide.
+# The words of the statuses a table may show (a workshop's state, a withheld score's reason), for extraction.
+STATUS_WORDS = (N_("running"), N_("ending"), N_("ended"), N_("below threshold"), N_("withheld (secondary)"),
+                N_("no data"))
+
 # Column names are marked here and translated when a table is made (`_columns`).
 SUMMARY_COLUMNS = (
     Column(N_("Aim"), 2.3, strong=True), Column(N_("Variation"), 2.3), Column(N_("Assurance"), 2.4),
