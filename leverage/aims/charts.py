@@ -24,7 +24,7 @@ from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.aims.view import AimView, annotation_kind_label, describe_points
 from leverage.core.chart_style import FONT, NO_TEMPLATE
 from leverage.core.i18n import N_, _
-from leverage.core.localized import when
+from leverage.core.localized import percent, when
 
 POINT_NAMES = {"common_cause": N_("Common cause"), "improvement": N_("Special cause improvement"),
                "concern": N_("Special cause concern"),
@@ -190,9 +190,9 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
         fig.add_scatter(x=pd.concat([band["period"], band["period"][::-1]]),
                         y=pd.concat([band["high"], band["low"][::-1]]), fill="toself", mode="lines",
                         line={"width": 0}, fillcolor="rgba(0,114,178,0.12)",
-                        name=_("Value at the deadline: {level} interval").format(level=f"{level:.0%}").replace(
+                        name=_("Value at the deadline: {level} interval").format(level=percent(level)).replace(
                             ": ", ":<br>", 1) if for_print else
-                        _("Value at the deadline: {level} interval").format(level=f"{level:.0%}"), hoverinfo="skip")
+                        _("Value at the deadline: {level} interval").format(level=percent(level)), hoverinfo="skip")
     if show_projection and line is not None:
         name = _("Projection: {state}").format(state=view.projection.label)
         name = name.replace(": ", ":<br>", 1) if for_print else name

@@ -32,7 +32,7 @@ import pandas as pd
 from leverage.aims.prediction import LEVEL, METHOD_NAME, MIN_POINTS, PredictionError, predict
 from leverage.aims.spc import MIN_SUMMARY_POINTS, assurance_of
 from leverage.core.i18n import N_, _
-from leverage.core.localized import MONTH, fixed, when
+from leverage.core.localized import MONTH, fixed, percent, when
 
 STATES = ("achieved", "on_course", "at_risk", "off_course", "met_at_deadline", "missed_at_deadline",
           "not_enough_data")
@@ -144,7 +144,7 @@ def project(periods: Sequence[object], values: Sequence[float], target: float | 
     shown = dict(projected=p.estimate, low=p.low, high=p.high, slope_per_year=p.slope_per_year, line=p.line,
                  band=p.band, level=p.level, **common)
     by = when(due)
-    interval = _("{level} interval {low} to {high}").format(level=f"{p.level:.0%}", low=_fmt(p.low, decimals),
+    interval = _("{level} interval {low} to {high}").format(level=percent(p.level), low=_fmt(p.low, decimals),
                                                              high=_fmt(p.high, decimals))
     goal = _fmt(float(target), decimals) if decimals is not None else f"{target:g}"
     favourable = p.high if direction == "up" else p.low

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from leverage.core.i18n import SOURCE_LANGUAGE, format_date, format_number, language
+from leverage.core.i18n import SOURCE_LANGUAGE, format_date, format_number, format_percent, language
 
 # strftime format (English) → Babel pattern (other languages)
 DAY = ("%d %b %Y", "d MMM y")  # 03 Dec 2026 / 3 dic 2026
@@ -39,3 +39,10 @@ def when(value: dt.date | dt.datetime, style: tuple[str, str] = DAY) -> str:
         return format_datetime(value, style[1], locale=language())
     day = value.date() if isinstance(value, dt.datetime) else value
     return format_date(day, style[1])
+
+
+def percent(fraction: float) -> str:
+    """A whole percentage (0.9 → "90%" in English, "90 %" in Spanish)."""
+    if language() == SOURCE_LANGUAGE:
+        return f"{fraction:.0%}"
+    return format_percent(fraction)
