@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pptx import Presentation
 from pypdf import PdfReader
 
 from leverage.core.i18n import language, use_language
@@ -90,6 +91,11 @@ def test_gather_in_spanish_leaves_the_current_language_alone(demo_url: str) -> N
         assert made.summary.endswith("gráficos dibujados")
         english = render_pack(pack, ".pdf", charts=False, language="en")
         assert "charts drawn" in english.summary
+        deck = Presentation(io.BytesIO(render_pack(pack, ".pptx", charts=False).data))
+        words = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+                         if shape.has_text_frame)
+        assert "Preguntas que plantear" in words and "Los pocos vitales: Riverside Health System" in words
+        assert "Questions to ask" not in words
         with use_language("es"), pytest.raises(BoardPackError, match="No hay ninguna organización llamada 'Nadie'"):
             gather(store, SETTINGS, "Nadie")
     finally:

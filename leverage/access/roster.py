@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from leverage.core.database import StoreError
+from leverage.core.i18n import _
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -28,16 +29,17 @@ class Roster:
 def read_roster(data: bytes, role_labels: dict[str, str], departments: dict[str, int]) -> Roster:
     """Check every row; StoreError listing the problems (with row numbers) when any row is wrong."""
     if len(data) > MAX_BYTES:
-        raise StoreError(f"The roster is larger than {MAX_BYTES // 1024 // 1024} MB.")
+        raise StoreError(_("The roster is larger than {value} MB.").format(value=MAX_BYTES // 1024 // 1024))
     try:
         frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, nrows=MAX_ROWS + 1,
                             encoding="utf-8-sig")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise StoreError(f"The roster is not a readable CSV file ({str(exc).splitlines()[0]}).") from None
+        raise StoreError(_("The roster is not a readable CSV file ({value}).").format(
+            value=str(exc).splitlines()[0])) from None
     if frame.empty:
-        raise StoreError("The roster has no rows.")
+        raise StoreError(_("The roster has no rows."))
     if len(frame) > MAX_ROWS:
-        raise StoreError(f"The roster has more than {MAX_ROWS:,} rows; split it.")
+        raise StoreError(_("The roster has more than {MAX_ROWS:,} rows; split it.").format(MAX_ROWS=MAX_ROWS))
     columns = {c.strip().lower(): c for c in frame.columns}
     by_label = {label.strip().lower(): key for key, label in role_labels.items()}
     by_key = {key.lower(): key for key in role_labels}

@@ -23,6 +23,7 @@ with autocorrelated scatter; the interval is for the value that will be measured
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -119,7 +120,8 @@ def project(periods: Sequence[object], values: Sequence[float], target: float | 
     if direction not in ("up", "down"):
         missing.append(_("direction of improvement"))
     if missing:
-        return Projection("not_enough_data", _("No {missing} set.").format(missing=_(" or ").join(missing)))
+        return Projection("not_enough_data", _("No {missing} set.").format(
+            missing=functools.reduce(lambda a, b: _("{a} or {b}").format(a=a, b=b), missing)))
     assert target is not None and deadline is not None
     values = np.asarray(values, dtype=float)
     stamps = pd.to_datetime(pd.Series(list(periods)))

@@ -31,6 +31,8 @@ LIBRARY_CATALOG = "leverage.po"
 APP_CATALOG = "app.po"
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2)}
 APP_SOURCES = ("dashboard.py", "ui", "pages")
+HEADER = ("# {what} for Leverage, kept with `python -m leverage i18n extract | update | check`.\n"
+          "# This file is distributed under the same license as the Leverage project.\n#")
 _PERCENT = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")  # named only: "90 % interval" is text
 
 
@@ -63,7 +65,8 @@ def template(root: Path, sources: Iterable[str]):
     """A `.pot` catalog of the strings marked in `sources`, each with every place it is used."""
     from babel.messages.catalog import Catalog
 
-    pot = Catalog(project="Leverage", fuzzy=False, charset="utf-8")
+    pot = Catalog(project="Leverage", fuzzy=False, charset="utf-8",
+                  header_comment=HEADER.format(what="Translations template"))
     for name, lineno, message in _extracted(root, sources):
         pot.add(message, None, [(name, lineno)])
     return pot
@@ -112,7 +115,9 @@ def _merge(pot, path: Path, language: str) -> None:
     """Merge template `pot` into the `.po` file at `path` (created when missing), keeping translations."""
     from babel.messages.catalog import Catalog
 
-    po = _read(path, language) if path.exists() else Catalog(locale=language, project="Leverage", fuzzy=False)
+    header = HEADER.format(what=f"Translations ({language})")
+    po = _read(path, language) if path.exists() else Catalog(locale=language, project="Leverage", fuzzy=False,
+                                                             header_comment=header)
     po.update(pot, no_fuzzy_matching=True, update_header_comment=False)
     po.fuzzy = False
     _write(po, path)
