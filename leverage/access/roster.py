@@ -52,9 +52,10 @@ def read_roster(data: bytes, role_labels: dict[str, str], departments: dict[str,
         role = by_key.get(role_text.lower()) or by_label.get(role_text.lower()) if role_text else None
         dept = depts.get(dept_text.lower()) if dept_text else None
         if role_text and role is None:
-            problems.append(f"row {n}: {role_text!r} is not a configured role")
+            problems.append(_("row {n}: {role_text!r} is not a configured role").format(n=n, role_text=role_text))
         if dept_text and dept is None:
-            problems.append(f"row {n}: {dept_text!r} is not a department of this organization")
+            problems.append(_("row {n}: {dept_text!r} is not a department of this organization").format(
+                                n=n, dept_text=dept_text))
         people.append((role, dept))
     if problems:
         shown = problems[:20] + ([f"… and {len(problems) - 20} more"] if len(problems) > 20 else [])
