@@ -157,8 +157,8 @@ class Invitations:
             return self._check(conn, token, today or dt.date.today())
 
     def _check(self, conn: Connection, token: str | None, today: dt.date) -> Invited:
-        forged = InvitationRefused("This invitation link is not valid. Open the whole link from your invitation "
-                                   "(or scan its QR code again); if it still fails, ask for a new one.")
+        forged = InvitationRefused(_("This invitation link is not valid. Open the whole link from your invitation "
+                                     "(or scan its QR code again); if it still fails, ask for a new one."))
         text = (token or "").strip()
         ident, _dot, mac = text.partition(".")
         if not ident.isdigit() or len(text) > 100:

@@ -58,7 +58,8 @@ def read_roster(data: bytes, role_labels: dict[str, str], departments: dict[str,
                                 n=n, dept_text=dept_text))
         people.append((role, dept))
     if problems:
-        shown = problems[:20] + ([f"… and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise StoreError("The roster was not used; nothing was created:\n" + "\n".join(f"- {p}" for p in shown))
+        shown = problems[:20] + ([_("… and {n} more").format(n=len(problems) - 20)] if len(problems) > 20 else [])
+        raise StoreError(_("The roster was not used; nothing was created:") + "\n"
+                         + "\n".join(f"- {p}" for p in shown))
     extra = frame.drop(columns=[columns[c] for c in ("role", "department") if c in columns])
     return Roster(people, extra.reset_index(drop=True))

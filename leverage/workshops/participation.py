@@ -199,15 +199,16 @@ class Participation:
                 workshop_points.c.leverage_point == point).with_for_update(read=True)).scalar()
             refusal = None
             if ws.status != RUNNING:
-                refusal = "This workshop has ended; answers can no longer change."
+                refusal = _("This workshop has ended; answers can no longer change.")
             elif vote != ws.vote:
-                refusal = ("The facilitator has started the second vote: your answers to the first vote were not "
-                           "changed. Answer again below.")
+                refusal = _("The facilitator has started the second vote: your answers to the first vote were not "
+                            "changed. Answer again below.")
             elif state is None:
-                refusal = f"{point} is not asked in this workshop."
+                refusal = _("{point} is not asked in this workshop.").format(point=point)
             elif state != OPEN:
-                what = {PENDING: "is not open yet", CLOSED: "is closed", LOCKED: "is locked"}[state]
-                refusal = f"{point} {what}: your answers were not changed."
+                refusal = {PENDING: _("{point} is not open yet: your answers were not changed."),
+                           CLOSED: _("{point} is closed: your answers were not changed."),
+                           LOCKED: _("{point} is locked: your answers were not changed.")}[state].format(point=point)
             if refusal is not None:
                 stored = dict(conn.execute(sa.select(workshop_answers.c.item_id, workshop_answers.c.value).where(
                     workshop_answers.c.participant_id == participant.id, workshop_answers.c.vote == vote,
