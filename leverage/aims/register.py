@@ -111,9 +111,9 @@ def readable(aim: Aim) -> tuple[Aim, str]:
     if aim.chart is None or aim.rule_set is None or rules_problem(aim.chart, aim.rule_set) is None:
         return aim, ""
     usual = DEFAULT_RULES[aim.chart]
-    note = (f"Saved with the {RULE_SET_NAMES[aim.rule_set]} rule set, which has no rules for a "
-            f"{CHART_NAMES[aim.chart].lower()}: read with the {RULE_SET_NAMES[usual]} rules. Save the aim to "
-            "keep this choice, or choose another chart.")
+    note = _("Saved with the {saved} rule set, which has no rules for a {chart}: read with the {usual} rules. Save "
+             "the aim to keep this choice, or choose another chart.").format(
+        saved=RULE_SET_NAMES[aim.rule_set], chart=_(CHART_NAMES[aim.chart]).lower(), usual=RULE_SET_NAMES[usual])
     return replace(aim, rule_set=usual), note
 
 

@@ -27,7 +27,10 @@ def rules_problem(chart: str, rules: str) -> str | None:
     """Why `rules` cannot read a `chart` (None when it can); assumes both names are known."""
     if rules in RULES_FOR_CHART.get(chart, RULE_SETS):
         return None
-    allowed = " or ".join(RULE_SETS_DISPLAY[r] for r in RULES_FOR_CHART[chart])
-    return (f"the {RULE_SET_NAMES[rules]} rule set has no rules for a {CHART_NAMES[chart].lower()} (it reads "
-            f"charts with process limits: XmR, p and u); read a {CHART_NAMES[chart].lower()} with {allowed}")
+    from leverage.core.i18n import _  # here, not at the top: listing the names must not load Babel
+
+    allowed = _(" or ").join(RULE_SETS_DISPLAY[r] for r in RULES_FOR_CHART[chart])
+    chart_name = _(CHART_NAMES[chart]).lower()
+    return _("the {rules} rule set has no rules for a {chart} (it reads charts with process limits: XmR, p and u); "
+             "read a {chart} with {allowed}").format(rules=RULE_SET_NAMES[rules], chart=chart_name, allowed=allowed)
 
