@@ -160,3 +160,22 @@ def test_localized_keeps_english_as_python_writes_it_and_uses_babel_otherwise() 
             "3 sept 2026", "3 de septiembre de 2026", "sept 2026")
         assert when(day, WEEKDAY) == "jueves, 3 de septiembre de 2026"
         assert (fixed(12345.5, 2), percent(0.9)) == ("12.345,50", f"90{NBSP}%")
+
+
+def test_messages_of_the_package_read_in_spanish_and_stay_english_otherwise() -> None:
+    """A few of leverage/'s messages through the repository's Spanish catalog, against hand-written Spanish."""
+    from leverage.access.permissions import InstallationPermission, refusal
+    from leverage.aims.icons import variation_label, variation_svg
+    from leverage.aims.projection import project
+
+    assert project([], [], None, None, "up").reason == "No target or deadline set."
+    english_icon = variation_svg("concern_high")
+    assert "<title>Special cause concern (high)</title>" in english_icon
+    installation = next(iter(InstallationPermission))
+    with use_language("es"):
+        assert project([], [], None, None, "up").reason == "No se ha definido meta ni fecha límite."
+        assert project([], [], 5.0, dt.date(2027, 1, 1), "up").reason == "Aún no hay mediciones."
+        assert variation_label("concern_high") == "Causa especial de preocupación (alta)"
+        assert "<title>Causa especial de preocupación (alta)</title>" in variation_svg("concern_high")
+        assert refusal(installation) == "Solo un administrador de la instalación puede hacer esto."
+    assert variation_svg("concern_high") == english_icon  # the icon cache keeps one drawing per language
