@@ -74,6 +74,7 @@ def test_the_vital_few_aim_pages_and_assessment_are_in_spanish(spanish_pdf: list
                     "Responsable"):
         assert heading in spanish_pdf[1], heading
     assert "Preguntas que plantear" in spanish_pdf[2] and "Gráfico no dibujado:" in spanish_pdf[2]
+    assert "Causa especial de mejora: desplazamiento" in spanish_pdf[2]  # the demo's harm aim: a shift
     assert "Autoevaluación: los siete puntos de palanca del liderazgo" in text
     # the leverage points' titles come from the instrument's Spanish text
     assert "Establecer y supervisar objetivos específicos a nivel de sistema" in text

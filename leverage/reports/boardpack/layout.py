@@ -166,10 +166,20 @@ def points_table(view: AimView) -> Table:
     for p in points.itertuples(index=False):
         name = _(POINT_NAMES[p.point_type]) if p.point_type in POINT_NAMES else str(p.point_type)
         # the rules' short names keep each point on one line
-        reading = f"{name}: {', '.join(s.replace('_', ' ') for s in p.signals)}" if len(p.signals) else name
+        reading = f"{name}: {', '.join(_signal_short(s) for s in p.signals)}" if len(p.signals) else name
         rows.append(Row((month(p.period), *(view.fmt(v) for v in (p.value, p.centre, p.lower, p.upper)),
                          Brief(reading, name))))
     return Table("Latest points", _columns(POINTS_COLUMNS), tuple(rows), empty=_("No measurements yet."))
+
+
+# The rules' short names in the table of latest points (the code with spaces in English: "two of three").
+SIGNAL_SHORT = {"outside_limits": N_("outside limits"), "shift": N_("shift"), "trend": N_("trend"),
+                "two_of_three": N_("two of three"), "inner_third": N_("inner third"), "long_run": N_("long run"),
+                "astronomical": N_("astronomical")}
+
+
+def _signal_short(signal: str) -> str:
+    return _(SIGNAL_SHORT[signal]) if signal in SIGNAL_SHORT else signal.replace("_", " ")
 
 
 # --- the self-assessment and the workshops -----------------------------------------------------------------
