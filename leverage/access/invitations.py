@@ -27,6 +27,7 @@ from leverage.access import signing
 from leverage.access.audit import Action, AuditLog
 from leverage.access.permissions import Permission, Principal
 from leverage.core.database import StoreError, aware, now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import departments, invitations, organizations, respondents, rounds
 from leverage.survey.store import Store
 from leverage.survey.submissions import Submission, SubmitResult
@@ -76,7 +77,7 @@ class Invitations:
     def _round(self, conn: Connection, round_id: int) -> dict:
         rnd = conn.execute(sa.select(rounds).where(rounds.c.id == round_id)).mappings().first()
         if rnd is None:
-            raise StoreError(f"There is no assessment round with id {round_id}.")
+            raise StoreError(_("There is no assessment round with id {round_id}.").format(round_id=round_id))
         return dict(rnd)
 
     def create(self, actor: Principal, round_id: int, people: list[tuple[str | None, int | None]],
@@ -84,18 +85,19 @@ class Invitations:
         """One invitation per (role, department id) in `people` (None = the respondent chooses)."""
         today = today or dt.date.today()
         if not people:
-            raise StoreError("Invite at least one person.")
+            raise StoreError(_("Invite at least one person."))
         if len(people) > MAX_BATCH:
-            raise StoreError(f"At most {MAX_BATCH:,} invitations at a time.")
+            raise StoreError(_("At most {MAX_BATCH:,} invitations at a time.").format(MAX_BATCH=MAX_BATCH))
         with self.store.write() as conn:
             rnd = self._round(conn, round_id)
             actor.require(Permission.MANAGE_INVITATIONS, rnd["organization_id"])
             if rnd["closes_on"] is not None and rnd["closes_on"] < today:
-                raise StoreError(f"The round {rnd['name']!r} closed on {rnd['closes_on']}: open a new round first.")
+                raise StoreError(_("The round {name!r} closed on {closes_on}: open a new round first.").format(
+                                     name=rnd['name'], closes_on=rnd['closes_on']))
             own = set(conn.execute(sa.select(departments.c.id)
                                    .where(departments.c.organization_id == rnd["organization_id"])).scalars())
-            if any(d is not None and d not in own for _, d in people):
-                raise StoreError("A department does not belong to this round's organization.")
+            if any(d is not None and d not in own for _person, d in people):
+                raise StoreError(_("A department does not belong to this round's organization."))
             closes = rnd["closes_on"]
             expires = (dt.datetime.combine(closes + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) if closes
                        else now_utc() + dt.timedelta(days=DEFAULT_DAYS))
@@ -155,10 +157,10 @@ class Invitations:
             return self._check(conn, token, today or dt.date.today())
 
     def _check(self, conn: Connection, token: str | None, today: dt.date) -> Invited:
-        forged = InvitationRefused("This invitation link is not valid. Open the whole link from your invitation "
-                                   "(or scan its QR code again); if it still fails, ask for a new one.")
+        forged = InvitationRefused(_("This invitation link is not valid. Open the whole link from your invitation "
+                                     "(or scan its QR code again); if it still fails, ask for a new one."))
         text = (token or "").strip()
-        ident, _, mac = text.partition(".")
+        ident, _dot, mac = text.partition(".")
         if not ident.isdigit() or len(text) > 100:
             raise forged
         row = conn.execute(
@@ -170,18 +172,19 @@ class Invitations:
         if row is None or not signing.verify(self.key, PURPOSE, f"{row['id']}:{row['nonce']}", mac):
             raise forged
         if row["revoked_at"] is not None:
-            raise InvitationRefused("This invitation has been withdrawn by the organization. Ask them for a new "
-                                    "one if you should take part.")
+            raise InvitationRefused(_("This invitation has been withdrawn by the organization. Ask them for a new "
+                                      "one if you should take part."))
         if row["closes_on"] is not None and row["closes_on"] < today:
-            raise InvitationRefused(f"The round {row['round_name']} closed on {row['closes_on']:%d %B %Y}: answers "
-                                    "can no longer be given or changed.")
+            raise InvitationRefused(_("The round {round_name} closed on {closes_on:%d %B %Y}: answers can no longer "
+                                      "be given or changed.").format(
+                                        round_name=row['round_name'], closes_on=row['closes_on']))
         if aware(row["expires_at"]) <= now_utc():
-            raise InvitationRefused("This invitation has expired. Ask the organization for a new one.")
+            raise InvitationRefused(_("This invitation has expired. Ask the organization for a new one."))
         if row["opens_on"] > today:
-            raise InvitationRefused(f"The round {row['round_name']} opens on {row['opens_on']:%d %B %Y}; come back "
-                                    "then.")
+            raise InvitationRefused(_("The round {round_name} opens on {opens_on:%d %B %Y}; come back then.").format(
+                                        round_name=row['round_name'], opens_on=row['opens_on']))
         if row["submitted_at"] is not None and row["respondent_id"] is None:
-            raise InvitationRefused("This invitation has been used, and its answers are no longer held.")
+            raise InvitationRefused(_("This invitation has been used, and its answers are no longer held."))
         return Invited(int(row["id"]), int(row["round_id"]), row["round_name"], int(row["organization_id"]),
                        row["organization"], row["role"], row["department_id"],
                        None if row["respondent_id"] is None else int(row["respondent_id"]))
@@ -199,7 +202,7 @@ class Invitations:
         today = today or dt.date.today()
         invited = self.open(token, today)
         if submission.round_id != invited.round_id:
-            raise InvitationRefused("These answers are for another round than the invitation's.")
+            raise InvitationRefused(_("These answers are for another round than the invitation's."))
         if invited.answered:
             def same_link(conn: Connection) -> None:
                 self._check(conn, token, today)
@@ -217,8 +220,8 @@ class Invitations:
                 invitations.c.id == invited.id, invitations.c.submitted_at.is_(None),
                 invitations.c.revoked_at.is_(None)).values(submitted_at=now_utc(), respondent_id=respondent_id))
             if done.rowcount != 1:
-                raise InvitationRefused("This invitation was answered a moment ago (in another window?). Reload "
-                                        "the page to see and change those answers.")
+                raise InvitationRefused(_("This invitation was answered a moment ago (in another window?). Reload "
+                                          "the page to see and change those answers."))
             self.audit.record("anonymous", Action.INVITATION_ANSWERED, organization_id=invited.organization_id,
                               target=invited.round_name, detail=f"invitation {invited.id}", address=address,
                               conn=conn)
@@ -227,7 +230,7 @@ class Invitations:
         if not result.created:  # a resend of the same submission: fine only if it is this invitation's
             owner = self._owner(result.respondent_id)
             if owner != invited.id:
-                raise InvitationRefused("These answers belong to another invitation.")
+                raise InvitationRefused(_("These answers belong to another invitation."))
         return result
 
     def _owner(self, respondent_id: int) -> int | None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from leverage.access.audit import Action, AuditLog
 from leverage.access.permissions import AccessDenied, Permission, Principal
 from leverage.core.database import Database, StoreError, now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import named_comparisons, organizations
 
 
@@ -23,12 +24,12 @@ class NamedComparisons:
 
     def set(self, actor: Principal, organization_id: int, peer_id: int, agree: bool, address: str = "") -> None:
         if not actor.can(Permission.MANAGE_MEMBERS, organization_id):
-            raise AccessDenied("Only an admin of the organization may agree to be named to another.")
+            raise AccessDenied(_("Only an admin of the organization may agree to be named to another."))
         if organization_id == peer_id:
-            raise StoreError("Choose another organization.")
+            raise StoreError(_("Choose another organization."))
         with self.db.write() as conn:
             if conn.execute(sa.select(organizations.c.id).where(organizations.c.id == peer_id)).first() is None:
-                raise StoreError(f"There is no organization with id {peer_id}.")
+                raise StoreError(_("There is no organization with id {peer_id}.").format(peer_id=peer_id))
             where = (named_comparisons.c.organization_id == organization_id) & (named_comparisons.c.peer_id == peer_id)
             exists = conn.execute(sa.select(named_comparisons.c.peer_id).where(where)).first() is not None
             if agree and not exists:

@@ -8,6 +8,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from leverage.core.database import StoreError
+from leverage.core.i18n import _
 
 MIN_LENGTH = 12
 MAX_LENGTH = 1024  # bounded work per attempt
@@ -19,13 +20,14 @@ _DUMMY = _HASHER.hash("no password is set for this account")
 def check_new(password: str, email: str = "") -> str:
     """`password` if it may be used, else StoreError naming the rule it breaks."""
     if len(password) < MIN_LENGTH:
-        raise StoreError(f"Choose a password of at least {MIN_LENGTH} characters (a few words make a good one).")
+        raise StoreError(_("Choose a password of at least {MIN_LENGTH} characters (a few words make a good "
+                           "one).").format(MIN_LENGTH=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        raise StoreError(f"A password may have at most {MAX_LENGTH} characters.")
+        raise StoreError(_("A password may have at most {MAX_LENGTH} characters.").format(MAX_LENGTH=MAX_LENGTH))
     if email and password.strip().lower() == email.strip().lower():
-        raise StoreError("The password may not be your e-mail address.")
+        raise StoreError(_("The password may not be your e-mail address."))
     if len(set(password)) < 4:
-        raise StoreError("That password repeats too few characters; choose another.")
+        raise StoreError(_("That password repeats too few characters; choose another."))
     return password
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from leverage.core.database import StoreError
+from leverage.core.i18n import N_, _
 
 
 class Role(StrEnum):
@@ -24,14 +25,14 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
-ROLE_LABELS = {Role.ADMIN: "Admin", Role.EDITOR: "Editor", Role.FACILITATOR: "Facilitator",
-               Role.VIEWER: "Viewer"}
+ROLE_LABELS = {Role.ADMIN: N_("Admin"), Role.EDITOR: N_("Editor"), Role.FACILITATOR: N_("Facilitator"),
+               Role.VIEWER: N_("Viewer")}
 ROLE_HELP = {
-    Role.ADMIN: "users and roles, imports, raw exports, deletions, settings; everything an editor, facilitator "
-                "and viewer may do",
-    Role.EDITOR: "aims, measurements, annotations, rounds, departments, invitations; results",
-    Role.FACILITATOR: "create and run live workshops",
-    Role.VIEWER: "Home, Results, Compare, Board and the board pack: published tables only",
+    Role.ADMIN: N_("users and roles, imports, raw exports, deletions, settings; everything an editor, facilitator "
+                   "and viewer may do"),
+    Role.EDITOR: N_("aims, measurements, annotations, rounds, departments, invitations; results"),
+    Role.FACILITATOR: N_("create and run live workshops"),
+    Role.VIEWER: N_("Home, Results, Compare, Board and the board pack: published tables only"),
 }
 
 
@@ -75,7 +76,8 @@ def parse_role(text: str) -> Role:
     try:
         return Role(text.strip().lower())
     except ValueError:
-        raise StoreError(f"{text!r} is not a role; choose one of {', '.join(r.value for r in Role)}.") from None
+        raise StoreError(_("{text!r} is not a role; choose one of {value}.").format(
+                             text=text, value=', '.join(r.value for r in Role))) from None
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ ANONYMOUS = Principal(user_id=None, email="")
 def refusal(permission: Permission | InstallationPermission) -> str:
     """What a person lacking `permission` is told."""
     if isinstance(permission, InstallationPermission):
-        return "Only an installation admin may do this."
-    needed = [ROLE_LABELS[r].lower() for r in (Role.VIEWER, Role.FACILITATOR, Role.EDITOR, Role.ADMIN)
+        return _("Only an installation admin may do this.")
+    needed = [_(ROLE_LABELS[r]).lower() for r in (Role.VIEWER, Role.FACILITATOR, Role.EDITOR, Role.ADMIN)
               if permission in GRANTS[r]]
-    return f"This needs the role {' or '.join(needed)} in this organization."
+    return _("This needs the role {roles} in this organization.").format(roles=_(" or ").join(needed))

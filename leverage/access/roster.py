@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from leverage.core.database import StoreError
+from leverage.core.i18n import _
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -28,16 +29,17 @@ class Roster:
 def read_roster(data: bytes, role_labels: dict[str, str], departments: dict[str, int]) -> Roster:
     """Check every row; StoreError listing the problems (with row numbers) when any row is wrong."""
     if len(data) > MAX_BYTES:
-        raise StoreError(f"The roster is larger than {MAX_BYTES // 1024 // 1024} MB.")
+        raise StoreError(_("The roster is larger than {value} MB.").format(value=MAX_BYTES // 1024 // 1024))
     try:
         frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, nrows=MAX_ROWS + 1,
                             encoding="utf-8-sig")
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise StoreError(f"The roster is not a readable CSV file ({str(exc).splitlines()[0]}).") from None
+        raise StoreError(_("The roster is not a readable CSV file ({value}).").format(
+            value=str(exc).splitlines()[0])) from None
     if frame.empty:
-        raise StoreError("The roster has no rows.")
+        raise StoreError(_("The roster has no rows."))
     if len(frame) > MAX_ROWS:
-        raise StoreError(f"The roster has more than {MAX_ROWS:,} rows; split it.")
+        raise StoreError(_("The roster has more than {MAX_ROWS:,} rows; split it.").format(MAX_ROWS=MAX_ROWS))
     columns = {c.strip().lower(): c for c in frame.columns}
     by_label = {label.strip().lower(): key for key, label in role_labels.items()}
     by_key = {key.lower(): key for key in role_labels}
@@ -50,12 +52,14 @@ def read_roster(data: bytes, role_labels: dict[str, str], departments: dict[str,
         role = by_key.get(role_text.lower()) or by_label.get(role_text.lower()) if role_text else None
         dept = depts.get(dept_text.lower()) if dept_text else None
         if role_text and role is None:
-            problems.append(f"row {n}: {role_text!r} is not a configured role")
+            problems.append(_("row {n}: {role_text!r} is not a configured role").format(n=n, role_text=role_text))
         if dept_text and dept is None:
-            problems.append(f"row {n}: {dept_text!r} is not a department of this organization")
+            problems.append(_("row {n}: {dept_text!r} is not a department of this organization").format(
+                                n=n, dept_text=dept_text))
         people.append((role, dept))
     if problems:
-        shown = problems[:20] + ([f"… and {len(problems) - 20} more"] if len(problems) > 20 else [])
-        raise StoreError("The roster was not used; nothing was created:\n" + "\n".join(f"- {p}" for p in shown))
+        shown = problems[:20] + ([_("… and {n} more").format(n=len(problems) - 20)] if len(problems) > 20 else [])
+        raise StoreError(_("The roster was not used; nothing was created:") + "\n"
+                         + "\n".join(f"- {p}" for p in shown))
     extra = frame.drop(columns=[columns[c] for c in ("role", "department") if c in columns])
     return Roster(people, extra.reset_index(drop=True))

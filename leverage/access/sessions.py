@@ -25,6 +25,7 @@ from leverage.access.audit import Action, AuditLog
 from leverage.access.permissions import Principal, Role
 from leverage.access.users import Users, clean_email, clean_person_name
 from leverage.core.database import Database, StoreError, aware, now_utc
+from leverage.core.i18n import N_, _
 from leverage.core.schema import auth_sessions, memberships, organizations, signin_links, users
 from leverage.core.throttle import Clock, Policy, Throttle, wait_text
 
@@ -85,7 +86,7 @@ class Sessions:
         """(user id, method) of a live session named by a cookie, else None. Refreshes its idle clock."""
         if not cookie or len(cookie) > 200 or "." not in cookie:
             return None
-        raw, _, mac = cookie.rpartition(".")
+        raw, _dot, mac = cookie.rpartition(".")
         if not signing.verify(self.key, COOKIE_PURPOSE, raw, mac):
             return None
         now = self.clock()
@@ -122,13 +123,14 @@ class Sessions:
         wait = self.throttle.wait_seconds(keys)
         if wait > 0:
             self.audit.record(email or "anonymous", Action.SIGN_IN_REFUSED, target=email, address=address)
-            raise StoreError(f"Too many failed sign-ins. Wait {wait_text(wait)}, then try again.")
+            raise StoreError(_("Too many failed sign-ins. Wait {value}, then try again.").format(
+                                 value=wait_text(wait)))
         row = self.users.by_email(email) if email else None
         if not passwords.verify(row["password_hash"] if row else None, password or ""):
             delay = self.throttle.failed(keys)
             self.audit.record(email or "anonymous", Action.SIGN_IN_FAILED, target=email, address=address)
-            extra = f" Wait {wait_text(delay)} before the next try." if delay else ""
-            raise StoreError("That e-mail address and password do not match an account." + extra)
+            extra = " " + _("Wait {value} before the next try.").format(value=wait_text(delay)) if delay else ""
+            raise StoreError(_("That e-mail address and password do not match an account.") + extra)
         with self.db.write() as conn:
             if passwords.needs_rehash(row["password_hash"]):
                 conn.execute(users.update().where(users.c.id == row["id"])
@@ -142,11 +144,11 @@ class Sessions:
         """A one-time sign-in token for a user (the caller makes the URL `<base>/?signin=<token>`)."""
         row = self.users.get(user_id)
         if row is None:
-            raise StoreError("That user does not exist.")
+            raise StoreError(_("That user does not exist."))
         if actor.user_id != user_id and not actor.installation_admin:
             managed = [o for o, roles in self.users.roles_of(user_id).items() if roles]
             if not managed or not all(actor.can_manage(o) for o in managed):
-                raise StoreError("You may send sign-in links only to users of organizations you administer.")
+                raise StoreError(_("You may send sign-in links only to users of organizations you administer."))
         raw = signing.token()
         now = self.clock()
         with self.db.write() as conn:
@@ -209,7 +211,8 @@ class Sessions:
         keys = [(LINK_ADDRESS, address)]
         wait = self.throttle.wait_seconds(keys)
         if wait > 0:
-            raise StoreError(f"Too many bad links from this address. Wait {wait_text(wait)}, then try again.")
+            raise StoreError(_("Too many bad links from this address. Wait {value}, then try again.").format(
+                                 value=wait_text(wait)))
         with self.db.write() as conn:
             row = self._link_row(conn, raw)
             problem = self._link_problem(row, "signin")
@@ -221,17 +224,17 @@ class Sessions:
                 return SignedIn(cookie, int(row["user_id"]), "link")
         self.throttle.failed(keys)
         self.audit.record("anonymous", Action.LINK_REFUSED, detail=problem, address=address)
-        raise StoreError(problem)
+        raise StoreError(_(problem))  # the audit log keeps the English words; the person reads their own
 
     def _link_problem(self, row: dict | None, purpose: str) -> str | None:
         if row is None:
-            return "This sign-in link is not valid. Ask an admin for a new one."
+            return N_("This sign-in link is not valid. Ask an admin for a new one.")
         if row["used_at"] is not None:
-            return "This sign-in link has been used already; each link works once. Ask an admin for a new one."
+            return N_("This sign-in link has been used already; each link works once. Ask an admin for a new one.")
         if aware(row["expires_at"]) <= self.clock():
-            return "This sign-in link has expired. Ask an admin for a new one."
+            return N_("This sign-in link has expired. Ask an admin for a new one.")
         if row["purpose"] != purpose:
-            return "This sign-in link is not valid. Ask an admin for a new one."
+            return N_("This sign-in link is not valid. Ask an admin for a new one.")
         return None
 
     def redeem_bootstrap(self, raw: str, email: str, name: str, address: str,
@@ -244,9 +247,9 @@ class Sessions:
             row = self._link_row(conn, raw)
             problem = self._link_problem(row, "bootstrap")
             if problem is None and conn.execute(sa.select(users.c.id).limit(1)).first() is not None:
-                problem = "The installation admin exists already. Sign in, or ask them for a link."
+                problem = N_("The installation admin exists already. Sign in, or ask them for a link.")
             if problem is not None:
-                raise StoreError(problem)
+                raise StoreError(_(problem))
             conn.execute(signin_links.update().where(signin_links.c.id == row["id"]).values(used_at=self.clock()))
             uid = int(conn.execute(users.insert().values(
                 email=email, name=name, password_hash=None, installation_admin=True, created_at=self.clock()

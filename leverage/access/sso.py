@@ -18,6 +18,7 @@ from leverage.access.audit import Action, AuditLog
 from leverage.access.permissions import AccessDenied, Principal, Role
 from leverage.access.users import clean_email
 from leverage.core.database import Database, StoreError, now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import EMAIL_MAX, organizations, sso_mappings
 from leverage.core.validation import has_control_characters
 
@@ -63,18 +64,18 @@ class SsoMappings:
     def add(self, actor: Principal, kind: str, value: str, organization_id: int, role: Role,
             address: str = "") -> None:
         if not actor.can_manage(organization_id):
-            raise AccessDenied("Only an admin of this organization may map single sign-on users to its roles.")
+            raise AccessDenied(_("Only an admin of this organization may map single sign-on users to its roles."))
         if kind not in KINDS:
-            raise StoreError(f"A mapping is by e-mail or by group, not {kind!r}.")
+            raise StoreError(_("A mapping is by e-mail or by group, not {kind!r}.").format(kind=kind))
         value = clean_email(value) if kind == "email" else (value or "").strip().lower()
         if not value or len(value) > EMAIL_MAX or has_control_characters(value):
-            raise StoreError("Name the group as the identity provider sends it (at most 254 characters).")
+            raise StoreError(_("Name the group as the identity provider sends it (at most 254 characters)."))
         with self.db.write() as conn:
             exists = conn.execute(sa.select(sso_mappings.c.id).where(
                 sso_mappings.c.kind == kind, sso_mappings.c.value == value,
                 sso_mappings.c.organization_id == organization_id, sso_mappings.c.role == role.value)).first()
             if exists:
-                raise StoreError("That mapping exists already.")
+                raise StoreError(_("That mapping exists already."))
             conn.execute(sso_mappings.insert().values(kind=kind, value=value, organization_id=organization_id,
                                                       role=role.value, created_at=now_utc(), created_by=actor.label))
             self.audit.record(actor.label, Action.SSO_MAPPING, organization_id=organization_id, target=value,
@@ -84,9 +85,9 @@ class SsoMappings:
         with self.db.write() as conn:
             row = conn.execute(sa.select(sso_mappings).where(sso_mappings.c.id == mapping_id)).mappings().first()
             if row is None:
-                raise StoreError("That mapping does not exist.")
+                raise StoreError(_("That mapping does not exist."))
             if not actor.can_manage(row["organization_id"]):
-                raise AccessDenied("Only an admin of this organization may change its single sign-on mappings.")
+                raise AccessDenied(_("Only an admin of this organization may change its single sign-on mappings."))
             conn.execute(sso_mappings.delete().where(sso_mappings.c.id == mapping_id))
             self.audit.record(actor.label, Action.SSO_MAPPING, organization_id=row["organization_id"],
                               target=row["value"], detail=f"removed: {row['kind']} → {row['role']}", address=address,

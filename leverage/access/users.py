@@ -23,6 +23,7 @@ from leverage.access.permissions import (
     Role,
 )
 from leverage.core.database import Database, StoreError, now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import EMAIL_MAX, NAME_MAX, memberships, organizations, users
 from leverage.core.validation import has_control_characters
 
@@ -35,14 +36,14 @@ COMMAND_LINE = Principal(user_id=None, email="command line", installation_admin=
 def clean_email(text: str | None) -> str:
     email = (text or "").strip().lower()
     if not email or len(email) > EMAIL_MAX or not _EMAIL.match(email) or has_control_characters(email):
-        raise StoreError(f"{(text or '').strip()!r} is not an e-mail address.")
+        raise StoreError(_("{value!r} is not an e-mail address.").format(value=(text or '').strip()))
     return email
 
 
 def clean_person_name(text: str | None) -> str:
     name = (text or "").strip()
     if len(name) > NAME_MAX or has_control_characters(name) or "\n" in name:
-        raise StoreError(f"A name may have at most {NAME_MAX} characters on one line.")
+        raise StoreError(_("A name may have at most {NAME_MAX} characters on one line.").format(NAME_MAX=NAME_MAX))
     return name
 
 
@@ -115,8 +116,8 @@ class Users:
         if actor.can(InstallationPermission.MANAGE_ANY_MEMBERS):
             return
         if organization_id is None or not actor.can(Permission.MANAGE_MEMBERS, organization_id):
-            raise AccessDenied("Only an admin of this organization (or an installation admin) may change its users "
-                               "and roles.")
+            raise AccessDenied(_("Only an admin of this organization (or an installation admin) may change its "
+                                 "users and roles."))
 
     def add(self, actor: Principal, email: str, name: str = "", *, organization_id: int | None = None,
             roles: tuple[Role, ...] = (), installation_admin: bool = False, address: str = "") -> int:
@@ -124,7 +125,7 @@ class Users:
         email = clean_email(email)
         name = clean_person_name(name)
         if installation_admin and not actor.can(InstallationPermission.MANAGE_ANY_MEMBERS):
-            raise AccessDenied("Only an installation admin may make installation admins.")
+            raise AccessDenied(_("Only an installation admin may make installation admins."))
         if not installation_admin or roles:
             self._may_manage(actor, organization_id)
         with self.db.write() as conn:
@@ -144,9 +145,10 @@ class Users:
     def _grant(self, conn: Connection, actor: Principal, user_id: int, email: str, organization_id: int | None,
                role: Role, address: str) -> None:
         if organization_id is None:
-            raise StoreError("Choose the organization the role is for.")
+            raise StoreError(_("Choose the organization the role is for."))
         if conn.execute(sa.select(organizations.c.id).where(organizations.c.id == organization_id)).first() is None:
-            raise StoreError(f"There is no organization with id {organization_id}.")
+            raise StoreError(_("There is no organization with id {organization_id}.").format(
+                                 organization_id=organization_id))
         exists = conn.execute(sa.select(memberships.c.role).where(
             memberships.c.user_id == user_id, memberships.c.organization_id == organization_id,
             memberships.c.role == role.value)).first()
@@ -163,12 +165,12 @@ class Users:
         with self.db.write() as conn:
             email = conn.execute(sa.select(users.c.email).where(users.c.id == user_id)).scalar()
             if email is None:
-                raise StoreError("That user does not exist.")
+                raise StoreError(_("That user does not exist."))
             held = {Role(r) for r in conn.execute(sa.select(memberships.c.role).where(
                 memberships.c.user_id == user_id, memberships.c.organization_id == organization_id)).scalars()}
             if user_id == actor.user_id and Role.ADMIN in held and Role.ADMIN not in roles \
                     and not actor.installation_admin and self._admins(conn, organization_id) <= 1:
-                raise StoreError("You are the organization's only admin: make someone else admin first.")
+                raise StoreError(_("You are the organization's only admin: make someone else admin first."))
             for role in sorted(held - roles):
                 conn.execute(memberships.delete().where(
                     memberships.c.user_id == user_id, memberships.c.organization_id == organization_id,
@@ -186,12 +188,12 @@ class Users:
     def _set_installation_admin(self, conn: Connection, actor: Principal, user_id: int, email: str, value: bool,
                                 address: str) -> None:
         if not actor.can(InstallationPermission.MANAGE_ANY_MEMBERS):
-            raise AccessDenied("Only an installation admin may make or unmake installation admins.")
+            raise AccessDenied(_("Only an installation admin may make or unmake installation admins."))
         if not value:
             others = conn.execute(sa.select(sa.func.count()).select_from(users).where(
                 users.c.installation_admin.is_(True), users.c.id != user_id)).scalar_one()
             if others == 0:
-                raise StoreError("This is the only installation admin: make someone else one first.")
+                raise StoreError(_("This is the only installation admin: make someone else one first."))
         conn.execute(users.update().where(users.c.id == user_id).values(installation_admin=value))
         self.audit.record(actor.label, Action.INSTALLATION_ADMIN, target=email, detail="yes" if value else "no",
                           address=address, conn=conn)
@@ -200,18 +202,18 @@ class Users:
         with self.db.write() as conn:
             email = conn.execute(sa.select(users.c.email).where(users.c.id == user_id)).scalar()
             if email is None:
-                raise StoreError("That user does not exist.")
+                raise StoreError(_("That user does not exist."))
             self._set_installation_admin(conn, actor, user_id, email, value, address)
 
     def remove(self, actor: Principal, user_id: int, address: str = "") -> None:
         """Delete a user with their roles, sessions and links (installation admins only)."""
         if not actor.can(InstallationPermission.MANAGE_ANY_MEMBERS):
-            raise AccessDenied("Only an installation admin may remove users.")
+            raise AccessDenied(_("Only an installation admin may remove users."))
         with self.db.write() as conn:
             row = conn.execute(sa.select(users.c.email, users.c.installation_admin)
                                .where(users.c.id == user_id)).first()
             if row is None:
-                raise StoreError("That user does not exist.")
+                raise StoreError(_("That user does not exist."))
             if row.installation_admin:
                 self._set_installation_admin(conn, actor, user_id, row.email, False, address)
             conn.execute(users.delete().where(users.c.id == user_id))
@@ -220,10 +222,10 @@ class Users:
     def set_password(self, actor: Principal, user_id: int, password: str, address: str = "") -> None:
         """Only the person themself sets their password (after signing in with a link)."""
         if actor.user_id != user_id:
-            raise AccessDenied("People set their own passwords; send them a sign-in link instead.")
+            raise AccessDenied(_("People set their own passwords; send them a sign-in link instead."))
         row = self.get(user_id)
         if row is None:
-            raise StoreError("That user does not exist.")
+            raise StoreError(_("That user does not exist."))
         passwords.check_new(password, row["email"])
         with self.db.write() as conn:
             conn.execute(users.update().where(users.c.id == user_id)

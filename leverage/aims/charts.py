@@ -23,9 +23,12 @@ from leverage.aims.icons import COMMON_CAUSE, POINT_COLOURS, TARGET
 from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.aims.view import AimView, annotation_kind_label, describe_points
 from leverage.core.chart_style import FONT, NO_TEMPLATE
+from leverage.core.i18n import N_, _
+from leverage.core.localized import percent, when
 
-POINT_NAMES = {"common_cause": "Common cause", "improvement": "Special cause improvement",
-               "concern": "Special cause concern", "neutral": "Special cause (neither improvement nor concern)"}
+POINT_NAMES = {"common_cause": N_("Common cause"), "improvement": N_("Special cause improvement"),
+               "concern": N_("Special cause concern"),
+               "neutral": N_("Special cause (neither improvement nor concern)")}
 LINE_GREY = "#595959"
 PROJECTION_COLOUR = "#0072B2"
 ANNOTATION_COLOUR = "#7f7f7f"
@@ -41,7 +44,7 @@ PRINT_BOTTOM_PX = 84  # x tick labels and axis title, with room: Chromium's PDF 
 def _phase_lines(points: pd.DataFrame, column: str) -> tuple[list, list]:
     """x and y for a line per phase, broken (None) between phases so lines never join across a rebase."""
     xs, ys = [], []
-    for _, phase in points.groupby("phase", sort=True):
+    for _phase, phase in points.groupby("phase", sort=True):
         xs += phase["period"].tolist() + [None]
         ys += phase[column].tolist() + [None]
     return xs, ys
@@ -51,8 +54,10 @@ def chart_title(view: AimView) -> str:
     aim = view.aim
     n = 0 if view.result is None else len(view.result.points)
     unit = f" ({aim.unit})" if aim.unit else ""
-    return (f"{html.escape(aim.title)}<br><sup>{html.escape(aim.measure)}{html.escape(unit)} · "
-            f"{CHART_NAMES[aim.chart]} · rules: {RULE_SET_NAMES[aim.rule_set]} · n = {n} points</sup>")
+    details = _("{measure} · {chart} · rules: {rules} · n = {n} points").format(
+        measure=html.escape(aim.measure) + html.escape(unit), chart=_(CHART_NAMES[aim.chart]),
+        rules=RULE_SET_NAMES[aim.rule_set], n=n)
+    return f"{html.escape(aim.title)}<br><sup>{details}</sup>"
 
 
 def axis_title(view: AimView) -> str:
@@ -75,7 +80,7 @@ def annotation_key(view: AimView) -> list[str]:
     notes = view.annotations
     if notes.empty:
         return []
-    return [f"{i}  {note.on_date:%d %b %Y}: {note.label} ({annotation_kind_label(note.kind)})"
+    return [f"{i}  {when(note.on_date)}: {note.label} ({annotation_kind_label(note.kind)})"
             for i, note in enumerate(notes.itertuples(index=False), start=1)]
 
 
@@ -144,7 +149,7 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
     font = {**FONT, "size": size}
     number = f",.{view.decimals}f"
     fig.update_layout(font=font, template=NO_TEMPLATE, plot_bgcolor="white", hovermode="closest",
-                      xaxis={"title": "Period", "showgrid": False, "linecolor": "#bfbfbf", "automargin": True},
+                      xaxis={"title": _("Period"), "showgrid": False, "linecolor": "#bfbfbf", "automargin": True},
                       yaxis={"title": {"text": _wrapped(axis_title(view), 30), "standoff": 12},
                              "gridcolor": "#eeeeee", "zeroline": False, "tickformat": number, "automargin": True})
     if titled:
@@ -154,44 +159,47 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
                                  "y": 1.0, "yanchor": "bottom", "yref": "paper"})
     if view.result is None:
         fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 90 if titled else 20, "b": 60})
-        fig.add_annotation(text="No measurements yet", showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
+        fig.add_annotation(text=_("No measurements yet"), showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
                            font={"size": 18, "color": COMMON_CAUSE})
         return fig
     points = view.result.points
     run_chart = aim.chart == "run"
     x, y = _phase_lines(points, "centre")
-    fig.add_scatter(x=x, y=y, mode="lines", name="Median" if run_chart else "Mean",
+    fig.add_scatter(x=x, y=y, mode="lines", name=_("Median") if run_chart else _("Mean"),
                     line={"color": LINE_GREY, "width": 1.5}, hoverinfo="skip")
     if not run_chart:
-        for column, name in (("upper", "Process limits"), ("lower", None)):
+        for column, name in (("upper", _("Process limits")), ("lower", None)):
             x, y = _phase_lines(points, column)
-            fig.add_scatter(x=x, y=y, mode="lines", name=name or "Lower limit", showlegend=name is not None,
+            fig.add_scatter(x=x, y=y, mode="lines", name=name or _("Lower limit"), showlegend=name is not None,
                             legendgroup="limits", line={"color": LINE_GREY, "width": 1.2, "dash": "dash"},
                             hoverinfo="skip")
     if not view.path.empty:
-        fig.add_scatter(x=view.path["period"], y=view.path["value"], mode="lines+markers", name="Required path",
+        fig.add_scatter(x=view.path["period"], y=view.path["value"], mode="lines+markers", name=_("Required path"),
                         line={"color": TARGET, "width": 1.5, "dash": "dot"}, marker={"size": 6, "symbol": "diamond"},
-                        hovertemplate=f"Required path<br>%{{x|%b %Y}}: %{{y:{number}}}<extra></extra>")
+                        hovertemplate=_("Required path") + f"<br>%{{x|%b %Y}}: %{{y:{number}}}<extra></extra>")
     if aim.target_value is not None:
         end = pd.Timestamp(aim.deadline) if aim.deadline else points["period"].max()
         start = min(points["period"].min(), end)
-        fig.add_scatter(x=[start, end], y=[aim.target_value] * 2, mode="lines", name="Target at the deadline",
+        fig.add_scatter(x=[start, end], y=[aim.target_value] * 2, mode="lines", name=_("Target at the deadline"),
                         line={"color": TARGET, "width": 2, "dash": "dash"},
-                        hovertemplate=f"Target {view.fmt(aim.target_value)}<extra></extra>")
+                        hovertemplate=_("Target {value}").format(value=view.fmt(aim.target_value))
+                        + "<extra></extra>")
     line, band = view.projection.line, view.projection.band
     if show_projection and band is not None and not band.empty:
         level = view.projection.level or 0.9
         fig.add_scatter(x=pd.concat([band["period"], band["period"][::-1]]),
                         y=pd.concat([band["high"], band["low"][::-1]]), fill="toself", mode="lines",
                         line={"width": 0}, fillcolor="rgba(0,114,178,0.12)",
-                        name=f"Value at the deadline:<br>{level:.0%} interval" if for_print else
-                        f"Value at the deadline: {level:.0%} interval", hoverinfo="skip")
+                        name=_("Value at the deadline: {level} interval").format(level=percent(level)).replace(
+                            ": ", ":<br>", 1) if for_print else
+                        _("Value at the deadline: {level} interval").format(level=percent(level)), hoverinfo="skip")
     if show_projection and line is not None:
-        name = f"Projection:<br>{view.projection.label}" if for_print else f"Projection: {view.projection.label}"
+        name = _("Projection: {state}").format(state=view.projection.label)
+        name = name.replace(": ", ":<br>", 1) if for_print else name
         fig.add_scatter(x=line["period"], y=line["value"], mode="lines", name=name,
                         line={"color": PROJECTION_COLOUR, "width": 1.5, "dash": "dashdot"},
-                        hovertemplate=f"Projection %{{x|%b %Y}}: %{{y:{number}}}<extra></extra>")
-    fig.add_scatter(x=points["period"], y=points["value"], mode="lines", name="Data", showlegend=False,
+                        hovertemplate=_("Projection") + f" %{{x|%b %Y}}: %{{y:{number}}}<extra></extra>")
+    fig.add_scatter(x=points["period"], y=points["value"], mode="lines", name=_("Data"), showlegend=False,
                     line={"color": COMMON_CAUSE, "width": 2}, hoverinfo="skip")
     reasons = describe_points(view)
     for point_type, colour in POINT_COLOURS.items():
@@ -201,19 +209,21 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
         chosen = points[mask]
         custom = np.column_stack([reasons[mask].to_numpy(), chosen["centre"].to_numpy(),
                                   chosen["lower"].to_numpy(), chosen["upper"].to_numpy()])
-        limits = "" if run_chart else f"<br>Limits %{{customdata[2]:{number}}} – %{{customdata[3]:{number}}}"
-        name = POINT_NAMES[point_type]
+        limits = "" if run_chart else ("<br>" + _("Limits") + f" %{{customdata[2]:{number}}} – "
+                                       f"%{{customdata[3]:{number}}}")
+        name = _(POINT_NAMES[point_type])
         if for_print and point_type == "neutral":
-            name = "Special cause (neither<br>improvement nor concern)"
+            name = name.replace(" (", "<br>(", 1) if " (" in name else name
         fig.add_scatter(x=chosen["period"], y=chosen["value"], mode="markers", name=name,
                         marker={"color": colour, "size": 11 if large else 9, "line": {"color": "white", "width": 1}},
                         customdata=custom,
-                        hovertemplate=(f"%{{x|%b %Y}}: <b>%{{y:{number}}}</b><br>Centre %{{customdata[1]:{number}}}"
+                        hovertemplate=(f"%{{x|%b %Y}}: <b>%{{y:{number}}}</b><br>" + _("Centre")
+                                       + f" %{{customdata[1]:{number}}}"
                                        + limits + "<br>%{customdata[0]}<extra></extra>"))
     low, high = _x_range(view)
     fig.update_xaxes(range=[low, high])
     if for_print:
-        fig.update_xaxes(title={"text": f"Period (n = {len(points)} points)"})
+        fig.update_xaxes(title={"text": _("Period (n = {n} points)").format(n=len(points))})
     _lay_out(fig, view, (low, high), height, width, size, for_print, large, titled)
     return fig
 
@@ -292,5 +302,5 @@ def _lay_out(fig: go.Figure, view: AimView, x_range: tuple[pd.Timestamp, pd.Time
                            showarrow=False, xanchor="left" if to_right else "right", yanchor="middle",
                            xshift=3 if to_right else -3, text=html.escape(text),
                            font={"size": label_size, "color": "#404040"},
-                           hovertext=html.escape(f"{note.on_date:%d %b %Y}: {note.label} "
+                           hovertext=html.escape(f"{when(note.on_date)}: {note.label} "
                                                  f"({annotation_kind_label(note.kind)})"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 from functools import cache
 
+from leverage.core.i18n import N_, _, language
+
 COMMON_CAUSE = "#a6a6a6"
 IMPROVEMENT = "#00b0f0"
 CONCERN = "#e46c0a"
@@ -18,30 +20,30 @@ NO_DATA = "#d9d9d9"
 POINT_COLOURS = {"common_cause": COMMON_CAUSE, "improvement": IMPROVEMENT, "concern": CONCERN, "neutral": NEUTRAL}
 
 VARIATION_LABELS = {
-    "common_cause": "Common cause variation",
-    "improvement_high": "Special cause improvement (high)",
-    "improvement_low": "Special cause improvement (low)",
-    "concern_high": "Special cause concern (high)",
-    "concern_low": "Special cause concern (low)",
-    "neutral_high": "Special cause (high; no direction set)",
-    "neutral_low": "Special cause (low; no direction set)",
-    "neutral": "Special cause with no high or low side: 15 or more points hugging the centre line",
-    None: "Not enough data for a variation summary",
+    "common_cause": N_("Common cause variation"),
+    "improvement_high": N_("Special cause improvement (high)"),
+    "improvement_low": N_("Special cause improvement (low)"),
+    "concern_high": N_("Special cause concern (high)"),
+    "concern_low": N_("Special cause concern (low)"),
+    "neutral_high": N_("Special cause (high; no direction set)"),
+    "neutral_low": N_("Special cause (low; no direction set)"),
+    "neutral": N_("Special cause with no high or low side: 15 or more points hugging the centre line"),
+    None: N_("Not enough data for a variation summary"),
 }
 ASSURANCE_LABELS = {
-    "pass": "Consistently passes the target",
-    "fail": "Consistently fails the target",
-    "hit_and_miss": "Hit and miss: the target lies inside the limits",
-    None: "No assurance (needs a target, a direction and process limits)",
+    "pass": N_("Consistently passes the target"),
+    "fail": N_("Consistently fails the target"),
+    "hit_and_miss": N_("Hit and miss: the target lies inside the limits"),
+    None: N_("No assurance (needs a target, a direction and process limits)"),
 }
 SIGNAL_LABELS = {
-    "outside_limits": "a point outside the process limits",
-    "shift": "a shift (a long run on one side of the centre line)",
-    "trend": "a trend (points each higher, or each lower, than the one before)",
-    "two_of_three": "two of three points close to a limit",
-    "inner_third": "15 or more points hugging the centre line (inner third)",
-    "long_run": "an unusually long run (Anhøj)",
-    "astronomical": "an astronomical point (marked by a person)",
+    "outside_limits": N_("a point outside the process limits"),
+    "shift": N_("a shift (a long run on one side of the centre line)"),
+    "trend": N_("a trend (points each higher, or each lower, than the one before)"),
+    "two_of_three": N_("two of three points close to a limit"),
+    "inner_third": N_("15 or more points hugging the centre line (inner third)"),
+    "long_run": N_("an unusually long run (Anhøj)"),
+    "astronomical": N_("an astronomical point (marked by a person)"),
 }
 
 
@@ -75,20 +77,27 @@ def _letter(text: str, x: int = 20, size: int = 15) -> str:
 
 def variation_svg(variation: str | None) -> str:
     """An MDC-style variation icon: colour by type, arrow and H/L for the side of the special cause."""
-    return _variation_svg(_known(variation))
+    return _variation_svg(_known(variation), language())
 
 
 def variation_label(variation: str | None) -> str:
-    return VARIATION_LABELS[_known(variation)]
+    """The variation icon's meaning in the current language."""
+    return _(VARIATION_LABELS[_known(variation)])
 
 
 def assurance_label(assurance: str | None) -> str:
-    return ASSURANCE_LABELS[_known(assurance)]
+    """The assurance icon's meaning in the current language."""
+    return _(ASSURANCE_LABELS[_known(assurance)])
+
+
+def signal_label(signal: str) -> str:
+    """A rule's signal in words, in the current language (its code when unknown)."""
+    return _(SIGNAL_LABELS[signal]) if signal in SIGNAL_LABELS else signal
 
 
 @cache
-def _variation_svg(variation: str | None) -> str:
-    colour, title = variation_colour(variation), VARIATION_LABELS[variation]
+def _variation_svg(variation: str | None, lang: str) -> str:  # lang: the cache's key, as the title is translated
+    colour, title = variation_colour(variation), variation_label(variation)
     if variation is None:
         return _circle(colour, _letter("–"), title)
     if variation == "common_cause":
@@ -106,13 +115,13 @@ def _variation_svg(variation: str | None) -> str:
 
 def assurance_svg(assurance: str | None) -> str:
     """An MDC-style assurance icon: P (passes), F (fails), ? (hit and miss), – (none)."""
-    return _assurance_svg(_known(assurance))
+    return _assurance_svg(_known(assurance), language())
 
 
 @cache
-def _assurance_svg(assurance: str | None) -> str:
+def _assurance_svg(assurance: str | None, lang: str) -> str:  # lang: the cache's key
     letter = {"pass": "P", "fail": "F", "hit_and_miss": "?"}.get(assurance, "–")
-    return _circle(assurance_colour(assurance), _letter(letter, size=18), ASSURANCE_LABELS[assurance])
+    return _circle(assurance_colour(assurance), _letter(letter, size=18), assurance_label(assurance))
 
 
 def data_uri(svg: str) -> str:

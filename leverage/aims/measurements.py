@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from leverage.aims.spc import ATTRIBUTE_CHARTS
+from leverage.core.i18n import _
 from leverage.core.validation import MAX_MAGNITUDE
 
 READABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -136,17 +137,20 @@ def check_series(frame: pd.DataFrame, kind: SeriesKind, source: str = "input") -
     dupes = periods[valid_periods].duplicated(keep="first")
     for row, when in zip(rows[valid_periods.to_numpy()][dupes.to_numpy()], periods[valid_periods][dupes],
                          strict=True):
-        problems.append(f"row {row}: period {when.date().isoformat()} appears more than once")
+        problems.append(_("row {row}: period {value} appears more than once").format(
+                            row=row, value=when.date().isoformat()))
     if kind.counts:
         num, den = numbers["numerator"], numbers["denominator"]
         for row in rows[(den <= 0).to_numpy(dtype=bool, na_value=False)]:
-            problems.append(f"row {row}: denominator {den.iloc[row - 1]:g} must be positive")
+            problems.append(_("row {row}: denominator {value:g} must be positive").format(
+                                row=row, value=den.iloc[row - 1]))
         for row in rows[(num < 0).to_numpy(dtype=bool, na_value=False)]:
-            problems.append(f"row {row}: numerator {num.iloc[row - 1]:g} is negative")
+            problems.append(_("row {row}: numerator {value:g} is negative").format(row=row, value=num.iloc[row - 1]))
         if kind.proportion:
             for row in rows[((num > den) & (den > 0)).to_numpy(dtype=bool, na_value=False)]:
-                problems.append(f"row {row}: numerator {num.iloc[row - 1]:g} is larger than the denominator "
-                                f"{den.iloc[row - 1]:g} (a proportion cannot exceed 1)")
+                problems.append(_("row {row}: numerator {value:g} is larger than the denominator {value2:g} (a "
+                                  "proportion cannot exceed 1)").format(
+                                    row=row, value=num.iloc[row - 1], value2=den.iloc[row - 1]))
     if problems:
         problems.sort(key=_row_of)
         raise MeasurementError(source, problems[:MAX_PROBLEMS] + (
@@ -174,11 +178,11 @@ def _parse_periods(column: pd.Series, problems: list[str]) -> pd.Series:
         parsed = parsed.dt.normalize()
         for row in np.flatnonzero(parsed.isna().to_numpy()):
             shown = text.iloc[row]
-            problems.append(f"row {row + 1}: period {'(empty)' if pd.isna(shown) else repr(str(shown))} "
-                            "is not an ISO date (YYYY-MM-DD)")
+            problems.append(_("row {value}: period {value2} is not an ISO date (YYYY-MM-DD)").format(
+                                value=row + 1, value2='(empty)' if pd.isna(shown) else repr(str(shown))))
         return parsed
     for row in np.flatnonzero(parsed.isna().to_numpy()):
-        problems.append(f"row {row + 1}: period is empty")
+        problems.append(_("row {value}: period is empty").format(value=row + 1))
     return parsed
 
 
@@ -192,8 +196,10 @@ def _parse_numbers(column: pd.Series, name: str, problems: list[str]) -> pd.Seri
     bad = numbers.isna() | ~np.isfinite(numbers.fillna(0))
     for row in np.flatnonzero(bad.to_numpy()):
         shown = column.iloc[row]
-        problems.append(f"row {row + 1}: {name} {'(empty)' if pd.isna(shown) else repr(str(shown))} is not a number")
+        problems.append(_("row {value}: {name} {value2} is not a number").format(
+                            value=row + 1, name=name, value2='(empty)' if pd.isna(shown) else repr(str(shown))))
     huge = ~bad & (numbers.abs() > MAX_MAGNITUDE)
     for row in np.flatnonzero(huge.to_numpy()):
-        problems.append(f"row {row + 1}: {name} {numbers.iloc[row]:g} is beyond ±{MAX_MAGNITUDE:g}")
+        problems.append(_("row {value}: {name} {value2:g} is beyond ±{MAX_MAGNITUDE:g}").format(
+                            value=row + 1, name=name, value2=numbers.iloc[row], MAX_MAGNITUDE=MAX_MAGNITUDE))
     return numbers.where(~bad & ~huge)

@@ -23,6 +23,7 @@ with autocorrelated scatter; the interval is for the value that will be measured
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,12 +32,14 @@ import pandas as pd
 
 from leverage.aims.prediction import LEVEL, METHOD_NAME, MIN_POINTS, PredictionError, predict
 from leverage.aims.spc import MIN_SUMMARY_POINTS, assurance_of
+from leverage.core.i18n import N_, _
+from leverage.core.localized import MONTH, fixed, percent, when
 
 STATES = ("achieved", "on_course", "at_risk", "off_course", "met_at_deadline", "missed_at_deadline",
           "not_enough_data")
-STATE_LABELS = {"achieved": "Achieved and stable", "on_course": "On course", "at_risk": "At risk",
-                "off_course": "Off course", "met_at_deadline": "Deadline passed: met",
-                "missed_at_deadline": "Deadline passed: missed", "not_enough_data": "Not enough data"}
+STATE_LABELS = {"achieved": N_("Achieved and stable"), "on_course": N_("On course"), "at_risk": N_("At risk"),
+                "off_course": N_("Off course"), "met_at_deadline": N_("Deadline passed: met"),
+                "missed_at_deadline": N_("Deadline passed: missed"), "not_enough_data": N_("Not enough data")}
 CONFIDENCE = LEVEL  # the interval's level, as the app and the board pack state it
 METHOD = (
     "A Theil–Sen line (the median of all pairwise slopes, so one odd month cannot swing it) is fitted to the "
@@ -69,7 +72,7 @@ class Projection:
 
     @property
     def label(self) -> str:
-        return STATE_LABELS[self.state]
+        return _(STATE_LABELS[self.state])
 
     @property
     def estimate(self) -> float | None:
@@ -99,7 +102,7 @@ def _day(value: object) -> dt.date:
 def _fmt(value: float, decimals: int | None = None) -> str:
     """A value in a reason: the measure's own precision when known, else three significant figures."""
     if decimals is not None:
-        return f"{value:,.{decimals}f}"
+        return fixed(value, decimals)
     return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
@@ -113,18 +116,19 @@ def project(periods: Sequence[object], values: Sequence[float], target: float | 
     no limits are given (kept for callers that name it). `decimals` writes the values in the reason with the
     measure's one precision.
     """
-    missing = [name for name, v in (("target", target), ("deadline", deadline)) if v is None]
+    missing = [name for name, v in ((_("target"), target), (_("deadline"), deadline)) if v is None]
     if direction not in ("up", "down"):
-        missing.append("direction of improvement")
+        missing.append(_("direction of improvement"))
     if missing:
-        return Projection("not_enough_data", f"No {' or '.join(missing)} set.")
+        return Projection("not_enough_data", _("No {missing} set.").format(
+            missing=functools.reduce(lambda a, b: _("{a} or {b}").format(a=a, b=b), missing)))
     assert target is not None and deadline is not None
     values = np.asarray(values, dtype=float)
     stamps = pd.to_datetime(pd.Series(list(periods)))
     due = _day(deadline)
     common = dict(target=float(target), deadline=due)
     if len(values) == 0:
-        return Projection("not_enough_data", "No measurements yet.", **common)
+        return Projection("not_enough_data", _("No measurements yet."), **common)
     if due <= stamps.iloc[-1].date():
         return _deadline_passed(stamps, values, float(target), due, direction, common, decimals)
     run_chart = limits is None if has_limits is None else not has_limits
@@ -133,26 +137,31 @@ def project(periods: Sequence[object], values: Sequence[float], target: float | 
         if achieved:
             return Projection("achieved", achieved, **common)
     if len(values) < MIN_POINTS:
-        return Projection("not_enough_data", f"{len(values)} point(s) in the current phase; the projection needs "
-                                             f"{MIN_POINTS}.", **common)
+        return Projection("not_enough_data", _("{n} point(s) in the current phase; the projection needs "
+                                               "{needed}.").format(n=len(values), needed=MIN_POINTS), **common)
     try:
         p = predict(stamps, values, due)
     except PredictionError as exc:
-        return Projection("not_enough_data", f"No projection: {exc}.", **common)
+        return Projection("not_enough_data", _("No projection: {reason}.").format(reason=exc), **common)
     shown = dict(projected=p.estimate, low=p.low, high=p.high, slope_per_year=p.slope_per_year, line=p.line,
                  band=p.band, level=p.level, **common)
-    when = f"{due:%d %b %Y}"
-    interval = f"{p.level:.0%} interval {_fmt(p.low, decimals)} to {_fmt(p.high, decimals)}"
+    by = when(due)
+    interval = _("{level} interval {low} to {high}").format(level=percent(p.level), low=_fmt(p.low, decimals),
+                                                             high=_fmt(p.high, decimals))
     goal = _fmt(float(target), decimals) if decimals is not None else f"{target:g}"
     favourable = p.high if direction == "up" else p.low
     if meets(p.estimate, target, direction):
-        return Projection("on_course", f"Expected {_fmt(p.estimate, decimals)} by {when} ({interval}) against a "
-                                       f"target of {goal}.", **shown)
+        return Projection("on_course", _("Expected {estimate} by {when} ({interval}) against a target of "
+                                         "{goal}.").format(estimate=_fmt(p.estimate, decimals), when=by,
+                                                           interval=interval, goal=goal), **shown)
     if meets(favourable, target, direction):
-        return Projection("at_risk", f"Expected {_fmt(p.estimate, decimals)} by {when} ({interval}), short of "
-                                     f"{goal}; only the favourable end of the interval reaches it.", **shown)
-    return Projection("off_course", f"Expected {_fmt(p.estimate, decimals)} by {when} ({interval}); even the "
-                                    f"favourable end misses {goal}.", **shown)
+        return Projection("at_risk", _("Expected {estimate} by {when} ({interval}), short of {goal}; only the "
+                                       "favourable end of the interval reaches it.").format(
+                                           estimate=_fmt(p.estimate, decimals), when=by, interval=interval,
+                                           goal=goal), **shown)
+    return Projection("off_course", _("Expected {estimate} by {when} ({interval}); even the favourable end "
+                                      "misses {goal}.").format(estimate=_fmt(p.estimate, decimals), when=by,
+                                                               interval=interval, goal=goal), **shown)
 
 
 def _achieved(values: np.ndarray, target: float, direction: str, limits: tuple[float, float] | None,
@@ -162,11 +171,11 @@ def _achieved(values: np.ndarray, target: float, direction: str, limits: tuple[f
         return ""
     if limits is None:
         if all(meets(v, target, direction) for v in values):
-            return "Every point of the current phase meets the target at the deadline."
+            return _("Every point of the current phase meets the target at the deadline.")
         return ""
     lower, upper = limits
     if assurance_of(target, direction, lower, upper) == "pass":
-        return "The process limits lie wholly on the right side of the target at the deadline."
+        return _("The process limits lie wholly on the right side of the target at the deadline.")
     return ""
 
 
@@ -175,16 +184,19 @@ def _deadline_passed(stamps: pd.Series, values: np.ndarray, target: float, due: 
     """The deadline is on or before the latest measurement: the value measured at the deadline decides."""
     known = np.flatnonzero((stamps.dt.date <= due).to_numpy())
     if len(known) == 0:
-        return Projection("not_enough_data", f"The deadline, {due:%d %b %Y}, falls before the first point of the "
-                                             "current phase: set a new deadline.", **common)
+        return Projection("not_enough_data", _("The deadline, {due}, falls before the first point of the current "
+                                               "phase: set a new deadline.").format(due=when(due)), **common)
     i = int(known[-1])
-    value, when = float(values[i]), stamps.iloc[i]
+    value, measured = float(values[i]), stamps.iloc[i]
     met = meets(value, target, direction)
-    verb = "met" if met else "missed"
     goal = _fmt(target, decimals) if decimals is not None else f"{target:g}"
     return Projection("met_at_deadline" if met else "missed_at_deadline",
-                      f"The deadline, {due:%d %b %Y}, has passed: {_fmt(value, decimals)} was measured for "
-                      f"{when:%b %Y} against a target of {goal} ({verb}).", projected=value, **common)
+                      (_("The deadline, {due}, has passed: {value} was measured for {period} against a target of "
+                         "{goal} (met).") if met else
+                       _("The deadline, {due}, has passed: {value} was measured for {period} against a target of "
+                         "{goal} (missed).")).format(due=when(due), value=_fmt(value, decimals),
+                                                     period=when(measured, MONTH), goal=goal),
+                      projected=value, **common)
 
 
 def required_path(baseline_period: object | None, baseline_value: float | None, target: float | None,
@@ -201,7 +213,7 @@ def required_path(baseline_period: object | None, baseline_value: float | None, 
 
 def target_on(day: object, target: float | None, trajectory: Sequence[tuple[dt.date, float]] = ()) -> float | None:
     """The target in force on `day`: the next interim target falling due, else the final target."""
-    for when, value in sorted(trajectory):
-        if pd.Timestamp(when) >= pd.Timestamp(day):
+    for due_on, value in sorted(trajectory):
+        if pd.Timestamp(due_on) >= pd.Timestamp(day):
             return float(value)
     return target

@@ -21,6 +21,7 @@ from leverage.aims.spc_settings import (
     rules_problem,
 )
 from leverage.core.database import StoreError
+from leverage.core.i18n import N_, _
 from leverage.core.schema import LONG_TEXT_MAX, NAME_MAX
 from leverage.core.validation import MAX_MAGNITUDE
 
@@ -32,8 +33,8 @@ CHARTS_FOR_TYPE = {"continuous": ("xmr", "run"), "proportion": ("p", "run", "xmr
 DEFAULT_MULTIPLIER = {"continuous": 1.0, "proportion": 100.0, "rate": 1000.0}
 CADENCES = {"monthly": 31, "bimonthly": 62, "quarterly": 92}
 CADENCE_LABELS = {"monthly": "Every meeting (monthly)", "bimonthly": "Every two months", "quarterly": "Quarterly"}
-ANNOTATION_KINDS = {"change": "Change tested", "pdsa": "PDSA cycle", "event": "Event",
-                    "astronomical": "Astronomical point", "phase": "New phase (limits recalculated)"}
+ANNOTATION_KINDS = {"change": N_("Change tested"), "pdsa": N_("PDSA cycle"), "event": N_("Event"),
+                    "astronomical": N_("Astronomical point"), "phase": N_("New phase (limits recalculated)")}
 TEXT_MAX = NAME_MAX
 
 class AimError(StoreError):
@@ -110,9 +111,9 @@ def readable(aim: Aim) -> tuple[Aim, str]:
     if aim.chart is None or aim.rule_set is None or rules_problem(aim.chart, aim.rule_set) is None:
         return aim, ""
     usual = DEFAULT_RULES[aim.chart]
-    note = (f"Saved with the {RULE_SET_NAMES[aim.rule_set]} rule set, which has no rules for a "
-            f"{CHART_NAMES[aim.chart].lower()}: read with the {RULE_SET_NAMES[usual]} rules. Save the aim to "
-            "keep this choice, or choose another chart.")
+    note = _("Saved with the {saved} rule set, which has no rules for a {chart}: read with the {usual} rules. Save "
+             "the aim to keep this choice, or choose another chart.").format(
+        saved=RULE_SET_NAMES[aim.rule_set], chart=_(CHART_NAMES[aim.chart]).lower(), usual=RULE_SET_NAMES[usual])
     return replace(aim, rule_set=usual), note
 
 
@@ -122,55 +123,62 @@ def validate(aim: Aim) -> list[str]:
     for name, limit in (("title", TEXT_MAX), ("measure", TEXT_MAX), ("unit", TEXT_MAX), ("owner", TEXT_MAX),
                         ("definition", LONG_TEXT_MAX)):
         if len(getattr(aim, name)) > limit:
-            p.append(f"{name}: longer than {limit} characters")
+            p.append(_("{name}: longer than {limit} characters").format(name=name, limit=limit))
     if not aim.title:
-        p.append("title: give the aim a title")
+        p.append(_("title: give the aim a title"))
     if not aim.measure:
-        p.append("measure: name the system-level measure")
+        p.append(_("measure: name the system-level measure"))
     if aim.data_type not in DATA_TYPES:
-        p.append(f"data type: {aim.data_type!r} is not one of {', '.join(DATA_TYPES)}")
+        p.append(_("data type: {data_type!r} is not one of {value}").format(
+                     data_type=aim.data_type, value=', '.join(DATA_TYPES)))
     elif aim.chart not in CHARTS_FOR_TYPE[aim.data_type]:
-        p.append(f"chart: a {aim.data_type} measure is drawn as {', '.join(CHARTS_FOR_TYPE[aim.data_type])}")
+        p.append(_("chart: a {data_type} measure is drawn as {value}").format(
+                     data_type=aim.data_type, value=', '.join(CHARTS_FOR_TYPE[aim.data_type])))
     if aim.direction not in ("up", "down"):
-        p.append("direction: say whether higher (up) or lower (down) is better")
+        p.append(_("direction: say whether higher (up) or lower (down) is better"))
     if aim.rule_set not in RULE_SETS:
-        p.append(f"rule set: {aim.rule_set!r} is not one of {', '.join(RULE_SETS)}")
+        p.append(_("rule set: {rule_set!r} is not one of {value}").format(
+                     rule_set=aim.rule_set, value=', '.join(RULE_SETS)))
     elif aim.chart in RULES_FOR_CHART and rules_problem(aim.chart, aim.rule_set):
-        p.append(f"rule set: {rules_problem(aim.chart, aim.rule_set)}")
+        p.append(_("rule set: {value}").format(value=rules_problem(aim.chart, aim.rule_set)))
     if aim.review_cadence not in CADENCES:
-        p.append(f"review cadence: {aim.review_cadence!r} is not one of {', '.join(CADENCES)}")
+        p.append(_("review cadence: {review_cadence!r} is not one of {value}").format(
+                     review_cadence=aim.review_cadence, value=', '.join(CADENCES)))
     if aim.multiplier is None or not math.isfinite(aim.multiplier) or aim.multiplier <= 0 \
             or aim.multiplier > MAX_MAGNITUDE:
-        p.append("multiplier: must be a positive number (e.g. 100 for percent, 1000 for per 1,000)")
+        p.append(_("multiplier: must be a positive number (e.g. 100 for percent, 1000 for per 1,000)"))
     for name in ("baseline_value", "target_value"):
         value = getattr(aim, name)
         if value is not None and not math.isfinite(value):
-            p.append(f"{name.replace('_', ' ')}: not a number")
+            p.append(_("{value}: not a number").format(value=name.replace('_', ' ')))
         elif value is not None and abs(value) > MAX_MAGNITUDE:
-            p.append(f"{name.replace('_', ' ')}: {value:g} is beyond ±{MAX_MAGNITUDE:g}")
+            p.append(_("{value}: {value2:g} is beyond ±{MAX_MAGNITUDE:g}").format(
+                         value=name.replace('_', ' '), value2=value, MAX_MAGNITUDE=MAX_MAGNITUDE))
         elif (value is not None and aim.data_type == "proportion" and aim.multiplier
               and not 0 <= value <= aim.multiplier):
-            p.append(f"{name.replace('_', ' ')}: a proportion lies between 0 and {aim.multiplier:g}")
+            p.append(_("{value}: a proportion lies between 0 and {multiplier:g}").format(
+                         value=name.replace('_', ' '), multiplier=aim.multiplier))
         elif value is not None and aim.data_type == "rate" and value < 0:
-            p.append(f"{name.replace('_', ' ')}: a rate cannot be negative")
+            p.append(_("{value}: a rate cannot be negative").format(value=name.replace('_', ' ')))
     if (aim.baseline_period is None) != (aim.baseline_value is None):
-        p.append("baseline: give both the baseline period and its value, or neither")
+        p.append(_("baseline: give both the baseline period and its value, or neither"))
     if aim.deadline and aim.baseline_period and aim.deadline <= aim.baseline_period:
-        p.append("deadline: must fall after the baseline period")
+        p.append(_("deadline: must fall after the baseline period"))
     bad_points = [x for x in aim.leverage_points if x not in range(1, 8)]
     if bad_points:
-        p.append(f"leverage points: {bad_points} are not between 1 and 7")
+        p.append(_("leverage points: {bad_points} are not between 1 and 7").format(bad_points=bad_points))
     if aim.baseline_points is not None and aim.baseline_points < 2:
-        p.append("baseline points: freeze the limits on at least 2 points, or leave it empty")
+        p.append(_("baseline points: freeze the limits on at least 2 points, or leave it empty"))
     for due, value in aim.trajectory:
         if aim.deadline and due > aim.deadline:
-            p.append(f"interim target {due.isoformat()}: falls after the deadline")
+            p.append(_("interim target {value}: falls after the deadline").format(value=due.isoformat()))
         if value is None or not math.isfinite(value):
-            p.append(f"interim target {due.isoformat()}: the value is not a number")
+            p.append(_("interim target {value}: the value is not a number").format(value=due.isoformat()))
         elif abs(value) > MAX_MAGNITUDE:
-            p.append(f"interim target {due.isoformat()}: {value:g} is beyond ±{MAX_MAGNITUDE:g}")
-    if len({d for d, _ in aim.trajectory}) != len(aim.trajectory):
-        p.append("interim targets: two share a date")
+            p.append(_("interim target {value}: {value2:g} is beyond ±{MAX_MAGNITUDE:g}").format(
+                         value=due.isoformat(), value2=value, MAX_MAGNITUDE=MAX_MAGNITUDE))
+    if len({d for d, _value in aim.trajectory}) != len(aim.trajectory):
+        p.append(_("interim targets: two share a date"))
     return p
 
 

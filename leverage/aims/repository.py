@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from leverage.aims.measurements import MeasurementError, check_series
 from leverage.aims.register import ANNOTATION_KINDS, TEXT_MAX, Aim, AimError, normalise, validate
 from leverage.core.database import Database
+from leverage.core.i18n import _
 from leverage.core.schema import aim_targets, aims, annotations, measurements
 
 
@@ -173,13 +174,14 @@ class AimStore:
         label = (label or "").strip()
         problems = []
         if not label:
-            problems.append("label: say what happened")
+            problems.append(_("label: say what happened"))
         elif len(label) > TEXT_MAX:
-            problems.append(f"label: longer than {TEXT_MAX} characters")
+            problems.append(_("label: longer than {TEXT_MAX} characters").format(TEXT_MAX=TEXT_MAX))
         if kind not in ANNOTATION_KINDS:
-            problems.append(f"kind: {kind!r} is not one of {', '.join(ANNOTATION_KINDS)}")
+            problems.append(_("kind: {kind!r} is not one of {value}").format(
+                                kind=kind, value=', '.join(ANNOTATION_KINDS)))
         if not isinstance(on, dt.date):
-            problems.append("date: not a date")
+            problems.append(_("date: not a date"))
         if problems:
             raise AimError(problems)
         with self.store.write() as conn:

@@ -30,6 +30,7 @@ from leverage.aims.spc_settings import (  # noqa: F401  (re-exported: callers im
     RULES_FOR_CHART,
     rules_problem,
 )
+from leverage.core.i18n import _
 
 SIGNALS = ("outside_limits", "shift", "trend", "two_of_three", "inner_third", "long_run", "astronomical")
 POINT_TYPES = ("common_cause", "improvement", "concern", "neutral")
@@ -227,7 +228,7 @@ def _phase_index(periods: np.ndarray, phase_starts: Sequence[np.datetime64]) -> 
     starts = np.sort(np.array(phase_starts, dtype="datetime64[D]"))
     index = np.searchsorted(starts, periods, side="right")
     # renumber so phases that hold no point disappear: 0, 1, 2, ... in time order
-    _, renumbered = np.unique(index, return_inverse=True)
+    _values, renumbered = np.unique(index, return_inverse=True)
     return renumbered
 
 
@@ -242,13 +243,14 @@ def _limits_for_phase(chart: str, value: np.ndarray, numerator: np.ndarray | Non
         centre = float(base.mean())
         moving = np.abs(np.diff(base))
         if len(moving) == 0:
-            notes.append("One baseline point: no moving range, so no limits.")
+            notes.append(_("One baseline point: no moving range, so no limits."))
             return centre, np.full(n, np.nan)
         mr_bar = float(moving.mean())
         if screen:
             kept = moving[moving <= D4 * mr_bar]
             if 0 < len(kept) < len(moving):
-                notes.append(f"{len(moving) - len(kept)} moving range(s) above {D4}×MR̄ screened out.")
+                notes.append(_("{n} moving range(s) above {d4}×MR̄ screened out.").format(n=len(moving) - len(kept),
+                                                                                        d4=D4))
                 mr_bar = float(kept.mean())
         return centre, np.full(n, E2 * mr_bar / 3)
     assert numerator is not None and denominator is not None
@@ -262,8 +264,8 @@ def _limits_for_phase(chart: str, value: np.ndarray, numerator: np.ndarray | Non
         with np.errstate(divide="ignore", invalid="ignore"):
             z = (value[baseline] - centre) / sigma[baseline]
         if len(z) < 2 or not np.all(np.isfinite(z)):
-            notes.append("Laney adjustment not possible (fewer than two baseline points or zero sigma): "
-                         "unadjusted limits shown.")
+            notes.append(_("Laney adjustment not possible (fewer than two baseline points or zero sigma): "
+                           "unadjusted limits shown."))
         else:
             sigma = sigma * (np.abs(np.diff(z)).mean() / D2)
     return centre, sigma
@@ -329,7 +331,7 @@ def analyse_arrays(periods: np.ndarray, value: np.ndarray, chart: str = "xmr", r
     side_by_signal["astronomical"] = side.copy()
     for name in ("outside_limits", "shift", "two_of_three", "long_run"):
         side_by_signal[name] = side
-    signals: list[list[str]] = [[] for _ in range(n)]
+    signals: list[list[str]] = [[] for _point in range(n)]
     any_signal = np.zeros(n, dtype=bool)
     for name in SIGNALS:
         any_signal |= signal_masks[name]
@@ -500,19 +502,19 @@ def _summary(chart: str, rules: str, params: RuleParameters, direction: str, tar
                            crossings=runs["crossings"], crossings_limit=runs["crossings_limit"],
                            crossings_signal=runs["crossings"] < runs["crossings_limit"])
         if (params.runs_test or params.anhoej) and not runs["applied"]:
-            notes.append(f"Fewer than {MIN_RUNS_USEFUL} useful observations ({runs['useful']}): "
-                         "the runs analysis is not applied.")
+            notes.append(_("Fewer than {minimum} useful observations ({useful}): the runs analysis is not "
+                           "applied.").format(minimum=MIN_RUNS_USEFUL, useful=runs["useful"]))
     if chart == "xmr" and n and summary["baseline_points"] < MIN_BASELINE_XMR:
         summary["trial_limits"] = True
-        notes.append(f"Trial limits: fewer than {MIN_BASELINE_XMR} baseline points "
-                     f"({summary['baseline_points']}).")
+        notes.append(_("Trial limits: fewer than {minimum} baseline points ({n}).").format(
+            minimum=MIN_BASELINE_XMR, n=summary["baseline_points"]))
     if n and in_last >= MIN_SUMMARY_POINTS:
         summary["variation"] = variation_of(point_type[-1], point_side[-1])
         if chart != "run":
             summary["assurance"] = assurance_of(target, direction, lower[-1], upper[-1])
     elif n:
-        notes.append(f"Fewer than {MIN_SUMMARY_POINTS} points in the current phase: no variation or assurance "
-                     "summary yet.")
+        notes.append(_("Fewer than {minimum} points in the current phase: no variation or assurance summary "
+                       "yet.").format(minimum=MIN_SUMMARY_POINTS))
     summary["notes"] = notes
     return summary
 

@@ -14,11 +14,13 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from leverage.aims.icons import ASSURANCE_LABELS, SIGNAL_LABELS, VARIATION_LABELS
+from leverage.aims.icons import assurance_label, signal_label, variation_label
 from leverage.aims.projection import Projection, project, required_path, target_on
 from leverage.aims.register import ANNOTATION_KINDS, Aim, readable
 from leverage.aims.repository import AimStore
 from leverage.aims.spc import SpcResult, analyse
+from leverage.core.i18n import _
+from leverage.core.localized import MONTH, fixed, when
 
 SPARKLINE_POINTS = 24
 
@@ -49,7 +51,7 @@ class AimView:
         """The number of decimals every value of this aim is written with (chart, tables, board pack)."""
         aim = self.aim
         values = self.result.points["value"].to_numpy() if self.result is not None else []
-        anchors = (aim.baseline_value, aim.target_value, *(v for _, v in aim.trajectory))
+        anchors = (aim.baseline_value, aim.target_value, *(v for _day, v in aim.trajectory))
         return measure_decimals(values, anchors)
 
     def fmt(self, value: float | None, with_unit: bool = False) -> str:
@@ -73,7 +75,7 @@ def format_value(value: float | None, unit: str = "", decimals: int | None = Non
     if value is None or pd.isna(value):
         return "—"
     if decimals is not None:
-        text = f"{value:,.{decimals}f}"
+        text = fixed(value, decimals)
     else:
         text = f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
     return f"{text} {unit}".strip()
@@ -155,7 +157,7 @@ def project_view(aim: Aim, result: SpcResult) -> Projection:
     """The aim's projection from its chart: the current phase's points, the latest point's limits and type,
     judged against the target at the deadline (the `spc` command projects through the same function)."""
     decimals = measure_decimals(result.points["value"].to_numpy(),
-                                (aim.baseline_value, aim.target_value, *(v for _, v in aim.trajectory)))
+                                (aim.baseline_value, aim.target_value, *(v for _day, v in aim.trajectory)))
     return project_result(result, aim.target_value, aim.deadline, aim.direction, run_chart=aim.chart == "run",
                           decimals=decimals)
 
@@ -260,58 +262,59 @@ def questions_to_ask(view: AimView, today: dt.date) -> list[str]:
     """Plain-language questions for the board, from the same reading as the icons."""
     aim, summary, q = view.aim, view.summary, []
     if view.result is None:
-        return ["There are no measurements yet: who will supply the data, and from when?"]
+        return [_("There are no measurements yet: who will supply the data, and from when?")]
     signal = _last_signal(view)
     variation = view.variation
     if variation and variation.startswith("concern") and signal:
-        rules = "; ".join(SIGNAL_LABELS[s] for s in signal[1])
-        q.append(f"The chart shows special cause concern ({rules}) since {signal[0]:%b %Y}. What happened, is the "
-                 "cause understood, and what is being done about it?")
+        rules = "; ".join(signal_label(s) for s in signal[1])
+        q.append(_("The chart shows special cause concern ({rules}) since {since}. What happened, is the cause "
+                   "understood, and what is being done about it?").format(rules=rules, since=when(signal[0], MONTH)))
     elif variation and variation.startswith("improvement") and signal:
-        q.append(f"The chart shows special cause improvement since about {signal[0]:%b %Y}. Which change explains "
-                 "it, and how will the gain be held and spread?")
+        q.append(_("The chart shows special cause improvement since about {since}. Which change explains it, and "
+                   "how will the gain be held and spread?").format(since=when(signal[0], MONTH)))
     elif variation == "neutral":
-        q.append("Fifteen or more points hug the centre line (the inner-third rule): the measure varies less than "
-                 "its limits allow. Has its definition or data source changed, or are the limits computed from "
-                 "mixed data?")
+        q.append(_("Fifteen or more points hug the centre line (the inner-third rule): the measure varies less "
+                   "than its limits allow. Has its definition or data source changed, or are the limits computed "
+                   "from mixed data?"))
     elif variation and variation.startswith("neutral"):
-        q.append("Special cause variation with no direction of improvement set: which way is better for this "
-                 "measure?")
+        q.append(_("Special cause variation with no direction of improvement set: which way is better for this "
+                   "measure?"))
     elif variation == "common_cause":
-        q.append("The variation is common cause: the process is stable. Reacting to single months will not "
-                 "change it; what change to the system is being tested?")
+        q.append(_("The variation is common cause: the process is stable. Reacting to single months will not "
+                   "change it; what change to the system is being tested?"))
     assurance = view.assurance
     if assurance == "fail":
-        q.append("As it runs now, the process will not meet the target. What changes are planned, and when "
-                 "should their effect show in this chart?")
+        q.append(_("As it runs now, the process will not meet the target. What changes are planned, and when "
+                   "should their effect show in this chart?"))
     elif assurance == "hit_and_miss":
-        q.append("The target lies inside the process limits: it will be met in some months and missed in others "
-                 "by chance alone. What would make the process capable of meeting it every time?")
+        q.append(_("The target lies inside the process limits: it will be met in some months and missed in "
+                   "others by chance alone. What would make the process capable of meeting it every time?"))
     elif assurance == "pass":
-        q.append("The process consistently meets the target. Is it time for a more ambitious aim, or to move the "
-                 "board's attention to another measure?")
+        q.append(_("The process consistently meets the target. Is it time for a more ambitious aim, or to move "
+                   "the board's attention to another measure?"))
     state = view.projection.state
     if state in ("at_risk", "off_course"):
-        q.append(f"On the present slope the aim will not be met by {aim.deadline:%b %Y}. Does the strategy's "
-                 "portfolio of projects add up to the aim (leverage point 2)?")
+        q.append(_("On the present slope the aim will not be met by {deadline}. Does the strategy's portfolio of "
+                   "projects add up to the aim (leverage point 2)?").format(deadline=when(aim.deadline, MONTH)))
     elif state == "missed_at_deadline":
-        q.append(f"The deadline ({aim.deadline:%b %Y}) has passed and the target was missed. What has the board "
-                 "learned, and what is the aim now?")
+        q.append(_("The deadline ({deadline}) has passed and the target was missed. What has the board learned, "
+                   "and what is the aim now?").format(deadline=when(aim.deadline, MONTH)))
     elif state == "met_at_deadline":
-        q.append(f"The target was met by the deadline ({aim.deadline:%b %Y}). Is the gain being held, and what is "
-                 "the next aim?")
+        q.append(_("The target was met by the deadline ({deadline}). Is the gain being held, and what is the "
+                   "next aim?").format(deadline=when(aim.deadline, MONTH)))
     elif state == "not_enough_data":
-        q.append(f"{view.projection.reason} When will there be enough to judge progress?")
+        q.append(_("{reason} When will there be enough to judge progress?").format(reason=view.projection.reason))
     if summary.get("trial_limits"):
-        q.append("The limits are trial limits (fewer than 12 baseline points): treat signals with care and "
-                 "revise the limits when there is more data.")
+        q.append(_("The limits are trial limits (fewer than 12 baseline points): treat signals with care and "
+                   "revise the limits when there is more data."))
     latest = view.latest
     if latest and (pd.Timestamp(today) - latest[0]).days > 92:
-        q.append(f"The latest data is from {latest[0]:%b %Y}. Why is the measure not more current?")
+        q.append(_("The latest data is from {period}. Why is the measure not more current?").format(
+            period=when(latest[0], MONTH)))
     if not aim.owner:
-        q.append("Who on the executive team owns this aim?")
+        q.append(_("Who on the executive team owns this aim?"))
     if not aim.is_complete:
-        q.append("The aim lacks a baseline, target or deadline: how good, by when?")
+        q.append(_("The aim lacks a baseline, target or deadline: how good, by when?"))
     return q
 
 
@@ -320,13 +323,13 @@ def describe_points(view: AimView) -> pd.Series:
     if view.result is None:
         return pd.Series(dtype=str)
     return view.result.points["signals"].map(
-        lambda s: "; ".join(SIGNAL_LABELS[x] for x in s) if len(s) else "common cause")
+        lambda s: "; ".join(signal_label(x) for x in s) if len(s) else _("common cause"))
 
 
 def annotation_kind_label(kind: str) -> str:
-    return ANNOTATION_KINDS.get(kind, kind)
+    return _(ANNOTATION_KINDS[kind]) if kind in ANNOTATION_KINDS else kind
 
 
 def summary_labels(view: AimView) -> dict[str, str]:
-    return {"variation": VARIATION_LABELS[view.variation], "assurance": ASSURANCE_LABELS[view.assurance],
+    return {"variation": variation_label(view.variation), "assurance": assurance_label(view.assurance),
             "projection": view.projection.label}

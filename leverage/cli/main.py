@@ -15,6 +15,7 @@ from leverage.cli import (
     aims_commands,
     backup_commands,
     db_commands,
+    i18n_commands,
     report_commands,
     serve_commands,
     server_commands,
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     server_commands.register(sub)
     serve_commands.register(sub)
     user_commands.register(sub)
+    i18n_commands.register(sub)
     return parser
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from leverage.cli.common import CliError, iso_date, out_path
 
+LANGUAGES = ("en", "es")  # leverage.core.i18n.LANGUAGES, not imported: Babel would slow every command's start
+
 PACK_SUFFIXES = (".pdf", ".pptx")
 
 
@@ -25,7 +27,8 @@ def cmd_boardpack(args: argparse.Namespace) -> int:
     settings = leverage.load_settings()
     try:
         pack = gather(leverage.open_store(settings), settings, args.organization, as_of=as_of,
-                      meeting_date=iso_date("--meeting", args.meeting), period_start=since, round_name=args.round)
+                      meeting_date=iso_date("--meeting", args.meeting), period_start=since, round_name=args.round,
+                      language=args.lang)
     except BoardPackError as exc:
         raise CliError(str(exc)) from None
     made = render_pack(pack, out.suffix.lower(), charts=not args.no_charts)
@@ -50,5 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--round", metavar="NAME", help="the self-assessment round to show (default: the latest survey "
                                                    "round that opened by the cut-off; workshop rounds are labelled)")
     p.add_argument("--no-charts", action="store_true", help="tables in place of charts (no browser needed)")
+    p.add_argument("--lang", choices=LANGUAGES, default="en",
+                   help="the language the pack is written in (default: en)")
     p.add_argument("--out", required=True, help="output .pdf, or .pptx for a slide deck")
     p.set_defaults(func=cmd_boardpack)

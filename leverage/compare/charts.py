@@ -15,11 +15,24 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from leverage.core.chart_style import NO_TEMPLATE, OKABE_ITO, SUPPRESSED_COLOUR, titled_layout
+from leverage.core.i18n import N_, _
 from leverage.survey.suppression import NO_DATA, OK, SECONDARY
 
 # Colour-blind-safe diverging scale (ColorBrewer PuOr): orange below the reference, purple above.
 DIVERGING = [[0.0, "#b35806"], [0.25, "#f1a340"], [0.5, "#f7f7f7"], [0.75, "#998ec3"], [1.0, "#542788"]]
-WITHHELD_TEXT = {"below threshold": "below n", SECONDARY: "withheld", NO_DATA: ""}
+WITHHELD_TEXT = {"below threshold": N_("below n"), SECONDARY: N_("withheld"), NO_DATA: ""}
+POSITIONS = (N_("above 99.8 %"), N_("below 99.8 %"), N_("above 95 %"), N_("below 95 %"), N_("within"))
+MEAN_SCORE = N_("Mean score (1 = not started … 5 = fully embedded)")
+
+
+def _withheld(status: str) -> str:
+    """The word in a withheld cell, in the current language ("" for no data)."""
+    word = WITHHELD_TEXT.get(status, status)
+    return _(word) if word else ""
+
+
+def _mean_n(m: float, n: float) -> str:
+    return _("mean {mean} (1–5), n = {n}").format(mean=f"{m:.2f}", n=int(n))
 
 
 def _legend_below(fig: go.Figure, extra: int = 70) -> go.Figure:
@@ -35,23 +48,24 @@ def _e(text: object) -> str:
 
 def _hovers(heads: list[str], mean: np.ndarray, rows: pd.DataFrame, ok: np.ndarray) -> list[str]:
     """Hover text per point: the mean and n when shown, else why it is withheld (never the withheld mean)."""
-    return [f"{head}<br>mean {m:.2f} (1–5), n = {int(n)}" if k else f"{head}<br>{_reason(s, n)}"
+    return [f"{head}<br>{_mean_n(m, n)}" if k else f"{head}<br>{_reason(s, n)}"
             for head, m, n, s, k in zip(heads, mean, rows["n"].fillna(0), rows["status"].fillna(NO_DATA), ok,
                                         strict=True)]
 
 
 def _reason(status: str, n: float) -> str:
     if status == SECONDARY:
-        return f"withheld so that a smaller group cannot be worked out (n = {int(n)})"
+        return _("withheld so that a smaller group cannot be worked out (n = {n})").format(n=int(n))
     if status == NO_DATA:
-        return "no data"
-    return f"below threshold (n = {int(n)})"
+        return _("no data")
+    return _("below threshold (n = {n})").format(n=int(n))
 
 
 def heat_map_chart(values: pd.DataFrame, status: pd.DataFrame, n: pd.DataFrame, title: str,
-                   value_label: str = "Difference from the organization mean", span: float | None = None,
+                   value_label: str | None = None, span: float | None = None,
                    column_labels: Mapping[str, str] | None = None) -> go.Figure:
     """Units × columns heat map of differences; withheld cells grey with a label, never coloured."""
+    value_label = value_label or _("Difference from the organization mean")
     rows = [str(r) for r in values.index]
     cols = list(values.columns)
     z = values.to_numpy(dtype=float)
@@ -61,7 +75,7 @@ def heat_map_chart(values: pd.DataFrame, status: pd.DataFrame, n: pd.DataFrame, 
     z = np.where(shown, z, np.nan)
     span = span or max(0.25, float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 0.25)
     text = np.where(shown, np.vectorize(lambda v: f"{v:+.2f}" if np.isfinite(v) else "")(z),
-                    np.vectorize(lambda s: WITHHELD_TEXT.get(s, ""))(st))
+                    np.vectorize(lambda s: _withheld(s) if s in WITHHELD_TEXT else "")(st))
     hover = np.empty(z.shape, dtype=object)
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
@@ -72,7 +86,7 @@ def heat_map_chart(values: pd.DataFrame, status: pd.DataFrame, n: pd.DataFrame, 
     fig = go.Figure(go.Heatmap(
         z=z, x=[_e(c) for c in labels], y=[_e(r) for r in rows], zmid=0, zmin=-span, zmax=span,
         colorscale=DIVERGING, text=text, texttemplate="%{text}", hovertext=hover, hoverinfo="text",
-        colorbar={"title": {"text": "points"}}, xgap=2, ygap=2), layout={"template": NO_TEMPLATE})
+        colorbar={"title": {"text": _("points")}}, xgap=2, ygap=2), layout={"template": NO_TEMPLATE})
     fig.update_layout(plot_bgcolor=SUPPRESSED_COLOUR)
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(side="top")
@@ -98,8 +112,8 @@ def profile_chart(frame: pd.DataFrame, series: str, title: str, point_labels: Ma
         for lab, k, s in zip(labels, ok, g["status"].fillna(NO_DATA), strict=True):
             if not k and s != NO_DATA:
                 fig.add_annotation(x=1.05, y=lab, xanchor="left", showarrow=False, font={"color": "#555", "size": 12},
-                                   text=f"{_e(name)}: {WITHHELD_TEXT.get(s, s)}")
-    fig.update_xaxes(range=[1, 5.2], dtick=1, title="Mean score (1 = not started … 5 = fully embedded)")
+                                   text=f"{_e(name)}: {_withheld(s)}")
+    fig.update_xaxes(range=[1, 5.2], dtick=1, title=_(MEAN_SCORE))
     fig.update_yaxes(autorange="reversed", automargin=True)
     return _legend_below(titled_layout(fig, title, height=170 + 44 * len(points)))
 
@@ -117,7 +131,8 @@ def gap_chart(roles: pd.DataFrame, title: str, point_labels: Mapping[str, str],
         low = np.where(ok, g["ci_low"].to_numpy(dtype=float), np.nan)
         high = np.where(ok, g["ci_high"].to_numpy(dtype=float), np.nan)
         name = role_labels.get(role, role)
-        hover = [f"{_e(name)} · {lab}<br>mean {m:.2f} (95 % CI {lo:.2f}–{hi:.2f}), n = {int(n)}" if k else
+        hover = [f"{_e(name)} · {lab}<br>" + _("mean {mean} (95 % CI {low}–{high}), n = {n}").format(
+                     mean=f"{m:.2f}", low=f"{lo:.2f}", high=f"{hi:.2f}", n=int(n)) if k else
                  f"{_e(name)} · {lab}<br>{_reason(s, n)}"
                  for lab, m, lo, hi, n, s, k in zip(labels, mean, low, high, g["n"].fillna(0),
                                                     g["status"].fillna(NO_DATA), ok, strict=True)]
@@ -127,7 +142,7 @@ def gap_chart(roles: pd.DataFrame, title: str, point_labels: Mapping[str, str],
                                           "arrayminus": mean - low, "color": OKABE_ITO[i % len(OKABE_ITO)]},
                                  hovertext=hover, hoverinfo="text"))
     fig.update_layout(scattermode="group", scattergap=0.4)  # roles side by side within each point's row
-    fig.update_xaxes(range=[1, 5], dtick=1, title="Mean score with 95 % interval (1–5)")
+    fig.update_xaxes(range=[1, 5], dtick=1, title=_("Mean score with 95 % interval (1–5)"))
     fig.update_yaxes(autorange="reversed", automargin=True)
     return _legend_below(titled_layout(fig, title, height=170 + 50 * len(points)))
 
@@ -143,8 +158,8 @@ def trend_chart(frame: pd.DataFrame, rounds: list[str], title: str) -> go.Figure
         fig.add_trace(go.Scatter(x=[_e(r) for r in rounds], y=mean, mode="lines+markers", name=_e(unit),
                                  marker={"size": 10, "color": OKABE_ITO[i % len(OKABE_ITO)]},
                                  line={"color": OKABE_ITO[i % len(OKABE_ITO)]}, hovertext=hover, hoverinfo="text"))
-    fig.update_yaxes(range=[1, 5], dtick=1, title="Mean score (1–5)")
-    fig.update_xaxes(title="Round", type="category")
+    fig.update_yaxes(range=[1, 5], dtick=1, title=_("Mean score (1–5)"))
+    fig.update_xaxes(title=_("Round"), type="category")
     return _legend_below(titled_layout(fig, title, height=420))
 
 
@@ -152,20 +167,20 @@ def funnel_chart(units: pd.DataFrame, curve: pd.DataFrame, title: str) -> go.Fig
     """Unit means against respondents with 95 % and 99.8 % limits around the parent mean."""
     fig = go.Figure(layout={"template": NO_TEMPLATE})
     if not curve.empty:
-        for col, name, dash in [("high_998", "99.8 % limits", "solid"), ("low_998", None, "solid"),
-                                ("high_95", "95 % limits", "dash"), ("low_95", None, "dash")]:
+        for col, name, dash in [("high_998", _("99.8 % limits"), "solid"), ("low_998", None, "solid"),
+                                ("high_95", _("95 % limits"), "dash"), ("low_95", None, "dash")]:
             fig.add_trace(go.Scatter(x=curve["n"], y=curve[col], mode="lines", name=name or col,
                                      showlegend=name is not None, legendgroup=dash, hoverinfo="skip",
                                      line={"color": "#555" if dash == "solid" else "#999", "dash": dash, "width": 1.5}))
-        fig.add_trace(go.Scatter(x=curve["n"], y=curve["centre"], mode="lines", name="Parent mean",
+        fig.add_trace(go.Scatter(x=curve["n"], y=curve["centre"], mode="lines", name=_("Parent mean"),
                                  line={"color": "#000", "width": 1}, hoverinfo="skip"))
     outside = units["position"].ne("within") if "position" in units else pd.Series(False, index=units.index)
     colour = np.where(outside, OKABE_ITO[5], OKABE_ITO[0])
-    hover = [f"{_e(u)}<br>mean {m:.2f} (1–5), n = {int(n)}<br>{_e(p)}"
+    hover = [f"{_e(u)}<br>{_mean_n(m, n)}<br>{_e(_(p) if p in POSITIONS else p)}"
              for u, m, n, p in zip(units["unit"], units["mean"], units["n"], units.get("position", ""), strict=False)]
-    fig.add_trace(go.Scatter(x=units["n"], y=units["mean"], mode="markers", name="Units",
+    fig.add_trace(go.Scatter(x=units["n"], y=units["mean"], mode="markers", name=_("Units"),
                              marker={"size": 10, "color": list(colour), "line": {"width": 1, "color": "white"}},
                              hovertext=hover, hoverinfo="text"))
-    fig.update_xaxes(title="Respondents (n)", type="log" if len(units) and units["n"].max() > 200 else "linear")
-    fig.update_yaxes(title="Mean score (1–5)")
+    fig.update_xaxes(title=_("Respondents (n)"), type="log" if len(units) and units["n"].max() > 200 else "linear")
+    fig.update_yaxes(title=_("Mean score (1–5)"))
     return _legend_below(titled_layout(fig, title, height=460))

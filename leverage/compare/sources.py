@@ -17,6 +17,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from leverage.core.atomic import replaced_atomically
+from leverage.core.i18n import _
 from leverage.survey.responses import RESPONSE_COLUMNS, ResponseDataError, normalise_table, read_table
 
 STORE_SOURCE = "App store"
@@ -81,7 +82,7 @@ def _blame_file(source: Source) -> None:
                                  partition_base_dir=str(source.path))
             table = dataset.to_table(columns=[c for c in RESPONSE_COLUMNS if c in dataset.schema.names])
         except (pa.ArrowInvalid, OSError) as exc:
-            raise ResponseDataError(f"{name}: cannot read the file ({exc})") from None
+            raise ResponseDataError(_("{name}: cannot read the file ({exc})").format(name=name, exc=exc)) from None
         normalise_table(table, name)
 
 
@@ -136,18 +137,21 @@ def check_upload(data: bytes, filename: str, max_mb: int = MAX_UPLOAD_BYTES // 2
 
     Size first, then the row count from the file's metadata, both before anything is read."""
     if not filename.lower().endswith(".parquet"):
-        raise ResponseDataError(f"{filename}: only parquet files can be added as a comparison source")
+        raise ResponseDataError(_("{filename}: only parquet files can be added as a comparison source").format(
+                                    filename=filename))
     if len(data) > max_mb * 2**20:
-        raise ResponseDataError(f"{filename}: larger than {max_mb} MB (LEVERAGE_MAX_UPLOAD_MB); place it under the "
-                                "sources folder instead")
+        raise ResponseDataError(_("{filename}: larger than {max_mb} MB (LEVERAGE_MAX_UPLOAD_MB); place it under the "
+                                  "sources folder instead").format(filename=filename, max_mb=max_mb))
     try:
         file = pq.ParquetFile(io.BytesIO(data))
         if max_rows is not None and file.metadata.num_rows > max_rows:
-            raise ResponseDataError(f"{filename}: {file.metadata.num_rows:,} rows; at most {max_rows:,} are accepted "
-                                    "(LEVERAGE_MAX_UPLOAD_ROWS); place it under the sources folder instead")
+            raise ResponseDataError(_("{filename}: {num_rows:,} rows; at most {max_rows:,} are accepted "
+                                      "(LEVERAGE_MAX_UPLOAD_ROWS); place it under the sources folder instead").format(
+                                        filename=filename, num_rows=file.metadata.num_rows, max_rows=max_rows))
         table = file.read()
     except (pa.ArrowInvalid, OSError) as exc:
-        raise ResponseDataError(f"{filename}: not a readable parquet file ({exc})") from None
+        raise ResponseDataError(_("{filename}: not a readable parquet file ({exc})").format(
+                                    filename=filename, exc=exc)) from None
     return normalise_table(table, filename)
 
 

@@ -31,6 +31,7 @@ from leverage.compare.cube import (
     Z95,
     Z998,
 )
+from leverage.core.i18n import _
 from leverage.survey import release as releases
 from leverage.survey.intervals import HALF_STEP_VARIANCE, mean_interval
 from leverage.survey.release import Release
@@ -138,9 +139,10 @@ def check_pool_name(name: str, departments: Sequence[str]) -> list[str]:
     """Problems with the name of a pooled group, in words; empty when it can be used."""
     name = name.strip()
     if not name:
-        return ["The pooled group needs a name."]
+        return [_("The pooled group needs a name.")]
     if name in departments:
-        return [f"{name!r} is already the name of a department; choose another name for the pooled group."]
+        return [_("{name!r} is already the name of a department; choose another name for the pooled "
+                  "group.").format(name=name)]
     return []
 
 

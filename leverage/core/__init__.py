@@ -6,8 +6,8 @@ backups and restores as one portable file (`backup`), checks of names and text b
 database (`validation`), writing a file whole or not at all (`atomic`), the long response format's
 column names (`columns`), the chart look shared by all charts (`chart_style`), the version and citation
 (`about`), the one throttle of every guessable secret (`throttle`), the client's address behind
-trusted proxies (`clientaddr`), and translations with locale formats of numbers and dates (`i18n`, its
-catalogs in `leverage/locales/`).
+trusted proxies (`clientaddr`), translations and locale formats (`i18n`, its catalogs in
+`leverage/locales/`), and numbers and dates written into sentences in the current language (`localized`).
 
 May import: the standard library and third-party packages only, never another part of `leverage`.
 """

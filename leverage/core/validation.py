@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from leverage.core.database import StoreError
+from leverage.core.i18n import _
 
 #: C0 control characters except tab, newline and carriage return (NUL among them: PostgreSQL refuses it).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -19,11 +20,13 @@ def clean_name(name: str | None, what: str, max_length: int) -> str:
     """`name` stripped, or StoreError when it is empty, too long or carries control characters."""
     name = (name or "").strip()
     if not name:
-        raise StoreError(f"The {what} name is empty.")
+        raise StoreError(_("The {what} name is empty.").format(what=what))
     if len(name) > max_length:
-        raise StoreError(f"The {what} name is longer than {max_length} characters.")
+        raise StoreError(_("The {what} name is longer than {max_length} characters.").format(
+                             what=what, max_length=max_length))
     if _CONTROL.search(name) or "\n" in name or "\r" in name or "\t" in name:
-        raise StoreError(f"The {what} name contains a control character (such as a line break or NUL).")
+        raise StoreError(_("The {what} name contains a control character (such as a line break or NUL).").format(
+                             what=what))
     return name
 
 

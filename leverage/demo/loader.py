@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from leverage.core.database import StoreError
+from leverage.core.i18n import _
 from leverage.core.settings import Settings
 from leverage.demo import survey as demo
 from leverage.demo.aims import load_demo_aims
@@ -18,7 +19,7 @@ from leverage.survey.store import Store
 def load_demo(store: Store, settings: Settings, demo_dir: Path | None = None) -> ImportReport:
     """Load the demo dataset (writing its parquet files first if needed) into an empty store."""
     if not store.is_empty():
-        raise StoreError("The store already holds data; the demo data is only loaded into an empty store.")
+        raise StoreError(_("The store already holds data; the demo data is only loaded into an empty store."))
     tables = demo.read(demo_dir or demo.DEMO_DIR)
     check = check_responses(tables["responses"], store, settings, name="demo responses")
     rounds = {(r.organization, r.round): (r.opens_on, None if pd.isna(r.closes_on) else r.closes_on,

@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 import plotly.graph_objects as go
 
+from leverage.core.i18n import _
+
 ImageFormat = Literal["png", "svg", "pdf"]
 FORMATS: tuple[ImageFormat, ...] = ("png", "svg", "pdf")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -49,17 +51,20 @@ def find_browser(env: Mapping[str, str] | None = None) -> RendererStatus:
     env = os.environ if env is None else env
     chosen = env.get(ENV_BROWSER, "").strip()
     if chosen.lower() == "off":
-        return RendererStatus(False, f"chart images are switched off ({ENV_BROWSER}=off)", None)
+        return RendererStatus(False, _("chart images are switched off ({setting}=off)").format(setting=ENV_BROWSER),
+                              None)
     if chosen:
         if os.path.isfile(chosen) and os.access(chosen, os.X_OK):
             return RendererStatus(True, "", chosen)
-        return RendererStatus(False, f"no Chromium browser at {ENV_BROWSER}={chosen}", None)
+        return RendererStatus(False, _("no Chromium browser at {setting}={path}").format(setting=ENV_BROWSER,
+                                                                                         path=chosen), None)
     for name in BROWSER_NAMES:
         found = shutil.which(name)
         if found:
             return RendererStatus(True, "", found)
-    return RendererStatus(False, "no Chromium browser is installed on the server (looked for "
-                          + ", ".join(BROWSER_NAMES) + f" on PATH; set {ENV_BROWSER} to its path)", None)
+    return RendererStatus(False, _("no Chromium browser is installed on the server (looked for {names} on PATH; set "
+                                   "{setting} to its path)").format(names=", ".join(BROWSER_NAMES),
+                                                                    setting=ENV_BROWSER), None)
 
 
 def print_ready(fig: go.Figure, width: int, height: int) -> go.Figure:
@@ -143,8 +148,8 @@ class ChartRenderer:
                 asyncio.run_coroutine_threadsafe(self._open(), loop).result(TIMEOUT)
             except Exception as exc:  # no browser could start: every figure fails the same way
                 self._abandon()
-                error = ChartImageError(f"Chromium could not start: {exc}")
-                return [error for _ in specs]
+                error = ChartImageError(_("Chromium could not start: {error}").format(error=exc))
+                return [error for _spec in specs]
             futures = [asyncio.run_coroutine_threadsafe(self._draw(spec, opts), loop) for spec in specs]
             broken = False
             for i, future in enumerate(futures):
@@ -153,10 +158,11 @@ class ChartRenderer:
                 except FutureTimeout:
                     future.cancel()
                     broken = True
-                    out.append(ChartImageError(f"Chromium took longer than {TIMEOUT:.0f} s to draw a chart"))
+                    out.append(ChartImageError(_("Chromium took longer than {seconds} s to draw a chart").format(
+                        seconds=f"{TIMEOUT:.0f}")))
                 except Exception as exc:  # any browser failure becomes one clear error
                     broken = True
-                    out.append(ChartImageError(f"Chromium could not draw the chart: {exc}"))
+                    out.append(ChartImageError(_("Chromium could not draw the chart: {error}").format(error=exc)))
                 if done is not None:
                     done(i)
             if broken:
@@ -201,7 +207,7 @@ def figure_image(fig: go.Figure, fmt: ImageFormat = "png", width: int = 1000, he
     """One figure as image bytes with this process's renderer; ChartImageError says why when impossible."""
     r = renderer()
     if r is None:
-        raise ChartImageError(f"Chart images are unavailable: {status().reason}.")
+        raise ChartImageError(_("Chart images are unavailable: {reason}.").format(reason=status().reason))
     return r.image(fig, fmt, width, height, scale)
 
 

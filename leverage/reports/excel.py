@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from leverage.aims.register import ANNOTATION_KINDS, CADENCE_LABELS, DATA_TYPES, DEFAULT_MULTIPLIER, Aim
 from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
+from leverage.core.i18n import _
 from leverage.survey.responses import neutralise_text
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -130,10 +131,11 @@ def _shown_width(value: object, number_format: str | None) -> int:
 def _write_sheet(ws, frame: pd.DataFrame) -> None:
     rows, columns = frame.shape
     if rows + 1 > MAX_ROWS:
-        raise ExportError(f"sheet {ws.title!r}: {rows:,} rows is more than Excel holds ({MAX_ROWS - 1:,}); "
-                          "download CSV or parquet instead")
+        raise ExportError(_("sheet {title!r}: {rows:,} rows is more than Excel holds ({value:,}); download CSV or "
+                            "parquet instead").format(title=ws.title, rows=rows, value=MAX_ROWS - 1))
     if columns > MAX_COLUMNS:
-        raise ExportError(f"sheet {ws.title!r}: {columns:,} columns is more than Excel holds ({MAX_COLUMNS:,})")
+        raise ExportError(_("sheet {title!r}: {columns:,} columns is more than Excel holds ({MAX_COLUMNS:,})").format(
+                              title=ws.title, columns=columns, MAX_COLUMNS=MAX_COLUMNS))
     bold = Font(bold=True)
     widths = []
     for j, label in enumerate(frame.columns, start=1):
@@ -169,7 +171,7 @@ def to_excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     items = list(sheets.items()) or [("Sheet", pd.DataFrame())]
-    for name, (_, frame) in zip(sheet_names(k for k, _ in items), items, strict=True):
+    for name, (_key, frame) in zip(sheet_names(k for k, _frame in items), items, strict=True):
         _write_sheet(wb.create_sheet(title=name), frame)
     sink = io.BytesIO()
     wb.save(sink)

@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from leverage.core.database import StoreError
+from leverage.core.i18n import _
 from leverage.core.settings import Settings
 from leverage.survey.instrument import available_instruments, default_instrument
 from leverage.survey.response_import import ImportReport
@@ -104,5 +105,5 @@ def import_responses(check: ImportCheck, store: Store, **kwargs) -> ImportReport
     """Write a checked import in one transaction; refuse one with problems."""
     if not check.ok:
         first = check.problems[0] if check.problems else "nothing to import"
-        raise StoreError(f"{check.source}: not imported ({first}).")
+        raise StoreError(_("{source}: not imported ({first}).").format(source=check.source, first=first))
     return store.import_responses(check.frame, **kwargs)

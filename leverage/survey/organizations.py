@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leverage.core.database import Database, StoreError, now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import NAME_MAX, departments, organizations, respondents, rounds, workshops
 from leverage.core.validation import clean_name
 from leverage.survey.instrument import Instrument, default_instrument
@@ -29,7 +30,7 @@ class OrganizationRepository(Database):
         name = clean_name(name, "organization", NAME_MAX)
         with self.write() as conn:
             if conn.execute(sa.select(organizations.c.id).where(organizations.c.name == name)).first():
-                raise StoreError(f"An organization called {name!r} already exists.")
+                raise StoreError(_("An organization called {name!r} already exists.").format(name=name))
             new_id = conn.execute(organizations.insert().values(name=name, created_at=now_utc())
                                   ).inserted_primary_key[0]
             self.bump(conn)
@@ -47,7 +48,7 @@ class OrganizationRepository(Database):
             exists = conn.execute(sa.select(departments.c.id).where(
                 departments.c.organization_id == organization_id, departments.c.name == name)).first()
             if exists:
-                raise StoreError(f"This organization already has a department called {name!r}.")
+                raise StoreError(_("This organization already has a department called {name!r}.").format(name=name))
             new_id = conn.execute(departments.insert().values(organization_id=organization_id, name=name)
                                   ).inserted_primary_key[0]
             self.bump(conn)
@@ -92,13 +93,14 @@ class OrganizationRepository(Database):
         instrument = instrument or default_instrument()
         opens_on = opens_on or dt.date.today()
         if closes_on is not None and closes_on < opens_on:
-            raise StoreError(f"The round closes ({closes_on}) before it opens ({opens_on}).")
+            raise StoreError(_("The round closes ({closes_on}) before it opens ({opens_on}).").format(
+                                 closes_on=closes_on, opens_on=opens_on))
         with self.write() as conn:
             self._require_organization(conn, organization_id)
             exists = conn.execute(sa.select(rounds.c.id).where(
                 rounds.c.organization_id == organization_id, rounds.c.name == name)).first()
             if exists:
-                raise StoreError(f"This organization already has a round called {name!r}.")
+                raise StoreError(_("This organization already has a round called {name!r}.").format(name=name))
             new_id = conn.execute(rounds.insert().values(
                 organization_id=organization_id, name=name, instrument_id=instrument.id,
                 instrument_version=instrument.version, opens_on=opens_on, closes_on=closes_on, created_at=now_utc(),
@@ -114,5 +116,6 @@ class OrganizationRepository(Database):
     @staticmethod
     def _require_organization(conn: Connection, organization_id: int) -> None:
         if conn.execute(sa.select(organizations.c.id).where(organizations.c.id == organization_id)).first() is None:
-            raise StoreError(f"There is no organization with id {organization_id}.")
+            raise StoreError(_("There is no organization with id {organization_id}.").format(
+                                 organization_id=organization_id))
 

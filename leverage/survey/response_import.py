@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leverage.core.database import Database, StoreError, chunks, now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import (
     NAME_MAX,
     answers,
@@ -86,15 +87,16 @@ class ResponseImportRepository(Database):
             wanted = {(round_ids[(org_ids[o], r)], str(k)) for o, r, k in
                       people[["organization", "round", "respondent_id"]].itertuples(index=False)}
             taken = set()
-            for chunk in chunks(sorted({rid for rid, _ in wanted}), 500):
+            for chunk in chunks(sorted({rid for rid, _item in wanted}), 500):
                 taken |= {(r.round_id, r.respondent_key) for r in conn.execute(
                     sa.select(respondents.c.round_id, respondents.c.respondent_key)
                     .where(respondents.c.round_id.in_(chunk)))}
             clash = sorted(k for k in wanted if k in taken)
             if clash:
-                sample = ", ".join(repr(k) for _, k in clash[:5])
-                raise StoreError(f"{len(clash)} respondent id(s) are already stored in their round ({sample}); "
-                                 "nothing was imported. Remove them or import into a new round.")
+                sample = ", ".join(repr(k) for _rid, k in clash[:5])
+                raise StoreError(_("{clash} respondent id(s) are already stored in their round ({sample}); nothing "
+                                   "was imported. Remove them or import into a new round.").format(
+                                     clash=len(clash), sample=sample))
             person_rows = []
             for rec in people.itertuples(index=False):
                 rid = round_ids[(org_ids[rec.organization], rec.round)]

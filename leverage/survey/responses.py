@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from leverage.core.atomic import replaced_atomically
 from leverage.core.columns import GROUP_COLUMNS, POINT_IDS, RESPONSE_COLUMNS, SCALE_RANGE
+from leverage.core.i18n import _
 from leverage.survey.instrument import Instrument
 
 __all__ = ["GROUP_COLUMNS", "RESPONSE_COLUMNS", "SCALE_RANGE"]  # re-exported: callers import them from here
@@ -58,11 +59,11 @@ def read_table(source: str | Path, columns: list[str] | None = None, dictionary:
     path = Path(source)
     name = label or str(path)
     if not path.exists():
-        raise ResponseDataError(f"{name}: no such file or directory")
+        raise ResponseDataError(_("{name}: no such file or directory").format(name=name))
     try:
         if path.is_file() and path.suffix.lower() == ".csv":
             if path.stat().st_size == 0:
-                raise ResponseDataError(f"{name}: the file is empty (not even a header row)")
+                raise ResponseDataError(_("{name}: the file is empty (not even a header row)").format(name=name))
             return _read_csv(path, columns, max_rows, name)
         fmt: str | ds.ParquetFileFormat = "parquet"
         partitioning: str | ds.PartitioningFactory = "hive"
@@ -75,13 +76,15 @@ def read_table(source: str | Path, columns: list[str] | None = None, dictionary:
         if max_rows is not None:
             rows = dataset.count_rows()  # from the files' metadata: nothing is read yet
             if rows > max_rows:
-                raise ResponseDataError(f"{name}: {rows:,} rows; at most {max_rows:,} are accepted "
-                                        "(LEVERAGE_MAX_UPLOAD_ROWS)")
+                raise ResponseDataError(_("{name}: {rows:,} rows; at most {max_rows:,} are accepted "
+                                          "(LEVERAGE_MAX_UPLOAD_ROWS)").format(
+                                            name=name, rows=rows, max_rows=max_rows))
         wanted = None if columns is None else [c for c in columns if c in dataset.schema.names]
         # Large batches: a few big chunks instead of a hundred small ones for the group-bys that follow.
         return dataset.to_table(columns=wanted, batch_size=1 << 20 if dictionary else 131_072)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as exc:
-        raise ResponseDataError(f"{name}: cannot read the file ({_plain(exc, path, name)})") from None
+        raise ResponseDataError(_("{name}: cannot read the file ({value})").format(
+                                    name=name, value=_plain(exc, path, name))) from None
 
 
 def _plain(exc: Exception, path: Path, name: str) -> str:
@@ -97,7 +100,7 @@ def _read_csv(path: Path, columns: list[str] | None, max_rows: int | None, name:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         header = next(csv.reader(handle), [])
     if not header:
-        raise ResponseDataError(f"{name}: the file is empty (not even a header row)")
+        raise ResponseDataError(_("{name}: the file is empty (not even a header row)").format(name=name))
     wanted = header if columns is None else [c for c in columns if c in header]
     convert = pacsv.ConvertOptions(column_types={c: pa.string() for c in header}, include_columns=wanted,
                                    strings_can_be_null=True, null_values=[""], quoted_strings_can_be_null=True)
@@ -107,8 +110,8 @@ def _read_csv(path: Path, columns: list[str] | None, max_rows: int | None, name:
     for batch in reader:
         rows += batch.num_rows
         if max_rows is not None and rows > max_rows:
-            raise ResponseDataError(f"{name}: more than {max_rows:,} rows; at most {max_rows:,} are accepted "
-                                    "(LEVERAGE_MAX_UPLOAD_ROWS)")
+            raise ResponseDataError(_("{name}: more than {max_rows:,} rows; at most {max_rows:,} are accepted "
+                                      "(LEVERAGE_MAX_UPLOAD_ROWS)").format(name=name, max_rows=max_rows))
         batches.append(batch)
     table = pa.Table.from_batches(batches, schema=reader.schema)
     return table.select(wanted)
@@ -129,8 +132,8 @@ def normalise_table(table: pa.Table, source: str, required: tuple[str, ...] = RE
     """
     missing = [c for c in required if c not in table.column_names]
     if missing:
-        raise ResponseDataError(f"{source}: missing column(s) {', '.join(missing)}; "
-                                f"expected {', '.join(RESPONSE_COLUMNS)}")
+        raise ResponseDataError(_("{source}: missing column(s) {value}; expected {value2}").format(
+                                    source=source, value=', '.join(missing), value2=', '.join(RESPONSE_COLUMNS)))
     columns: dict[str, pa.ChunkedArray] = {}
     for name in required:
         col = table.column(name)
@@ -143,17 +146,19 @@ def normalise_table(table: pa.Table, source: str, required: tuple[str, ...] = RE
         try:
             col = _string(col)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            raise ResponseDataError(f"{source}: column {name!r} must be text") from None
+            raise ResponseDataError(_("{source}: column {name!r} must be text").format(
+                source=source, name=name)) from None
         if name != "department":
             empty = pc.fill_null(pc.or_kleene(pc.is_null(col), pc.equal(pc.utf8_length(col), 0)), True)
             if pc.any(empty).as_py():
-                raise ResponseDataError(f"{source}: column {name!r} is empty in {_rows(empty)}")
+                raise ResponseDataError(_("{source}: column {name!r} is empty in {value}").format(
+                                            source=source, name=name, value=_rows(empty)))
         if name == "leverage_point":
             bad = pc.invert(pc.is_in(col, value_set=pa.array(POINT_IDS)))
             if pc.any(bad).as_py():
                 first = col.filter(bad)[0].as_py()
-                raise ResponseDataError(f"{source}: column 'leverage_point' must be one of LP1..LP7; "
-                                        f"found {first!r} in {_rows(bad)}")
+                raise ResponseDataError(_("{source}: column 'leverage_point' must be one of LP1..LP7; found "
+                                          "{first!r} in {value}").format(source=source, first=first, value=_rows(bad)))
         columns[name] = col
     return pa.table(columns)
 
@@ -188,10 +193,13 @@ def _values(col: pa.ChunkedArray, source: str, scale: tuple[int, int]) -> pa.Chu
         except pa.ArrowInvalid:
             numeric = pc.match_substring_regex(text, r"^-?[0-9]+(\.[0-9]+)?$")
             bad = pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(numeric, False)))
-            raise ResponseDataError(f"{source}: column 'value' must be a whole number {low}–{high} or empty "
-                                    f"(don't know); found {text.filter(bad)[0].as_py()!r} in {_rows(bad)}") from None
+            raise ResponseDataError(_("{source}: column 'value' must be a whole number {low}–{high} or empty (don't "
+                                      "know); found {value!r} in {value2}").format(
+                                        source=source, low=low, high=high, value=text.filter(bad)[0].as_py(),
+                                        value2=_rows(bad))) from None
     if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type) or pa.types.is_null(col.type)):
-        raise ResponseDataError(f"{source}: column 'value' must be numeric, not {col.type}")
+        raise ResponseDataError(_("{source}: column 'value' must be numeric, not {type}").format(
+                                    source=source, type=col.type))
     if pa.types.is_integer(col.type):  # whole numbers already: one min/max pass decides (10 M answers: ~0.1 s)
         extremes = pc.min_max(col).as_py()
         if extremes["min"] is None or (low <= extremes["min"] and extremes["max"] <= high):
@@ -200,8 +208,10 @@ def _values(col: pa.ChunkedArray, source: str, scale: tuple[int, int]) -> pa.Chu
     bad = pc.fill_null(pc.or_(pc.or_(pc.less(as_float, low), pc.greater(as_float, high)),
                               pc.not_equal(pc.floor(as_float), as_float)), False)
     if pc.any(bad).as_py():
-        raise ResponseDataError(f"{source}: column 'value' must be a whole number {low}–{high} or empty "
-                                f"(don't know); found {as_float.filter(bad)[0].as_py():g} in {_rows(bad)}")
+        raise ResponseDataError(_("{source}: column 'value' must be a whole number {low}–{high} or empty (don't "
+                                  "know); found {value:g} in {value2}").format(
+                                    source=source, low=low, high=high, value=as_float.filter(bad)[0].as_py(),
+                                    value2=_rows(bad)))
     return pc.cast(as_float, pa.int8())
 
 

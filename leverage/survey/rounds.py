@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from leverage.core.i18n import _
+
 WORKSHOP_SUFFIX = " (workshop)"
 MONTHS = {name: i for i, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
@@ -35,7 +37,7 @@ _NUMBER = re.compile(r"\d+")
 
 def round_label(name: str, from_workshop: bool) -> str:
     """A round's name as lists show it: "(workshop)" after the name of a round a workshop created."""
-    return f"{name}{WORKSHOP_SUFFIX}" if from_workshop else str(name)
+    return _("{name} (workshop)").format(name=name) if from_workshop else str(name)  # English: name + WORKSHOP_SUFFIX
 
 
 def mark_workshops(rounds: pd.DataFrame, workshop_ids: Iterable[int]) -> pd.DataFrame:

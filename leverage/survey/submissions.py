@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from leverage.core.database import Database, StoreError, now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import (
     LONG_TEXT_MAX,
     NAME_MAX,
@@ -70,18 +71,20 @@ class SubmissionRepository(Database):
             # The same submission arrived twice at once and the other copy won: answer as for a resend.
             found = self._find_submission(submission.submission_id)
             if found is None:
-                raise StoreError("This respondent id is already used in the round.") from None
+                raise StoreError(_("This respondent id is already used in the round.")) from None
             return found
 
     @staticmethod
     def _open_round(conn: Connection, round_id: int, today: dt.date) -> dict:
         rnd = conn.execute(sa.select(rounds).where(rounds.c.id == round_id)).mappings().first()
         if rnd is None:
-            raise StoreError(f"There is no assessment round with id {round_id}.")
+            raise StoreError(_("There is no assessment round with id {round_id}.").format(round_id=round_id))
         if rnd["closes_on"] is not None and rnd["closes_on"] < today:
-            raise StoreError(f"The round {rnd['name']!r} closed on {rnd['closes_on']}; it takes no more answers.")
+            raise StoreError(_("The round {name!r} closed on {closes_on}; it takes no more answers.").format(
+                                 name=rnd['name'], closes_on=rnd['closes_on']))
         if rnd["opens_on"] > today:
-            raise StoreError(f"The round {rnd['name']!r} opens on {rnd['opens_on']}.")
+            raise StoreError(_("The round {name!r} opens on {opens_on}.").format(
+                                 name=rnd['name'], opens_on=rnd['opens_on']))
         return dict(rnd)
 
     def _insert_submission(self, submission: Submission, roles: set[str], today: dt.date,
@@ -89,12 +92,12 @@ class SubmissionRepository(Database):
         with self.write() as conn:
             rnd = self._open_round(conn, submission.round_id, today)
             if submission.role not in roles:
-                raise StoreError(f"{submission.role!r} is not a configured role.")
+                raise StoreError(_("{role!r} is not a configured role.").format(role=submission.role))
             if submission.department_id is not None:
                 dep = conn.execute(sa.select(departments.c.organization_id)
                                    .where(departments.c.id == submission.department_id)).scalar()
                 if dep != rnd["organization_id"]:
-                    raise StoreError("The department does not belong to this round's organization.")
+                    raise StoreError(_("The department does not belong to this round's organization."))
             instrument = self._instrument(rnd["instrument_id"], rnd["instrument_version"])
             rows = self._answer_rows(submission.answers, instrument)
             key = submission.respondent_key or "r-" + uuid.uuid5(uuid.NAMESPACE_URL, submission.submission_id).hex[:12]
@@ -120,7 +123,7 @@ class SubmissionRepository(Database):
             round_id = conn.execute(sa.select(respondents.c.round_id)
                                     .where(respondents.c.id == respondent_id)).scalar()
             if round_id is None:
-                raise StoreError("That response does not exist.")
+                raise StoreError(_("That response does not exist."))
             rnd = self._open_round(conn, int(round_id), today or dt.date.today())
             rows = self._answer_rows(given, self._instrument(rnd["instrument_id"], rnd["instrument_version"]))
             conn.execute(answers.delete().where(answers.c.respondent_id == respondent_id))
@@ -140,22 +143,25 @@ class SubmissionRepository(Database):
         try:
             return available_instruments()[(instrument_id, version)]
         except KeyError:
-            raise StoreError(f"The round uses instrument {instrument_id} {version}, which this app does not have.") \
+            raise StoreError(_("The round uses instrument {instrument_id} {version}, which this app does not "
+                               "have.").format(instrument_id=instrument_id, version=version)) \
                 from None
 
     @staticmethod
     def _answer_rows(given: Mapping[str, int | None], instrument: Instrument) -> list[dict]:
         item_point = instrument.item_point()
         if not given:
-            raise StoreError("The submission has no answers.")
+            raise StoreError(_("The submission has no answers."))
         rows = []
         for item_id, value in given.items():
             if item_id not in item_point:
-                raise StoreError(f"{item_id!r} is not an item of this round's instrument.")
+                raise StoreError(_("{item_id!r} is not an item of this round's instrument.").format(item_id=item_id))
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or not instrument.scale_min <= value <= instrument.scale_max):
-                raise StoreError(f"The answer to {item_id} must be {instrument.scale_min}–{instrument.scale_max} "
-                                 f"or don't know, not {value!r}.")
+                raise StoreError(_("The answer to {item_id} must be {scale_min}–{scale_max} or don't know, not "
+                                   "{value!r}.").format(
+                                     item_id=item_id, scale_min=instrument.scale_min,
+                                     scale_max=instrument.scale_max, value=value))
             rows.append({"item_id": item_id, "leverage_point": item_point[item_id], "value": value})
         return rows
 
@@ -163,17 +169,18 @@ class SubmissionRepository(Database):
     def save_plan(self, respondent_id: int, measures: list[str], actions: Mapping[str, str]) -> None:
         measures = [m.strip() for m in measures if m and m.strip()]
         if not 1 <= len(measures) <= MAX_FOCUS_MEASURES:
-            raise StoreError("Choose one or two system-level measures to focus on.")
+            raise StoreError(_("Choose one or two system-level measures to focus on."))
         if len(set(measures)) != len(measures):
-            raise StoreError("The two focus measures are the same.")
+            raise StoreError(_("The two focus measures are the same."))
         if any(len(m) > NAME_MAX for m in measures):
-            raise StoreError(f"A focus measure is longer than {NAME_MAX} characters.")
+            raise StoreError(_("A focus measure is longer than {NAME_MAX} characters.").format(NAME_MAX=NAME_MAX))
         actions = {p: a.strip() for p, a in actions.items() if a and a.strip()}
         if any(len(a) > LONG_TEXT_MAX for a in actions.values()):
-            raise StoreError(f"A planned action is longer than {LONG_TEXT_MAX} characters.")
+            raise StoreError(_("A planned action is longer than {LONG_TEXT_MAX} characters.").format(
+                                 LONG_TEXT_MAX=LONG_TEXT_MAX))
         with self.write() as conn:
             if conn.execute(sa.select(respondents.c.id).where(respondents.c.id == respondent_id)).first() is None:
-                raise StoreError("That response does not exist.")
+                raise StoreError(_("That response does not exist."))
             conn.execute(focus_measures.delete().where(focus_measures.c.respondent_id == respondent_id))
             conn.execute(planned_actions.delete().where(planned_actions.c.respondent_id == respondent_id))
             conn.execute(focus_measures.insert(), [
@@ -227,7 +234,7 @@ class SubmissionRepository(Database):
             key = conn.execute(sa.select(respondents.c.respondent_key)
                                .where(respondents.c.id == respondent_id)).scalar()
         if key is None:
-            raise StoreError("That response does not exist.")
+            raise StoreError(_("That response does not exist."))
         return str(key)
 
     def respondent_answers(self, respondent_id: int) -> dict[str, int | None]:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from leverage.core.database import now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import rounds, workshops
 from leverage.survey.instrument import Instrument
 from leverage.survey.response_import import ImportReport
@@ -42,7 +43,7 @@ class Ending:
                                    .values(status=ENDING, version=workshops.c.version + 1)).rowcount
             if not changed:
                 self.get(workshop_id)  # no such workshop: its own message
-                raise WorkshopError("The workshop has ended; nothing can change any more.")
+                raise WorkshopError(_("The workshop has ended; nothing can change any more."))
         try:
             report = self._save_round(workshop_id, roles, now)
         except BaseException:
@@ -59,7 +60,7 @@ class Ending:
                                    .values(status=ENDED, ended_at=now, saved_round_id=saved,
                                            version=workshops.c.version + 1)).rowcount
             if not changed:  # pragma: no cover - two facilitators ended it at the same moment
-                raise WorkshopError("The workshop was ended by someone else a moment ago.")
+                raise WorkshopError(_("The workshop was ended by someone else a moment ago."))
             self.store.bump(conn)
         return report
 
@@ -70,12 +71,13 @@ class Ending:
                  .drop(columns=["workshop", "vote"]))
         if frame["role"].isna().any():
             if UNSPECIFIED_ROLE not in roles:
-                raise WorkshopError(f"Some participants chose no role and the role {UNSPECIFIED_ROLE!r} is not "
-                                    "configured; nothing was saved.")
+                raise WorkshopError(_("Some participants chose no role and the role {UNSPECIFIED_ROLE!r} is not "
+                                      "configured; nothing was saved.").format(UNSPECIFIED_ROLE=UNSPECIFIED_ROLE))
             frame["role"] = frame["role"].fillna(UNSPECIFIED_ROLE)
         unknown = sorted(set(frame["role"]) - roles)
         if unknown:
-            raise WorkshopError(f"Role(s) {', '.join(unknown)} are no longer configured; nothing was saved.")
+            raise WorkshopError(_("Role(s) {value} are no longer configured; nothing was saved.").format(
+                                    value=', '.join(unknown)))
         report = ImportReport()
         if not frame.empty:
             frame["department"] = frame["department"].astype(object).where(frame["department"].notna(), None)

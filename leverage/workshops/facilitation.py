@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 import sqlalchemy as sa
 
 from leverage.core.database import now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import (
     NAME_MAX,
     organizations,
@@ -54,60 +55,68 @@ class Facilitation:
         now = now or now_utc()
         title = (title or "").strip()
         if not title:
-            raise WorkshopError("Give the workshop a title.")
+            raise WorkshopError(_("Give the workshop a title."))
         if len(title) > NAME_MAX:
-            raise WorkshopError(f"The title is longer than {NAME_MAX} characters.")
+            raise WorkshopError(_("The title is longer than {NAME_MAX} characters.").format(NAME_MAX=NAME_MAX))
         inst = self.instrument
         known = [p.id for p in inst.points]
         points = list(dict.fromkeys(points))
         if not points:
-            raise WorkshopError("Choose at least one leverage point to ask.")
+            raise WorkshopError(_("Choose at least one leverage point to ask."))
         unknown = [p for p in points if p not in known]
         if unknown:
-            raise WorkshopError(f"{', '.join(unknown)} is not a leverage point of the instrument.")
+            raise WorkshopError(_("{value} is not a leverage point of the instrument.").format(
+                                    value=', '.join(unknown)))
         item_point = inst.item_point()
         chosen = set(items) if items is not None else {i.id for i in inst.items if i.point in points}
         bad = sorted(i for i in chosen if item_point.get(i) not in points)
         if bad:
-            raise WorkshopError(f"{', '.join(bad)} is not an item of the chosen leverage points.")
+            raise WorkshopError(_("{value} is not an item of the chosen leverage points.").format(
+                                    value=', '.join(bad)))
         empty = [p for p in points if not any(item_point[i] == p for i in chosen)]
         if empty:
-            raise WorkshopError(f"Choose at least one statement of {', '.join(empty)}, or leave the point out.")
+            raise WorkshopError(_("Choose at least one statement of {value}, or leave the point out.").format(
+                                    value=', '.join(empty)))
         ordered = [i.id for i in inst.items if i.id in chosen]
         low, high = max(MIN_N_RANGE[0], self.min_n_floor), MIN_N_RANGE[1]
         if not low <= int(min_n) <= high:
-            raise WorkshopError(f"The anonymity threshold must be between {low} and {high} (this installation's "
-                                f"minimum is {self.min_n_floor}).")
+            raise WorkshopError(_("The anonymity threshold must be between {low} and {high} (this installation's "
+                                  "minimum is {min_n_floor}).").format(
+                                    low=low, high=high, min_n_floor=self.min_n_floor))
         if not 0 < hours <= MAX_HOURS:
-            raise WorkshopError(f"The join code must expire within 0–{MAX_HOURS} hours.")
+            raise WorkshopError(_("The join code must expire within 0–{MAX_HOURS} hours.").format(MAX_HOURS=MAX_HOURS))
         with self.store.engine.connect() as conn:
             if conn.execute(sa.select(organizations.c.id).where(organizations.c.id == organization_id)).first() is None:
-                raise WorkshopError(f"There is no organization with id {organization_id}.")
+                raise WorkshopError(_("There is no organization with id {organization_id}.").format(
+                                        organization_id=organization_id))
             if round_id is not None:
                 rnd = conn.execute(sa.select(rounds).where(rounds.c.id == round_id)).mappings().first()
                 if rnd is None or rnd["organization_id"] != organization_id:
-                    raise WorkshopError("That round does not belong to this organization.")
+                    raise WorkshopError(_("That round does not belong to this organization."))
                 if (rnd["instrument_id"], rnd["instrument_version"]) != inst.key:
-                    raise WorkshopError(f"The round {rnd['name']!r} uses another instrument; choose a new round.")
+                    raise WorkshopError(_("The round {name!r} uses another instrument; choose a new round.").format(
+                                            name=rnd['name']))
                 if rnd["closes_on"] is not None and rnd["closes_on"] < now.date():
-                    raise WorkshopError(f"The round {rnd['name']!r} closed on {rnd['closes_on']}; choose a new round.")
+                    raise WorkshopError(_("The round {name!r} closed on {closes_on}; choose a new round.").format(
+                                            name=rnd['name'], closes_on=rnd['closes_on']))
                 round_name = rnd["name"]
             else:
                 round_name = (round_name or "").strip()
                 if not round_name:
-                    raise WorkshopError("Name the new round the answers will be saved into.")
+                    raise WorkshopError(_("Name the new round the answers will be saved into."))
                 if len(round_name) > NAME_MAX:
-                    raise WorkshopError(f"The round name is longer than {NAME_MAX} characters.")
+                    raise WorkshopError(_("The round name is longer than {NAME_MAX} characters.").format(
+                                            NAME_MAX=NAME_MAX))
                 taken = conn.execute(sa.select(rounds.c.id).where(rounds.c.organization_id == organization_id,
                                                                   rounds.c.name == round_name)).first()
                 if taken:
-                    raise WorkshopError(f"This organization already has a round called {round_name!r}; "
-                                        "choose it as an existing round or pick another name.")
+                    raise WorkshopError(_("This organization already has a round called {round_name!r}; choose it "
+                                          "as an existing round or pick another name.").format(round_name=round_name))
         row = dict(title=title, organization_id=organization_id, round_id=round_id, round_name=round_name,
                    instrument_id=inst.id, instrument_version=inst.version, item_ids=",".join(ordered),
                    min_n=int(min_n), hide_results=bool(hide_results), vote=1, status=RUNNING, created_at=now,
                    expires_at=now + dt.timedelta(hours=hours))
-        for _ in range(8):  # a code collision is ~1 in 10^8 per live workshop; retry with a new code
+        for _attempt in range(8):  # a code collision is ~1 in 10^8 per live workshop; retry with a new code
             code = joincode.new_code()
             try:
                 with self.store.write() as conn:
@@ -119,13 +128,13 @@ class Facilitation:
                 return self.get(int(wid))
             except sa.exc.IntegrityError:
                 continue
-        raise WorkshopError("Could not draw a free join code; try again.")  # pragma: no cover
+        raise WorkshopError(_("Could not draw a free join code; try again."))  # pragma: no cover
 
     def renew_code(self, workshop_id: int, hours: float = DEFAULT_HOURS, now: dt.datetime | None = None) -> str:
         """A fresh code and expiry (the old code stops working; joined participants keep their links)."""
         now = now or now_utc()
         self._running(workshop_id)
-        for _ in range(8):
+        for _attempt in range(8):
             code = joincode.new_code()
             try:
                 with self.store.write() as conn:
@@ -135,13 +144,13 @@ class Facilitation:
                 return code
             except sa.exc.IntegrityError:
                 continue
-        raise WorkshopError("Could not draw a free join code; try again.")  # pragma: no cover
+        raise WorkshopError(_("Could not draw a free join code; try again."))  # pragma: no cover
 
     # --- facilitator actions on points --------------------------------------------------------------
     def _running(self, workshop_id: int) -> dict:
         ws = self.get(workshop_id)
         if ws["status"] != RUNNING:
-            raise WorkshopError("The workshop has ended; nothing can change any more.")
+            raise WorkshopError(_("The workshop has ended; nothing can change any more."))
         return ws
 
     def _touch(self, conn, workshop_id: int, point: str | None = None) -> int:
@@ -157,8 +166,8 @@ class Facilitation:
                                .values(**values)).rowcount
         if not changed:
             if conn.execute(sa.select(workshops.c.id).where(workshops.c.id == workshop_id)).first() is None:
-                raise WorkshopError(f"There is no workshop with id {workshop_id}.")
-            raise WorkshopError("The workshop has ended; nothing can change any more.")
+                raise WorkshopError(_("There is no workshop with id {workshop_id}.").format(workshop_id=workshop_id))
+            raise WorkshopError(_("The workshop has ended; nothing can change any more."))
         return int(conn.execute(sa.select(workshops.c.vote).where(workshops.c.id == workshop_id)).scalar_one())
 
     def _set_point(self, workshop_id: int, point: str, allowed_from: set[str], values: dict, verb: str) -> None:
@@ -169,9 +178,10 @@ class Facilitation:
             row = conn.execute(sa.select(workshop_points.c.state, workshop_points.c.revealed,
                                          workshop_points.c.revealed_seq).where(*where).with_for_update()).first()
             if row is None:
-                raise WorkshopError(f"{point} is not asked in this workshop.")
+                raise WorkshopError(_("{point} is not asked in this workshop.").format(point=point))
             if row.state not in allowed_from:
-                raise WorkshopError(f"{point} is {row.state}; it cannot be {verb}.")
+                raise WorkshopError(_("{point} is {state}; it cannot be {verb}.").format(
+                                        point=point, state=row.state, verb=verb))
             conn.execute(workshop_points.update().where(*where).values(**values))
             if values.get("state") in (CLOSED, LOCKED):
                 seq = self._publish(conn, workshop_id, vote, point)
@@ -219,9 +229,10 @@ class Facilitation:
                      workshop_points.c.leverage_point == point)
             state = conn.execute(sa.select(workshop_points.c.state).where(*where).with_for_update()).scalar()
             if state is None:
-                raise WorkshopError(f"{point} is not asked in this workshop.")
+                raise WorkshopError(_("{point} is not asked in this workshop.").format(point=point))
             if state == PENDING:
-                raise WorkshopError(f"{point} is {state}; it cannot be revealed before it has been asked.")
+                raise WorkshopError(_("{point} is {state}; it cannot be revealed before it has been asked.").format(
+                                        point=point, state=state))
             latest = conn.execute(sa.select(sa.func.max(workshop_results.c.seq)).where(
                 workshop_results.c.workshop_id == workshop_id, workshop_results.c.vote == vote,
                 workshop_results.c.leverage_point == point)).scalar() if revealed else None
@@ -237,7 +248,7 @@ class Facilitation:
                 workshop_points.c.leverage_point == point).values(state=PENDING, revealed=False,
                                                                   revealed_seq=None)).rowcount
             if not found:
-                raise WorkshopError(f"{point} is not asked in this workshop.")
+                raise WorkshopError(_("{point} is not asked in this workshop.").format(point=point))
             conn.execute(workshop_results.delete().where(
                 workshop_results.c.workshop_id == workshop_id, workshop_results.c.vote == vote,
                 workshop_results.c.leverage_point == point))
@@ -251,7 +262,8 @@ class Facilitation:
         with self.store.write() as conn:
             vote = self._touch(conn, workshop_id)
             if vote >= MAX_VOTES:
-                raise WorkshopError(f"This workshop already has {MAX_VOTES} votes; end it to save the answers.")
+                raise WorkshopError(_("This workshop already has {MAX_VOTES} votes; end it to save the "
+                                      "answers.").format(MAX_VOTES=MAX_VOTES))
             new = vote + 1
             pts = conn.execute(sa.select(workshop_points.c.leverage_point, workshop_points.c.state).where(
                 workshop_points.c.workshop_id == workshop_id, workshop_points.c.vote == vote)).all()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from leverage.core.database import now_utc
+from leverage.core.i18n import _
 from leverage.core.schema import (
     departments,
     workshop_answers,
@@ -50,7 +51,7 @@ class Participation:
         keys = joincode.code_keys(client) if isinstance(client, str) else list(client)
         wait = self.throttle.wait_seconds(keys)
         if wait > 0:
-            raise WorkshopError(f"Too many wrong codes. Wait {wait_text(wait)}, then try again.")
+            raise WorkshopError(_("Too many wrong codes. Wait {value}, then try again.").format(value=wait_text(wait)))
         code = joincode.normalise_code(code)
         row = None
         if joincode.looks_like_code(code):
@@ -58,17 +59,17 @@ class Participation:
                 row = conn.execute(sa.select(workshops).where(workshops.c.code == code)).mappings().first()
         if row is None:
             delay = self.throttle.failed(keys)
-            extra = f" Wait {wait_text(delay)} before the next try." if delay else ""
+            extra = " " + _("Wait {value} before the next try.").format(value=wait_text(delay)) if delay else ""
             if joincode.looks_like_code(code):
-                raise WorkshopError(f"No workshop has the code {code}. Check the code on the screen and type it "
-                                    f"again.{extra}")
-            raise WorkshopError(f"That is not a workshop code: codes are {joincode.CODE_LENGTH} letters and digits, "
-                                f"as shown on the screen.{extra}")
+                raise WorkshopError(_("No workshop has the code {code}. Check the code on the screen and type it "
+                                      "again.{extra}").format(code=code, extra=extra))
+            raise WorkshopError(_("That is not a workshop code: codes are {CODE_LENGTH} letters and digits, as "
+                                  "shown on the screen.{extra}").format(CODE_LENGTH=joincode.CODE_LENGTH, extra=extra))
         ws = self._shape(row)
         if ws["status"] != RUNNING:
-            raise WorkshopError("This workshop has ended. Thank you for taking part.")
+            raise WorkshopError(_("This workshop has ended. Thank you for taking part."))
         if ws["expires_at"] <= now:
-            raise WorkshopError(f"The code {code} has expired. Ask the facilitator for a new one.")
+            raise WorkshopError(_("The code {code} has expired. Ask the facilitator for a new one.").format(code=code))
         return ws
 
     def join(self, code: str, client_key: str | Sequence[Key], role: str | None = None,
@@ -81,13 +82,13 @@ class Participation:
         """
         if token is not None:
             if not joincode.valid_token(token):
-                raise WorkshopError("This participant link is not valid. Open the join link again.")
+                raise WorkshopError(_("This participant link is not valid. Open the join link again."))
             existing = self._by_token(token)
             if existing is not None:
                 return self._same_workshop(existing, code)
         ws = self.find(code, client_key, now)
         if role is not None and role not in set(roles):
-            raise WorkshopError(f"{role!r} is not a configured role.")
+            raise WorkshopError(_("{role!r} is not a configured role.").format(role=role))
         token = token or joincode.new_token()
         try:
             with self.store.write() as conn:
@@ -95,7 +96,7 @@ class Participation:
                     owner = conn.execute(sa.select(departments.c.organization_id)
                                          .where(departments.c.id == department_id)).scalar()
                     if owner != ws["organization_id"]:
-                        raise WorkshopError("That department does not belong to this workshop's organization.")
+                        raise WorkshopError(_("That department does not belong to this workshop's organization."))
                 pid = conn.execute(workshop_participants.insert().values(
                     workshop_id=ws["id"], token=token, role=role, department_id=department_id,
                     joined_at=now or now_utc())).inserted_primary_key[0]
@@ -126,24 +127,24 @@ class Participation:
             # this workshop had before `renew_code` is fine (joined people keep their links).
             with self.store.engine.connect() as conn:
                 if conn.execute(sa.select(workshops.c.id).where(workshops.c.code == code)).first() is not None:
-                    raise WorkshopError("This participant link is not valid for this workshop. Open the join link "
-                                        "again to join as a new participant.")
+                    raise WorkshopError(_("This participant link is not valid for this workshop. Open the join link "
+                                          "again to join as a new participant."))
         return participant
 
     def participant(self, code: str, token: str | None) -> Participant:
         """The participant a link names; refused when the token is unknown or the link names another workshop."""
         found = self._by_token(token) if token and joincode.valid_token(token) else None
         if found is None:
-            raise WorkshopError("This participant link is not valid for this workshop. Open the join link again "
-                                "to join as a new participant.")
+            raise WorkshopError(_("This participant link is not valid for this workshop. Open the join link again "
+                                  "to join as a new participant."))
         return self._same_workshop(found, code)
 
     def token_status(self, code: str, token: str | None) -> Participant | None:
         """For a phone's link: its participant, None when the token has not joined yet (the phone drew it
         before joining), or WorkshopError when the token is malformed or belongs to another workshop."""
         if not token or not joincode.valid_token(token):
-            raise WorkshopError("This participant link is not valid for this workshop. Open the join link again "
-                                "to join as a new participant.")
+            raise WorkshopError(_("This participant link is not valid for this workshop. Open the join link again "
+                                  "to join as a new participant."))
         found = self._by_token(token)
         return None if found is None else self._same_workshop(found, code)
 
@@ -173,38 +174,41 @@ class Participation:
             ws = conn.execute(sa.select(workshops.c.status, workshops.c.vote, workshops.c.item_ids)
                               .where(workshops.c.id == participant.workshop_id).with_for_update(read=True)).first()
             if ws is None:
-                raise WorkshopError("This workshop no longer exists.")
+                raise WorkshopError(_("This workshop no longer exists."))
             vote = ws.vote if vote is None else int(vote)
             item_point = inst.item_point()
             asked = [i for i in ws.item_ids.split(",") if item_point.get(i) == point]
             if not asked:
-                raise WorkshopError(f"{point} is not asked in this workshop.")
+                raise WorkshopError(_("{point} is not asked in this workshop.").format(point=point))
             extra = sorted(set(given) - set(asked))
             if extra:
-                raise WorkshopError(f"{', '.join(extra)} is not a statement of {point} in this workshop.")
+                raise WorkshopError(_("{value} is not a statement of {point} in this workshop.").format(
+                                        value=', '.join(extra), point=point))
             missing = [i for i in asked if i not in given]
             if missing:
-                raise WorkshopError(f"Answer every statement of {point} (or choose don't know): "
-                                    f"{', '.join(missing)} is still open.")
+                raise WorkshopError(_("Answer every statement of {point} (or choose don't know): {value} is still "
+                                      "open.").format(point=point, value=', '.join(missing)))
             for item, value in given.items():
                 if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                           or not inst.scale_min <= value <= inst.scale_max):
-                    raise WorkshopError(f"The answer to {item} must be {inst.scale_min}–{inst.scale_max} or "
-                                        f"don't know, not {value!r}.")
+                    raise WorkshopError(_("The answer to {item} must be {scale_min}–{scale_max} or don't know, not "
+                                          "{value!r}.").format(
+                                            item=item, scale_min=inst.scale_min, scale_max=inst.scale_max, value=value))
             state = conn.execute(sa.select(workshop_points.c.state).where(
                 workshop_points.c.workshop_id == participant.workshop_id, workshop_points.c.vote == vote,
                 workshop_points.c.leverage_point == point).with_for_update(read=True)).scalar()
             refusal = None
             if ws.status != RUNNING:
-                refusal = "This workshop has ended; answers can no longer change."
+                refusal = _("This workshop has ended; answers can no longer change.")
             elif vote != ws.vote:
-                refusal = ("The facilitator has started the second vote: your answers to the first vote were not "
-                           "changed. Answer again below.")
+                refusal = _("The facilitator has started the second vote: your answers to the first vote were not "
+                            "changed. Answer again below.")
             elif state is None:
-                refusal = f"{point} is not asked in this workshop."
+                refusal = _("{point} is not asked in this workshop.").format(point=point)
             elif state != OPEN:
-                what = {PENDING: "is not open yet", CLOSED: "is closed", LOCKED: "is locked"}[state]
-                refusal = f"{point} {what}: your answers were not changed."
+                refusal = {PENDING: _("{point} is not open yet: your answers were not changed."),
+                           CLOSED: _("{point} is closed: your answers were not changed."),
+                           LOCKED: _("{point} is locked: your answers were not changed.")}[state].format(point=point)
             if refusal is not None:
                 stored = dict(conn.execute(sa.select(workshop_answers.c.item_id, workshop_answers.c.value).where(
                     workshop_answers.c.participant_id == participant.id, workshop_answers.c.vote == vote,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from leverage.core.i18n import _, ngettext
+from leverage.core.i18n import language as current_language
 from leverage.survey.instrument import Instrument
 from leverage.workshops import disclosure
 from leverage.workshops.results import Board, Counts
@@ -78,10 +80,10 @@ def figures(board: Board, point: str, vote: int) -> VoteFigures | None:
 
 def point_slide(board: Board, counts: Counts | None, point: str, instrument: Instrument) -> PointSlide:
     state = board.state(point)
-    title = instrument.text(instrument.point(point).title, "en")
+    title = instrument.text(instrument.point(point).title, current_language())
     answered = (counts.answered.get(point, 0) if counts else 0)
     if state is None:
-        return PointSlide(point, title, "not asked", answered, (), None, "This point is not asked.")
+        return PointSlide(point, title, "not asked", answered, (), None, _("This point is not asked."))
     votes = () if state.state == PENDING else tuple(figures(board, point, v) for v in range(1, board.vote + 1))
     change = None
     if len(votes) == 2 and all(v is not None and v.mean is not None for v in votes):
@@ -91,18 +93,21 @@ def point_slide(board: Board, counts: Counts | None, point: str, instrument: Ins
 
 
 def _note(board: Board, state: str, revealed: bool, shown: VoteFigures | None, answered: int) -> str:
-    people = f"{answered} {'person' if answered == 1 else 'people'} answered"
+    people = ngettext("{n} person answered", "{n} people answered", answered).format(n=answered)
     if state == PENDING:
-        return "Not asked yet."
+        return _("Not asked yet.")
     if state == OPEN:
-        return f"Open: answer on your phone. {people}; results appear when the point is closed."
+        return _("Open: answer on your phone. {people}; results appear when the point is closed.").format(
+            people=people)
     hidden = bool(board.workshop["hide_results"]) and not revealed
     if hidden:
-        return f"{'Closed' if state == CLOSED else 'Locked'}. {people}; results are shown when the facilitator " \
-               "reveals them."
+        closed = _("Closed") if state == CLOSED else _("Locked")
+        return _("{closed}. {people}; results are shown when the facilitator reveals them.").format(
+            closed=closed, people=people)
     if shown is None or shown.mean is None:
-        return f"{people}. Results are shown for groups of at least {board.min_n} people."
+        return _("{people}. Results are shown for groups of at least {min_n} people.").format(
+            people=people, min_n=board.min_n)
     if state in (CLOSED, LOCKED) and answered > shown.people:
-        return (f"Results of {shown.n} people. Later answers are included once at least {board.min_n} more "
-                "people have answered, so no one's answer can be worked out.")
-    return f"Results of {shown.n} people."
+        return _("Results of {n} people. Later answers are included once at least {min_n} more people have "
+                 "answered, so no one's answer can be worked out.").format(n=shown.n, min_n=board.min_n)
+    return _("Results of {n} people.").format(n=shown.n)

@@ -10,6 +10,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from leverage.core.database import aware
+from leverage.core.i18n import _
 from leverage.core.schema import (
     departments,
     organizations,
@@ -159,7 +160,7 @@ class LiveResults:
         with self.store.engine.connect() as conn:
             row = conn.execute(sa.select(workshops).where(workshops.c.id == workshop_id)).mappings().first()
         if row is None:
-            raise WorkshopError(f"There is no workshop with id {workshop_id}.")
+            raise WorkshopError(_("There is no workshop with id {workshop_id}.").format(workshop_id=workshop_id))
         return self._shape(row)
 
     @staticmethod
@@ -260,7 +261,7 @@ class LiveResults:
         people), with the threshold and the subtraction rule (see `disclosure.shift`).
         """
         if tuple(by) not in ((), ("role",)):
-            raise WorkshopError("The shift is shown per point, or per point and role.")
+            raise WorkshopError(_("The shift is shown per point, or per point and role."))
         board = board or self.board(workshop_id)
         frames = [disclosure.shift(p.point, board.latest(p.point, 1), board.history(p.point, 2), board.min_n,
                                    by_role=bool(by))

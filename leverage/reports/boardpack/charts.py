@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from leverage.aims.view import AimView
+from leverage.core.i18n import N_, _
 from leverage.reports.chart_images import ChartImageError, ChartRenderer, ImageFormat
 
 Progress = Callable[[float, str], None]
-NO_MEASUREMENTS = "there are no measurements yet"
-NOT_REQUESTED = "chart images were not requested"  # the pack was asked for without charts
+NO_MEASUREMENTS = N_("there are no measurements yet")
+NOT_REQUESTED = N_("chart images were not requested")  # the pack was asked for without charts
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Charts:
     @property
     def note(self) -> str:
         """What the file's summary says about its charts: "" when every chart that has data was drawn."""
-        return self.reason or ("some charts could not be drawn" if self.failed else "")
+        return self.reason or (_("some charts could not be drawn") if self.failed else "")
 
 
 def draw_charts(views: Sequence[AimView], renderer: ChartRenderer | None, reason: str,
@@ -43,14 +44,14 @@ def draw_charts(views: Sequence[AimView], renderer: ChartRenderer | None, reason
 
     `progress` gets the fraction of charts drawn, from 0 to 1, and which chart was drawn.
     """
-    out: list[bytes | str] = [NO_MEASUREMENTS if v.result is None else reason for v in views]
+    out: list[bytes | str] = [_(NO_MEASUREMENTS) if v.result is None else reason for v in views]
     wanted = [i for i, v in enumerate(views) if v.result is not None]
     if renderer is None or not wanted:
         return Charts(out, 0, reason if renderer is None else "")
     report = progress or (lambda _f, _m: None)
     drawn = renderer.images([figure(views[i]) for i in wanted], fmt, *size, scale=scale,
-                            done=lambda k: report((k + 1) / len(wanted), f"Chart {k + 1} of {len(wanted)}: "
-                                                  f"{views[wanted[k]].aim.title}"))
+                            done=lambda k: report((k + 1) / len(wanted), _("Chart {number} of {n}: {title}").format(
+                                number=k + 1, n=len(wanted), title=views[wanted[k]].aim.title)))
     failed = 0
     for i, picture in zip(wanted, drawn, strict=True):
         failed += isinstance(picture, ChartImageError)

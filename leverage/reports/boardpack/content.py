@@ -18,6 +18,9 @@ from leverage.aims.view import AimView, analyse_register, vital_few
 from leverage.core.about import CITATION, __version__
 from leverage.core.columns import NOT_STATED
 from leverage.core.database import StoreError
+from leverage.core.i18n import _, use_language
+from leverage.core.i18n import language as current_language
+from leverage.core.localized import when
 from leverage.core.settings import Settings
 from leverage.survey import release
 from leverage.survey.charts import heat_table
@@ -77,6 +80,7 @@ class BoardPack:
     generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     version: str = __version__
     citation: str = CITATION
+    language: str = "en"  # the language the pack was gathered in, and is written in by default
 
     @property
     def rule_sets(self) -> list[str]:
@@ -87,8 +91,8 @@ class BoardPack:
     def footer(self, view: AimView | None = None) -> str:
         """The line every page carries: what the page was computed from."""
         rules = RULE_SET_NAMES[view.aim.rule_set] if view is not None else "; ".join(self.rule_sets)
-        return (f"Rule set: {rules} · Data cut-off: {self.cut_off:%d %b %Y} · Leverage {self.version} · "
-                f"{self.citation}")
+        return _("Rule set: {rules} · Data cut-off: {date} · Leverage {version} · {citation}").format(
+            rules=rules, date=when(self.cut_off), version=self.version, citation=self.citation)
 
 
 def find_organization(store: Store, name: str) -> tuple[int, str]:
@@ -97,14 +101,15 @@ def find_organization(store: Store, name: str) -> tuple[int, str]:
     wanted = name.strip().casefold()
     match = orgs[orgs["name"].str.casefold() == wanted]
     if match.empty:
-        known = ", ".join(orgs["name"].tolist()) or "none yet"
-        raise BoardPackError(f"There is no organization called {name!r}. Organizations in the store: {known}.")
+        known = ", ".join(orgs["name"].tolist()) or _("none yet")
+        raise BoardPackError(_("There is no organization called {name}. Organizations in the store: {known}.").format(
+            name=repr(name), known=known))
     return int(match["id"].iloc[0]), str(match["name"].iloc[0])
 
 
 def _point_titles(instrument: Instrument) -> dict[str, str]:
-    titles = {p.id: instrument.text(p.title, "en") for p in instrument.points}
-    titles[OVERALL] = "Overall"
+    titles = {p.id: instrument.text(p.title, current_language()) for p in instrument.points}
+    titles[OVERALL] = _("Overall")
     return titles
 
 
@@ -126,8 +131,9 @@ def assessment_summary(store: Store, org_id: int, as_of: dt.date, settings: Sett
         chosen = rounds[rounds["name"] == round_name]
         if chosen.empty:
             known = ", ".join(round_label(n, w) for n, w in zip(rounds["name"], rounds["workshop"], strict=True))
-            raise BoardPackError(f"There is no round called {round_name!r} with responses that opened by the "
-                                 f"cut-off, {as_of}. Rounds: {known or 'none'}.")
+            raise BoardPackError(_("There is no round called {round} with responses that opened by the cut-off, "
+                                   "{date}. Rounds: {known}.").format(round=repr(round_name), date=as_of,
+                                                                      known=known or _("none")))
         rnd = chosen.iloc[-1]
     else:
         rnd = default_round(rounds)
@@ -182,19 +188,29 @@ def workshop_summaries(store: Store, org_id: int, start: dt.date, end: dt.date) 
 
 def gather(store: Store, settings: Settings, organization: str, as_of: dt.date | None = None,
            meeting_date: dt.date | None = None, period_start: dt.date | None = None,
-           round_name: str | None = None) -> BoardPack:
+           round_name: str | None = None, language: str | None = None) -> BoardPack:
     """Everything the board pack of `organization` shows, with data known at `as_of` (default today).
 
     `round_name` chooses the self-assessment round (default: the latest survey round; see `assessment_summary`).
+    `language` (default the current one) is the language of the texts gathered here (titles of the leverage
+    points, projection reasons, questions to ask) and the one `render_pack` writes the pack in.
     """
+    with use_language(language or current_language()) as chosen:
+        return _gather(store, settings, organization, as_of, meeting_date, period_start, round_name, chosen)
+
+
+def _gather(store: Store, settings: Settings, organization: str, as_of: dt.date | None,
+            meeting_date: dt.date | None, period_start: dt.date | None, round_name: str | None,
+            chosen: str) -> BoardPack:
     as_of = as_of or dt.date.today()
     period_start = period_start or as_of - dt.timedelta(days=WORKSHOP_PERIOD_DAYS)
     if period_start > as_of:
-        raise BoardPackError(f"The period starts ({period_start}) after the data cut-off ({as_of}).")
+        raise BoardPackError(_("The period starts ({start}) after the data cut-off ({cut_off}).").format(
+            start=period_start, cut_off=as_of))
     org_id, name = find_organization(store, organization)
     views = analyse_register(AimStore(store), org_id, as_of)
     return BoardPack(
         organization=name, meeting_date=meeting_date or as_of, cut_off=as_of, period_start=period_start,
         views=views, summary=vital_few(views, as_of),
         assessment=assessment_summary(store, org_id, as_of, settings, round_name),
-        workshops=workshop_summaries(store, org_id, period_start, as_of))
+        workshops=workshop_summaries(store, org_id, period_start, as_of), language=chosen)

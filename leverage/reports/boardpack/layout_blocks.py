@@ -28,6 +28,8 @@ import pandas as pd
 
 from leverage.aims.icons import assurance_label, assurance_svg, variation_label, variation_svg
 from leverage.aims.view import AimView
+from leverage.core.i18n import _
+from leverage.core.localized import DAY, MONTH, when
 
 Style = Literal["lead", "body", "muted", "strong", "small"]
 IconKind = Literal["variation", "assurance"]
@@ -38,12 +40,12 @@ NO_DATE = "–"
 # --- formatting: one place for the pack's dates ----------------------------------------------------------
 def day(value: dt.date | pd.Timestamp | None) -> str:
     """A date as the pack prints it in running text and tables: 30 Sep 2026 ("–" when there is none)."""
-    return NO_DATE if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d %b %Y}"
+    return NO_DATE if value is None or pd.isna(value) else when(pd.Timestamp(value), DAY)
 
 
 def month(value: object) -> str:
     """A period (a month of measurements, a deadline in a table): Sep 2026 ("–" when there is none)."""
-    return NO_DATE if value is None or pd.isna(value) else f"{pd.Timestamp(value):%b %Y}"
+    return NO_DATE if value is None or pd.isna(value) else when(pd.Timestamp(value), MONTH)
 
 
 # --- blocks --------------------------------------------------------------------------------------------
@@ -108,7 +110,8 @@ def make_icon(kind: IconKind, value: object, prefixed: bool = False) -> Icon:
     """The icon of `value` (a missing value, None or NaN, is the "not enough data" icon)."""
     key = value if isinstance(value, str) else None
     label = variation_label(key) if kind == "variation" else assurance_label(key)
-    return Icon(kind, key, label, f"{kind.capitalize()}: {label}" if prefixed else label)
+    caption = (_("Variation: {label}") if kind == "variation" else _("Assurance: {label}")).format(label=label)
+    return Icon(kind, key, label, caption if prefixed else label)
 
 
 @dataclass(frozen=True)
@@ -216,9 +219,9 @@ class ChartSlot:
     def note(self, why: str) -> str:
         """Why there is no chart, and what stands in for it."""
         n = len(self.fallback.rows)
-        listed = "" if n == 0 else (" Its one point is listed instead." if n == 1 else
-                                    f" The latest {n} points are listed instead.")
-        return f"Chart not drawn: {why.rstrip('.')}.{listed}"
+        listed = "" if n == 0 else (" " + _("Its one point is listed instead.") if n == 1 else
+                                    " " + _("The latest {n} points are listed instead.").format(n=n))
+        return _("Chart not drawn: {why}.").format(why=why.rstrip(".")) + listed
 
 
 Block = Paragraph | Note | Facts | ItemList | IconRow | Table | ChartSlot

@@ -22,6 +22,7 @@ from fpdf.fonts import FontFace
 
 from leverage.aims.charts import PRINT_SIZE, aim_chart
 from leverage.aims.view import AimView
+from leverage.core.i18n import _
 from leverage.reports.boardpack.charts import NOT_REQUESTED, Progress, draw_charts
 from leverage.reports.boardpack.content import BoardPack
 from leverage.reports.boardpack.layout import build_layout
@@ -172,12 +173,12 @@ def build_pdf(pack: BoardPack, renderer: ChartRenderer | None, no_chart_reason: 
               progress: Progress | None = None) -> PackResult:
     """The board pack PDF. `renderer` None: tables in place of charts, with `no_chart_reason` on them."""
     report = progress or (lambda _f, _m: None)
-    note = "" if renderer is not None else (no_chart_reason or "chart images were not available")
+    note = "" if renderer is not None else (no_chart_reason or _("chart images were not available"))
     if renderer is not None and pack.views:
-        report(0.02, "Starting the chart renderer…")
+        report(0.02, _("Starting the chart renderer…"))
     charts = draw_charts(pack.views, renderer, note, _figure, "pdf", CHART_PX,
                          progress=lambda f, m: report(0.05 + 0.8 * f, m))
-    report(0.86, "Laying out the pages")
+    report(0.86, _("Laying out the pages"))
     doc = build_layout(pack, note)
     pdf = _PackPdf()
     pdf.set_title(doc.title)
@@ -196,16 +197,16 @@ def build_pdf(pack: BoardPack, renderer: ChartRenderer | None, no_chart_reason: 
         else:
             _section(pdf, page)
     raw = bytes(pdf.output())
-    report(0.96, "Placing the charts")
+    report(0.96, _("Placing the charts"))
     data = stamp_charts(raw, stamps, PAGE_H) if stamps else raw
-    report(1.0, "Done")
+    report(1.0, _("Done"))
     return PackResult(pdf=data, pages=pdf.page_no(), charts_drawn=charts.drawn, chart_note=charts.note)
 
 
 def make_pdf(pack: BoardPack, charts: bool = True, progress: Progress | None = None) -> PackResult:
     """The pack with this process's Chromium when there is one; otherwise tables, saying why."""
     chosen = renderer() if charts else None
-    reason = status().reason if charts else NOT_REQUESTED
+    reason = status().reason if charts else _(NOT_REQUESTED)
     return build_pdf(pack, chosen, reason, progress)
 
 
@@ -409,7 +410,8 @@ def _questions(pdf: _PackPdf, page: Page, block: ItemList, x: float, width: floa
         if pdf.get_y() + _height(pdf, text, width, 3.8) > BODY_BOTTOM:  # the rest on the next page, full width
             pdf.new_page(page.footer)
             pdf.font(12, bold=True)
-            pdf.multi_cell(BODY_W, 5.5, _fit(pdf, f"{block.title} (continued): {page.title}", BODY_W, 5.5, 2),
+            continued = _("{list} (continued): {page}").format(list=block.title, page=page.title)
+            pdf.multi_cell(BODY_W, 5.5, _fit(pdf, continued, BODY_W, 5.5, 2),
                            new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)
             x, width = MARGIN, BODY_W

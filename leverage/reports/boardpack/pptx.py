@@ -24,6 +24,7 @@ from pptx.util import Emu, Inches
 
 from leverage.aims.charts import aim_chart
 from leverage.aims.view import AimView
+from leverage.core.i18n import _
 from leverage.reports import chart_images
 from leverage.reports.boardpack.charts import NOT_REQUESTED, Charts, Progress, draw_charts
 from leverage.reports.boardpack.content import BoardPack
@@ -100,7 +101,7 @@ def _draw(views: list[AimView], images: bool, progress: Progress | None) -> tupl
     """The charts as PNG pictures, and why none is drawn ("" when a browser draws them)."""
     chosen = chart_images.renderer() if images else None
     note = "" if chosen is not None else \
-        (NOT_REQUESTED if not images else chart_images.status().reason)
+        (_(NOT_REQUESTED) if not images else chart_images.status().reason)
     return draw_charts(views, chosen, note, _chart_figure, "png", CHART_PX, scale=2, progress=progress), note
 
 
@@ -114,7 +115,7 @@ def make_deck(pack: BoardPack, images: bool = True, progress: Progress | None = 
     """The deck, with how many charts were drawn and, when not all were, why."""
     report = progress or (lambda _f, _m: None)
     charts, note = _draw(pack.views, images, lambda f, m: report(0.05 + 0.8 * f, m))
-    report(0.9, "Laying out the slides")
+    report(0.9, _("Laying out the slides"))
     doc = build_layout(pack, note)
     prs = Presentation()
     prs.slide_width, prs.slide_height = Emu(Inches(SLIDE_W)), Emu(Inches(SLIDE_H))
@@ -132,7 +133,7 @@ def make_deck(pack: BoardPack, images: bool = True, progress: Progress | None = 
             _flow_slides(prs, page)
     out = io.BytesIO()
     prs.save(out)
-    report(1.0, "Done")
+    report(1.0, _("Done"))
     return DeckResult(out.getvalue(), len(prs.slides), charts.drawn, charts.note)
 
 
@@ -260,7 +261,8 @@ def _flow_slides(prs: PresentationType, page: Page) -> None:
     plan = _plan(page)
     for number, placed in enumerate(plan, start=1):
         slide = prs.slides.add_slide(prs.slide_layouts[LAYOUT_TITLE_ONLY])
-        title(slide, page.title + (f" ({number} of {len(plan)})" if len(plan) > 1 else ""), top=0.2, height=0.95)
+        heading = _("{title} ({number} of {n})").format(title=page.title, number=number, n=len(plan))
+        title(slide, heading if len(plan) > 1 else page.title, top=0.2, height=0.95)
         for item in placed:
             _draw_block(slide, item)
         footer(slide, page.footer)
