@@ -44,6 +44,8 @@ def _leave_legacy_mode() -> None:
         st.rerun()
 
 
+_store_opened = False  # this process has opened the store once (the spinner is for that first, slow open)
+
 #: Pages drawn without the app's chrome: the phone page (lean: a room of phones reruns it) and the projector.
 BARE_PAGES = ("join", "projector")
 
@@ -59,9 +61,14 @@ def open_page() -> None:
     language.apply()  # before anything is drawn or named, navigation titles included
     st.set_page_config(page_title=_("Leverage · Seven Leadership Leverage Points"), page_icon=":material/insights:",
                        layout="wide")
+    global _store_opened
     try:
-        with st.spinner(_("Opening the database…")):
+        if _store_opened:  # every later run: a dictionary look-up, no spinner timer (a room of phones reruns)
             state.store()
+        else:
+            with st.spinner(_("Opening the database…")):
+                state.store()
+            _store_opened = True
     except ConfigError as exc:
         st.error(_("Configuration error: {error}").format(error=exc))
         st.stop()

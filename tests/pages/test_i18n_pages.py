@@ -34,8 +34,12 @@ class PseudoCatalog(dict):
 
 
 @pytest.fixture
-def pseudo(monkeypatch: pytest.MonkeyPatch) -> None:
+def pseudo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The pseudo catalog, and the language set in the test's own thread too: AppTest calls a widget's
+    `format_func` from the test thread when it reruns, where the page run's language is not set."""
     monkeypatch.setattr(i18n, "catalog", lambda language: PseudoCatalog())
+    with i18n.use_language("es"):
+        yield
 
 
 def data_strings(url: str) -> list[str]:
@@ -208,3 +212,53 @@ def test_anonymous_and_bare_pages_get_a_small_language_control(anonymous, db_url
     groups = anonymous.get("button_group")
     assert groups, "no language control for an anonymous visitor"
     assert any(i.value == "Inicie sesión para ver esta página." for i in anonymous.info) or anonymous.title
+
+
+def pseudo_label(msgid: str) -> str:
+    return OPEN + msgid + CLOSE
+
+
+def assert_translated(app, url: str) -> None:
+    no_errors(app)
+    missing = untranslated(app, data_strings(url))
+    assert not missing, "shown without the catalog:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize(("page", "state"), [
+    ("pages/board.py", {"board_meeting_mode": True}),
+    ("pages/aims.py", {"aims_pending": -1}),  # the new-aim form
+    ("pages/compare.py", {"compare_view": "Profiles"}),
+    ("pages/compare.py", {"compare_view": "Distributions"}),
+    ("pages/compare.py", {"compare_view": "Role gaps"}),
+    ("pages/compare.py", {"compare_view": "Trend"}),
+    ("pages/compare.py", {"compare_view": "Funnel"}),
+    ("pages/compare.py", {"compare_view": "Statements"}),
+    ("pages/compare.py", {"compare_mode": "Organizations"}),
+    ("pages/compare.py", {"compare_mode": "Organizations", "compare_view": "Role gaps"}),
+])
+def test_every_view_of_a_page_comes_from_the_catalog(app, db_url, pseudo, page, state):
+    open_page(app, db_url, page)
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.run()
+    assert all(app.session_state[k] == v for k, v in state.items() if k != "aims_pending")
+    assert_translated(app, db_url)
+
+
+def test_every_step_of_the_self_assessment_comes_from_the_catalog(app, db_url, pseudo):
+    open_page(app, db_url, "pages/self_assessment.py")
+    next(s for s in app.selectbox if s.label == pseudo_label("Your role")).set_value("physician")
+    next(b for b in app.button if b.label == pseudo_label("Start the self-assessment")).click().run()
+    assert_translated(app, db_url)
+    draft = app.session_state["sa_draft"]
+    instrument = default_instrument()
+    for point in instrument.points:
+        for item in instrument.items_for(point.id):
+            app.radio(key=f"sa_{draft.submission_id[:8]}_{item.id}").set_value(3)
+        label = pseudo_label("Review answers →" if point.id == instrument.points[-1].id else "Next →")
+        next(b for b in app.button if b.label == label).click().run()
+        no_errors(app)
+    assert_translated(app, db_url)  # the review
+    next(b for b in app.button if b.label == pseudo_label("Submit my answers")).click().run()
+    assert any(s.value == pseudo_label("Your profile") for s in app.subheader)
+    assert_translated(app, db_url)  # the profile and plan
