@@ -53,12 +53,14 @@ def apply() -> str:
 
 
 def _picked() -> None:
-    code = i18n.normalize(st.session_state.get(PICKER_KEY)) or i18n.SOURCE_LANGUAGE
+    code = i18n.normalize(st.session_state.get(PICKER_KEY))
+    if code is None:  # the compact control's current option clicked again (deselected): keep the language
+        return
     st.session_state[LANG_KEY] = code
     st.query_params["lang"] = code
 
 
-def picker(where=None, compact: bool = False) -> None:
+def picker(where: object | None = None, compact: bool = False) -> None:
     """The language picker (labelled for screen readers); choosing sets `?lang=` and remembers the choice.
 
     `compact`: a small control for bare pages and anonymous visitors (the label is hidden but kept for

@@ -205,15 +205,6 @@ def test_remembered_cookie_is_used_when_there_is_no_lang(app, db_url, monkeypatc
     assert app.title[0].value == "Siete puntos de palanca del liderazgo"
 
 
-def test_anonymous_and_bare_pages_get_a_small_language_control(anonymous, db_url):
-    anonymous.query_params["lang"] = "es"
-    anonymous.run()
-    no_errors(anonymous)
-    groups = anonymous.get("button_group")
-    assert groups, "no language control for an anonymous visitor"
-    assert any(i.value == "Inicie sesión para ver esta página." for i in anonymous.info) or anonymous.title
-
-
 def pseudo_label(msgid: str) -> str:
     return OPEN + msgid + CLOSE
 
@@ -262,3 +253,29 @@ def test_every_step_of_the_self_assessment_comes_from_the_catalog(app, db_url, p
     next(b for b in app.button if b.label == pseudo_label("Submit my answers")).click().run()
     assert any(s.value == pseudo_label("Your profile") for s in app.subheader)
     assert_translated(app, db_url)  # the profile and plan
+
+
+
+def test_picking_sets_lang_and_a_deselect_keeps_the_language(monkeypatch):
+    """The picker's callback: a choice sets ?lang= and the session's language; clicking the compact control's
+    current option again (a segmented control then reports no value) keeps the language."""
+    from types import SimpleNamespace
+
+    from ui import language
+
+    fake = SimpleNamespace(session_state={language.PICKER_KEY: "es"}, query_params={})
+    monkeypatch.setattr(language, "st", fake)
+    language._picked()
+    assert fake.session_state[language.LANG_KEY] == "es" and fake.query_params == {"lang": "es"}
+    fake.session_state[language.PICKER_KEY] = None
+    language._picked()
+    assert fake.session_state[language.LANG_KEY] == "es" and fake.query_params == {"lang": "es"}
+
+
+def test_anonymous_pages_have_the_compact_control(anonymous, db_url):
+    anonymous.query_params["lang"] = "es"
+    anonymous.run()
+    no_errors(anonymous)
+    control = anonymous.get("button_group")[0]
+    assert control.proto.label == "Idioma"  # labelled for screen readers, in the reader's language
+    assert any(i.value == "Inicie sesión para ver esta página." for i in anonymous.info)
