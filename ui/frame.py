@@ -74,18 +74,22 @@ def open_page() -> None:
         st.stop()
 
 
-def draw(principal: Principal | None = None, bare: bool = False) -> Principal:
+def draw(principal: Principal | None = None, bare: bool = False, language_control: bool = True) -> Principal:
     """The first-start notice and the sidebar (for a signed-in person only); marks this run as framed and
     returns who is using the session.
 
     `bare`: no sidebar, header or toolbar, and none of the sidebar's reads (the phone page and the projector).
+    `language_control`: the small language control of a bare page (not on the projector: a projected slide
+    shows no controls, and its keyboard shortcuts must not meet a focusable control first; its language comes
+    from `?lang=`, the cookie or the browser, as the console's does).
     """
     st.session_state[_IN_FRAME] = True
     principal = principal or auth.current()
     if bare:
         st.html(BARE_CSS)
         language.remember_in_browser()
-        language.picker(compact=True)  # bare pages have no sidebar: a small control at the top
+        if language_control:
+            language.picker(compact=True)  # bare pages have no sidebar: a small control at the top
         return principal
 
     report = state.demo_report()
