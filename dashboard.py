@@ -13,5 +13,6 @@ principal = auth.current()
 menu = bool(principal.signed_in or principal.roles)
 page = st.navigation(navigation.pages(principal, bool(state.settings().facilitator_passphrase)),
                      position="sidebar" if menu else "hidden")
-frame.draw(principal, bare=page.url_path in frame.BARE_PAGES)  # phones and the projector: no sidebar or chrome
+frame.draw(principal, bare=page.url_path in frame.BARE_PAGES,  # phones and the projector: no sidebar or chrome
+           language_control=page.url_path != "projector")
 page.run()

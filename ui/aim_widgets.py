@@ -17,6 +17,7 @@ from leverage.aims.projection import METHOD
 from leverage.aims.register import CADENCE_LABELS, register_evidence
 from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.aims.view import AimView, questions_to_ask
+from leverage.core.i18n import _, format_date, format_number
 from ui import aim_state, state
 from ui.widgets import chart_downloads, esc
 
@@ -25,9 +26,9 @@ def icons(view: AimView, size: int = 40) -> None:
     """The variation and assurance icons with their meaning in words (never colour alone)."""
     c1, c2 = st.columns(2)
     c1.image(data_uri(variation_svg(view.variation)), width=size)
-    c1.caption(f"**Variation:** {VARIATION_LABELS[view.variation]}")
+    c1.caption(_("**Variation:** {label}").format(label=_(VARIATION_LABELS[view.variation])))
     c2.image(data_uri(assurance_svg(view.assurance)), width=size)
-    c2.caption(f"**Assurance:** {ASSURANCE_LABELS[view.assurance]}")
+    c2.caption(_("**Assurance:** {label}").format(label=_(ASSURANCE_LABELS[view.assurance])))
 
 
 def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
@@ -49,66 +50,76 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
         chart()
     latest = view.latest
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(f"Latest ({latest[0]:%b %Y})" if latest else "Latest", view.fmt(latest[1] if latest else None))
-    c2.metric("Target now", view.fmt(view.target_now))
-    c3.metric("Deadline", f"{aim.deadline:%d %b %Y}" if aim.deadline else "—")
-    c4.metric("Projection", view.projection.label)
+    c1.metric(_("Latest ({period})").format(period=format_date(latest[0], "MMM y")) if latest else _("Latest"),
+              view.fmt(latest[1] if latest else None))
+    c2.metric(_("Target now"), view.fmt(view.target_now))
+    c3.metric(_("Deadline"), format_date(aim.deadline) if aim.deadline else "—")
+    c4.metric(_("Projection"), _(view.projection.label))
     if aim.unit:
-        st.caption(f"Values in {esc(aim.unit)}.")
+        st.caption(_("Values in {unit}.").format(unit=esc(aim.unit)))
     icons(view, size=64 if large else 40)
     if not large:
         chart()
     summary = view.summary
     notes = list(summary.get("notes", []))
     if summary.get("runs_signal"):
-        notes.append(f"Runs analysis: {summary['runs']} runs, expected {summary['runs_lower']}–"
-                     f"{summary['runs_upper']}: too {summary['runs_signal'].split('_')[1]} runs (non-random).")
+        few = summary["runs_signal"].split("_")[1] == "few"
+        notes.append((_("Runs analysis: {runs} runs, expected {lower}–{upper}: too few runs (non-random).") if few
+                      else _("Runs analysis: {runs} runs, expected {lower}–{upper}: too many runs (non-random).")
+                      ).format(runs=summary["runs"], lower=summary["runs_lower"], upper=summary["runs_upper"]))
     if summary.get("crossings_signal"):
-        notes.append(f"Anhøj: {summary['crossings']} crossings, fewer than {summary['crossings_limit']}.")
-    st.caption(f"{CHART_NAMES[aim.chart]} · rule set **{RULE_SET_NAMES[aim.rule_set]}** · "
-               f"{summary.get('points', 0)} points, {summary.get('phases', 0)} phase(s) · "
-               f"projection: {esc(view.projection.reason)}")
+        notes.append(_("Anhøj: {crossings} crossings, fewer than {limit}.").format(
+            crossings=summary["crossings"], limit=summary["crossings_limit"]))
+    st.caption(_("{chart} · rule set **{rule_set}** · {points} points, {phases} phase(s) · projection: {reason}")
+               .format(
+        chart=_(CHART_NAMES[aim.chart]), rule_set=_(RULE_SET_NAMES[aim.rule_set]),
+        points=format_number(summary.get("points", 0)), phases=format_number(summary.get("phases", 0)),
+        reason=esc(_(view.projection.reason))))
     for note in notes:
-        st.caption(f"ℹ️ {esc(note)}")
-    st.markdown("#### Questions to ask" if not large else "### Questions to ask")
-    st.markdown("\n".join(f"- {esc(q)}" for q in questions_to_ask(view, aim_state.today())))
-    with st.expander("How the projection works"):
-        st.markdown(METHOD)
+        st.caption(f"ℹ️ {esc(_(note))}")
+    st.markdown(("#### " if not large else "### ") + _("Questions to ask"))
+    st.markdown("\n".join(f"- {esc(_(q))}" for q in questions_to_ask(view, aim_state.today())))
+    with st.expander(_("How the projection works")):
+        st.markdown(_(METHOD))
 
 
 def legend() -> None:
-    with st.expander("How to read the icons"):
-        st.markdown("Icons follow NHS England's *Making Data Count*: **grey** common cause, **blue** "
-                    "improvement, **orange** concern, **purple** special cause that is neither (no direction set, or "
-                    "points hugging the centre line). Variation "
-                    "is read from the most recent point; assurance compares the target with the process limits.")
+    with st.expander(_("How to read the icons")):
+        st.markdown(_("Icons follow NHS England's *Making Data Count*: **grey** common cause, **blue** "
+                      "improvement, **orange** concern, **purple** special cause that is neither (no direction set, "
+                      "or points hugging the centre line). Variation is read from the most recent point; assurance "
+                      "compares the target with the process limits."))
         cols = st.columns(5)
         for i, variation in enumerate(["common_cause", "improvement_high", "concern_low", "neutral_high", "neutral"]):
             cols[i].image(data_uri(variation_svg(variation)), width=36)
-            cols[i].caption(VARIATION_LABELS[variation])
+            cols[i].caption(_(VARIATION_LABELS[variation]))
         cols = st.columns(4)
         for i, assurance in enumerate(["pass", "fail", "hit_and_miss", None]):
             cols[i].image(data_uri(assurance_svg(assurance)), width=36)
-            cols[i].caption(ASSURANCE_LABELS[assurance])
+            cols[i].caption(_(ASSURANCE_LABELS[assurance]))
 
 
 def register_evidence_block(org_id: int) -> None:
     """Leverage point 1's evidence from the aims register, shown beside its statements."""
     aims = aim_state.aims(org_id)
     if not aims:
-        st.info("Evidence from the aims register: this organization has no system-level aims recorded yet.")
+        st.info(_("Evidence from the aims register: this organization has no system-level aims recorded yet."))
         return
     ev = register_evidence(aims, aim_state.today())
     last = ev["last_reviewed"]
-    lines = [f"**Evidence from the aims register:** {ev['aims']} aim(s); **{ev['complete']}** with a measure, "
-             f"baseline, target and deadline; {ev['public']} publicly committed; {ev['review_overdue']} overdue "
-             f"for board review; last reviewed {last:%d %b %Y}." if last else
-             f"**Evidence from the aims register:** {ev['aims']} aim(s); **{ev['complete']}** with a measure, "
-             f"baseline, target and deadline; {ev['public']} publicly committed; none reviewed by the board yet."]
-    with st.expander(lines[0], expanded=False):
+    figures = {"aims": ev["aims"], "complete": ev["complete"], "public": ev["public"],
+               "overdue": ev["review_overdue"]}
+    if last:
+        line = _("**Evidence from the aims register:** {aims} aim(s); **{complete}** with a measure, baseline, target "
+                 "and deadline; {public} publicly committed; {overdue} overdue for board review; last reviewed "
+                 "{last}.").format(**figures, last=format_date(last))
+    else:
+        line = _("**Evidence from the aims register:** {aims} aim(s); **{complete}** with a measure, baseline, target "
+                 "and deadline; {public} publicly committed; none reviewed by the board yet.").format(**figures)
+    with st.expander(line, expanded=False):
         st.dataframe(pd.DataFrame({
-            "Aim": [a.title for a in aims],
-            "Complete": ["yes" if a.is_complete else "no" for a in aims],
-            "Review cadence": [CADENCE_LABELS.get(a.review_cadence, a.review_cadence) for a in aims],
-            "Last reviewed": [a.last_reviewed for a in aims],
+            _("Aim"): [a.title for a in aims],
+            _("Complete"): [_("yes") if a.is_complete else _("no") for a in aims],
+            _("Review cadence"): [_(CADENCE_LABELS.get(a.review_cadence, a.review_cadence)) for a in aims],
+            _("Last reviewed"): [a.last_reviewed for a in aims],
         }), hide_index=True)

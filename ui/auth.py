@@ -36,6 +36,7 @@ from leverage.access.permissions import (
 )
 from leverage.access.service import Access
 from leverage.core.clientaddr import client_address, networks
+from leverage.core.i18n import _
 from ui import state
 
 COOKIE = "leverage_session"
@@ -184,8 +185,8 @@ def cookie_script() -> None:
 # --- the checks pages make ---------------------------------------------------------------------------------
 
 def _stop_for_sign_in() -> None:
-    st.info("Sign in to see this page.", icon=":material/lock:")
-    st.page_link(SIGNIN_PAGE, label="Sign in", icon=":material/login:")
+    st.info(_("Sign in to see this page."), icon=":material/lock:")
+    st.page_link(SIGNIN_PAGE, label=_("Sign in"), icon=":material/login:")
     st.stop()
 
 
@@ -198,12 +199,12 @@ def require(*permissions: Permission | InstallationPermission) -> Principal:
     if permissions and not any(principal.can(p) if isinstance(p, InstallationPermission)
                                else principal.can_anywhere(p) for p in permissions):
         if principal.installation_admin and state.cached(state.organizations).empty:
-            st.info("There is no organization yet. Add one under **Manage data**, or import responses there.")
-            st.page_link("pages/manage_data.py", label="Go to Manage data", icon=":material/database:")
+            st.info(_("There is no organization yet. Add one under **Manage data**, or import responses there."))
+            st.page_link("pages/manage_data.py", label=_("Go to Manage data"), icon=":material/database:")
             st.stop()
         refused(principal, permissions[0], None, "page")
-        st.warning("Your roles do not open this page. " + refusal(permissions[0]) + " Ask an admin of your "
-                   "organization.", icon=":material/lock:")
+        st.warning(_("Your roles do not open this page. {reason} Ask an admin of your organization.").format(
+            reason=_(refusal(permissions[0]))), icon=":material/lock:")
         st.stop()
     return principal
 
@@ -216,17 +217,19 @@ def organization_page(permission: Permission) -> tuple[Principal, int, str]:
     selected = state.selected_organization(principal.organizations())
     if selected is None:
         if principal.can(InstallationPermission.ADD_ORGANIZATION) and state.cached(state.organizations).empty:
-            st.info("There is no organization yet. Add one under **Manage data**, or import responses there.")
-            st.page_link("pages/manage_data.py", label="Go to Manage data", icon=":material/database:")
+            st.info(_("There is no organization yet. Add one under **Manage data**, or import responses there."))
+            st.page_link("pages/manage_data.py", label=_("Go to Manage data"), icon=":material/database:")
         else:
-            st.info("You hold no role in any organization yet. Ask an admin to give you one.")
+            st.info(_("You hold no role in any organization yet. Ask an admin to give you one."))
         st.stop()
     org_id, org_name = selected
     if org_id not in allowed:
         from ui.widgets import esc
 
-        st.warning(f"Your role in {esc(org_name)} does not open this page. " + refusal(permission)
-                   + " Choose another organization in the sidebar, or ask an admin.", icon=":material/lock:")
+        st.warning(_("Your role in {organization} does not open this page. {reason} Choose another organization "
+                     "in the sidebar, or ask an admin.").format(organization=esc(org_name),
+                                                                reason=_(refusal(permission))),
+                   icon=":material/lock:")
         st.stop()
     return principal, org_id, org_name
 
@@ -238,7 +241,7 @@ def permit(permission: Permission | InstallationPermission, organization_id: int
     if principal.can(permission, organization_id):
         return True
     refused(principal, permission, organization_id, what)
-    st.error(refusal(permission) + " Nothing was changed.")
+    st.error(_("{reason} Nothing was changed.").format(reason=_(refusal(permission))))
     return False
 
 

@@ -22,6 +22,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from leverage.core.i18n import N_, _, language, use_language
 from leverage.core.settings import Settings
 from leverage.reports.boardpack.content import gather
 from leverage.reports.boardpack.render import MIME, PackFile, render_pack
@@ -45,7 +46,7 @@ class Job:
 
     started: float = field(default_factory=time.monotonic)
     fraction: float = 0.0
-    message: str = "Reading the aims, self-assessment and workshops…"
+    message: str = N_("Reading the aims, self-assessment and workshops…")  # English msgid, shown translated
     done: bool = False
     error: str | None = None
     summary: str = ""
@@ -62,8 +63,15 @@ def file_name(org_name: str, as_of: dt.date, suffix: str) -> str:
 
 
 def make_file(token: str, key: tuple, store: Store, settings: Settings, org_name: str, as_of: dt.date,
-              meeting: dt.date, suffix: str, round_name: str | None = None) -> bytes:
-    """The download's data: runs on Streamlit's worker thread, so it reports to `jobs`, never to `st`."""
+              meeting: dt.date, suffix: str, round_name: str | None = None, lang: str = "en") -> bytes:
+    """The download's data: runs on Streamlit's worker thread, so it reports to `jobs`, never to `st`, and
+    is built in `lang`, the reader's language (the worker thread does not inherit the page run's)."""
+    with use_language(lang):
+        return _make_file(token, key, store, settings, org_name, as_of, meeting, suffix, round_name)
+
+
+def _make_file(token: str, key: tuple, store: Store, settings: Settings, org_name: str, as_of: dt.date,
+               meeting: dt.date, suffix: str, round_name: str | None) -> bytes:
     job = Job()
     with _lock:
         for old in [t for t, j in jobs.items() if job.started - j.started > FORGET_JOBS_AFTER]:
@@ -71,7 +79,7 @@ def make_file(token: str, key: tuple, store: Store, settings: Settings, org_name
         jobs[token] = job
         kept = _built.get((token, key))
     if kept is not None:
-        job.fraction, job.message, job.summary, job.done = 1.0, "Ready", kept.summary, True
+        job.fraction, job.message, job.summary, job.done = 1.0, N_("Ready"), kept.summary, True
         return kept.data
 
     def progress(fraction: float, message: str) -> None:
@@ -87,8 +95,9 @@ def make_file(token: str, key: tuple, store: Store, settings: Settings, org_name
         _built[(token, key)] = made
         while len(_built) > KEEP_FILES:
             _built.popitem(last=False)
-    job.summary = made.summary + (f"; charts shown as tables: {made.chart_note}" if made.chart_note else "")
-    job.fraction, job.message, job.done = 1.0, "Ready", True
+    job.summary = made.summary + (_("; charts shown as tables: {note}").format(note=made.chart_note)
+                                  if made.chart_note else "")
+    job.fraction, job.message, job.done = 1.0, N_("Ready"), True
     return made.data
 
 
@@ -100,24 +109,25 @@ def fresh_job(token: str, clicked_at: float) -> Job | None:
 
 def _follow(token: str, clicked_at: float, name: str) -> None:
     """A progress bar for the build the click started, then what came of it."""
-    bar = st.progress(0.0, text="Preparing the board pack…")
+    bar = st.progress(0.0, text=_("Preparing the board pack…"))
     job = None
     while time.monotonic() - clicked_at < FOLLOW_LIMIT:
         job = fresh_job(token, clicked_at)
         if job is None and time.monotonic() - clicked_at > WAIT_FOR_START:
             break
         if job is not None:
-            bar.progress(job.fraction, text=esc(job.message))
+            bar.progress(job.fraction, text=esc(_(job.message)))
             if job.done:
                 break
         time.sleep(0.15)
     bar.empty()
     if job is None or not job.done:
-        st.info("The board pack is still being prepared; your browser saves it when it is ready.")
+        st.info(_("The board pack is still being prepared; your browser saves it when it is ready."))
     elif job.error:
-        st.error(f"The board pack could not be built: {esc(job.error)}")
+        st.error(_("The board pack could not be built: {error}").format(error=esc(job.error)))
     else:
-        st.success(f"The board pack is ready: {esc(job.summary)}. Your browser saves it as {esc(name)}.")
+        st.success(_("The board pack is ready: {summary}. Your browser saves it as {name}.").format(
+            summary=esc(job.summary), name=esc(name)))
 
 
 def round_choice(org_id: int, as_of: dt.date) -> str | None:
@@ -126,43 +136,45 @@ def round_choice(org_id: int, as_of: dt.date) -> str | None:
     rounds = state.cached(state.rounds, org_id)
     rounds = rounds[(rounds["respondents"] > 0) & (pd.to_datetime(rounds["opens_on"]) <= pd.Timestamp(as_of))]
     if rounds.empty:
-        st.caption("No self-assessment round with responses had opened by the cut-off.")
+        st.caption(_("No self-assessment round with responses had opened by the cut-off."))
         return None
     names = rounds["name"].tolist()[::-1]
     workshop = dict(zip(rounds["name"], rounds["workshop"], strict=True))
     first = default_round(rounds)
-    return st.selectbox("Self-assessment round", names, index=names.index(first["name"]), key="boardpack_round",
+    return st.selectbox(_("Self-assessment round"), names, index=names.index(first["name"]), key="boardpack_round",
                         format_func=lambda n: round_label(n, workshop[n]),
-                        help="The latest survey round is chosen for you; rounds saved from a live workshop are "
-                             "marked (workshop).")
+                        help=_("The latest survey round is chosen for you; rounds saved from a live workshop are "
+                               "marked (workshop)."))
 
 
 def panel(org_id: int, org_name: str) -> None:
     """Dates and format, then one button that builds the pack (with progress) and downloads it."""
-    with st.expander("Board pack: the board paper as a PDF or PowerPoint", icon=":material/picture_as_pdf:"):
-        st.caption("Cover, the vital few with their icons, a page per aim (chart, projection, questions to ask), "
-                   "the latest self-assessment with its threshold applied, and the period's workshops. Every page "
-                   "is stamped with the rule set, data cut-off, app version and the IHI citation.")
+    with st.expander(_("Board pack: the board paper as a PDF or PowerPoint"), icon=":material/picture_as_pdf:"):
+        st.caption(_("Cover, the vital few with their icons, a page per aim (chart, projection, questions to ask), "
+                     "the latest self-assessment with its threshold applied, and the period's workshops. Every page "
+                     "is stamped with the rule set, data cut-off, app version and the IHI citation."))
         today = aim_state.today()
         c1, c2, c3 = st.columns([1, 1, 1])
-        as_of = c1.date_input("Data cut-off", value=today, max_value=today, key="boardpack_as_of",
-                              help="Measurements after this date are left out, as they were not known then.")
-        meeting = c2.date_input("Meeting date", value=today, key="boardpack_meeting")
-        fmt = c3.radio("Format", list(FORMATS), horizontal=True, key="boardpack_format")
+        as_of = c1.date_input(_("Data cut-off"), value=today, max_value=today, key="boardpack_as_of",
+                              help=_("Measurements after this date are left out, as they were not known then."))
+        meeting = c2.date_input(_("Meeting date"), value=today, key="boardpack_meeting")
+        fmt = c3.radio(_("Format"), list(FORMATS), horizontal=True, key="boardpack_format")
         round_name = round_choice(org_id, as_of)
         found = status()
         if not found.available:
-            st.warning(f"Charts will be tables in this pack: {esc(found.reason)}.")
+            st.warning(_("Charts will be tables in this pack: {reason}.").format(reason=esc(found.reason)))
         token = st.session_state.setdefault(TOKEN, secrets.token_hex(8))
         settings = state.settings()
         suffix = FORMATS[fmt]
-        key = (settings.database_url, state.revision(), org_id, as_of, meeting, suffix, round_name)
+        lang = language()
+        key = (settings.database_url, state.revision(), org_id, as_of, meeting, suffix, round_name, lang)
         name = file_name(org_name, as_of, suffix)
         clicked = st.download_button(
-            f"Download the board pack ({fmt})",
-            partial(make_file, token, key, state.store(), settings, org_name, as_of, meeting, suffix, round_name),
+            _("Download the board pack ({format})").format(format=fmt),
+            partial(make_file, token, key, state.store(), settings, org_name, as_of, meeting, suffix, round_name,
+                    lang),
             name,
             MIME[suffix], key="boardpack_download", icon=":material/download:", type="primary", on_click="rerun",
-            help="Builds the pack from the data as it is now (about a quarter of a second per chart) and saves it.")
+            help=_("Builds the pack from the data as it is now (about a quarter of a second per chart) and saves it."))
         if clicked:
             _follow(token, time.monotonic(), name)

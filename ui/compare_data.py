@@ -25,6 +25,7 @@ import streamlit as st
 from leverage.compare import views as compare
 from leverage.compare.cube import Cube, build_cube, combine, subset
 from leverage.compare.sources import STORE_SOURCE, Source, cached_cube, cube_is_cached, discover, load
+from leverage.core.i18n import _, language
 from leverage.survey.aggregate import equal_mask, pair_counts
 from leverage.survey.responses import ResponseDataError
 from ui import state
@@ -122,7 +123,7 @@ def sources() -> tuple[dict[str, Handle], dict[str, str], pd.DataFrame]:
     catalogues = [catalogue(store).assign(source=STORE_SOURCE)]
     for src in discover(state.settings().sources_dir):
         handle = Handle(src.name, str(src.path), src.identity)
-        with st.spinner(f"Reading {src.name}…"):
+        with st.spinner(_("Reading {source}…").format(source=src.name)):
             found = _file_catalogue(handle.path, handle.identity, handle.name)
         if isinstance(found, str):
             refused[src.name] = found
@@ -142,7 +143,7 @@ def full_cube(handle: Handle) -> Cube:
     """Every organization of a source (built once, with a spinner, when a source is new)."""
     if handle.path is None:
         return _store_cube(*handle.identity)
-    with st.spinner(f"Preparing {handle.name} for comparison (once per file version)…"):
+    with st.spinner(_("Preparing {source} for comparison (once per file version)…").format(source=handle.name)):
         return _full_cube(handle.path, handle.identity, handle.name)
 
 
@@ -179,9 +180,10 @@ def listing(handles: dict[str, Handle], refused: dict[str, str], cat: pd.DataFra
     for source, organization, count in zip(cat["source"], cat["organization"], cat["answers"], strict=True):
         organizations.setdefault(source, set()).add(organization)  # a few hundred rows: plain Python is quickest
         answers[source] = answers.get(source, 0) + int(count)
-    rows = [{"Source": name, "Organizations": len(organizations.get(name, ())), "Answers": answers.get(name, 0),
-             "Status": "in use"} for name in handles]
-    rows += [{"Source": name, "Organizations": 0, "Answers": 0, "Status": "refused"} for name in refused]
+    rows = [{_("Source"): name, _("Organizations"): len(organizations.get(name, ())),
+             _("Answers"): answers.get(name, 0), _("Status"): _("in use")} for name in handles]
+    rows += [{_("Source"): name, _("Organizations"): 0, _("Answers"): 0, _("Status"): _("refused")}
+             for name in refused]
     return pd.DataFrame(rows)
 
 
@@ -233,7 +235,8 @@ def item_view(key: tuple, point: str, round_name: str, unit_column: str, pooled:
 
 
 def cached_figure(key: Hashable, build) -> go.Figure:
-    return _figure(key, build)
+    """A figure built once per key and language (its titles and labels are in the reader's language)."""
+    return _figure((language(), key), build)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

@@ -15,8 +15,9 @@ import streamlit as st
 from streamlit import config as st_config
 
 from leverage.access.permissions import Principal
+from leverage.core.i18n import _
 from leverage.core.settings import ConfigError
-from ui import auth, state, widgets
+from ui import auth, language, state, widgets
 
 try:  # internal, so degrade to a no-op if a later Streamlit moves it
     from streamlit.runtime.pages_manager import PagesManager
@@ -43,6 +44,8 @@ def _leave_legacy_mode() -> None:
         st.rerun()
 
 
+_store_opened = False  # this process has opened the store once (the spinner is for that first, slow open)
+
 #: Pages drawn without the app's chrome: the phone page (lean: a room of phones reruns it) and the projector.
 BARE_PAGES = ("join", "projector")
 
@@ -55,37 +58,54 @@ def open_page() -> None:
     """
     if _legacy_mode():
         _leave_legacy_mode()
-    st.set_page_config(page_title="Leverage · Seven Leadership Leverage Points", page_icon=":material/insights:",
+    language.apply()  # before anything is drawn or named, navigation titles included
+    st.set_page_config(page_title=_("Leverage · Seven Leadership Leverage Points"), page_icon=":material/insights:",
                        layout="wide")
+    global _store_opened
     try:
-        state.store()
+        if _store_opened:  # every later run: a dictionary look-up, no spinner timer (a room of phones reruns)
+            state.store()
+        else:
+            with st.spinner(_("Opening the database…")):
+                state.store()
+            _store_opened = True
     except ConfigError as exc:
-        st.error(f"Configuration error: {exc}")
+        st.error(_("Configuration error: {error}").format(error=exc))
         st.stop()
 
 
-def draw(principal: Principal | None = None, bare: bool = False) -> Principal:
+def draw(principal: Principal | None = None, bare: bool = False, language_control: bool = True) -> Principal:
     """The first-start notice and the sidebar (for a signed-in person only); marks this run as framed and
     returns who is using the session.
 
     `bare`: no sidebar, header or toolbar, and none of the sidebar's reads (the phone page and the projector).
+    `language_control`: the small language control of a bare page (not on the projector: a projected slide
+    shows no controls, and its keyboard shortcuts must not meet a focusable control first; its language comes
+    from `?lang=`, the cookie or the browser, as the console's does).
     """
     st.session_state[_IN_FRAME] = True
     principal = principal or auth.current()
     if bare:
         st.html(BARE_CSS)
+        language.remember_in_browser()
+        if language_control:
+            language.picker(compact=True)  # bare pages have no sidebar: a small control at the top
         return principal
 
     report = state.demo_report()
     if report is not None and not st.session_state.get("demo_announced") and (principal.signed_in or principal.roles):
         st.session_state["demo_announced"] = True
-        st.toast(f"The store was empty, so demo data was loaded: {report.organizations} fictional organizations, "
-                 f"{report.respondents} respondents.", icon=":material/info:")
+        st.toast(_("The store was empty, so demo data was loaded: {organizations} fictional organizations, "
+                   "{respondents} respondents.").format(organizations=report.organizations,
+                                                        respondents=report.respondents), icon=":material/info:")
 
     auth.cookie_script()
+    language.remember_in_browser()
     if not principal.roles and not principal.signed_in:
+        language.picker(compact=True)  # anonymous: no sidebar, so a small control at the top
         return principal  # anonymous: no organization, no data, nothing in the sidebar
     with st.sidebar:
+        language.picker()
         orgs = state.cached(state.organizations)
         orgs = orgs[orgs["id"].isin(principal.organizations())]
         if not orgs.empty:
@@ -94,14 +114,14 @@ def draw(principal: Principal | None = None, bare: bool = False) -> Principal:
             state.selected_organization(principal.organizations())
             st.session_state[state.ORG_PICKER_KEY] = st.session_state[state.ORG_KEY]
             names = dict(zip(orgs["id"], orgs["name"], strict=True))
-            st.selectbox("Organization", list(names), key=state.ORG_PICKER_KEY, format_func=names.get,
+            st.selectbox(_("Organization"), list(names), key=state.ORG_PICKER_KEY, format_func=names.get,
                          on_change=state.organization_picked)
         if state.cached(state.demo_loaded_at):
-            st.caption(":material/info: This store holds **demo data** (fictional organizations), loaded on "
-                       "first start.")
-        who = principal.email or "facilitator (passphrase)"
+            st.caption(_(":material/info: This store holds **demo data** (fictional organizations), loaded on "
+                         "first start."))
+        who = principal.email or _("facilitator (passphrase)")
         st.caption(f":material/person: {widgets.esc(who)}")
-        st.button("Sign out", key="frame_sign_out", on_click=auth.sign_out, icon=":material/logout:",
+        st.button(_("Sign out"), key="frame_sign_out", on_click=auth.sign_out, icon=":material/logout:",
                   type="tertiary")
         widgets.about()
     return principal

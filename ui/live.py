@@ -28,6 +28,7 @@ import streamlit as st
 
 from leverage.access.audit import Action
 from leverage.access.permissions import Permission, Principal
+from leverage.core.i18n import _
 from leverage.core.throttle import Key, wait_text
 from leverage.workshops import joincode, qr
 from leverage.workshops.results import Board, Counts
@@ -212,17 +213,17 @@ def facilitator_gate() -> Principal:
         if not configured and not principal.signed_in:
             auth.require(Permission.RUN_WORKSHOPS)  # "sign in"
         auth.require(Permission.RUN_WORKSHOPS)  # "your roles do not open this page"
-    st.caption("Sign in as a facilitator, or enter the facilitator passphrase.")
-    st.page_link(auth.SIGNIN_PAGE, label="Sign in", icon=":material/login:")
+    st.caption(_("Sign in as a facilitator, or enter the facilitator passphrase."))
+    st.page_link(auth.SIGNIN_PAGE, label=_("Sign in"), icon=":material/login:")
     with st.form("ws_gate"):
-        given = st.text_input("Facilitator passphrase", type="password")
-        submitted = st.form_submit_button("Open the console", type="primary")
+        given = st.text_input(_("Facilitator passphrase"), type="password")
+        submitted = st.form_submit_button(_("Open the console"), type="primary")
     if submitted:
         throttle = workshops().throttle
         keys = joincode.passphrase_keys(auth.address())
         wait = throttle.wait_seconds(keys)
         if wait > 0:
-            st.error(f"Too many wrong passphrases. Wait {wait_text(wait)}, then try again.")
+            st.error(_("Too many wrong passphrases. Wait {wait}, then try again.").format(wait=wait_text(wait)))
         elif joincode.passphrase_matches(given, configured):
             st.session_state[AUTH_KEY] = True
             auth.refresh()
@@ -231,6 +232,6 @@ def facilitator_gate() -> Principal:
             delay = throttle.failed(keys)
             auth.access().audit.record("anonymous", Action.SIGN_IN_FAILED, target="facilitator passphrase",
                                        address=auth.address())
-            st.error("That passphrase is not right." + (f" Wait {wait_text(delay)} before the next try." if delay
-                                                        else ""))
+            st.error(_("That passphrase is not right. Wait {wait} before the next try.").format(wait=wait_text(delay))
+                     if delay else _("That passphrase is not right."))
     st.stop()

@@ -11,6 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from leverage.core.i18n import language
 from leverage.core.settings import Settings, load_settings
 from leverage.demo.loader import ensure_demo
 from leverage.survey import release
@@ -42,7 +43,7 @@ def _settings() -> Settings:
     return load_settings(env)
 
 
-@st.cache_resource(show_spinner="Opening the database…")
+@st.cache_resource(show_spinner=False)  # frame.open_page shows a spinner in the reader's language
 def _open_store(config: Settings) -> tuple[Store, ImportReport | None]:
     store = Store(config.database_url)
     return store, ensure_demo(store, config)
@@ -184,9 +185,9 @@ def cached_figure(build: Callable[[], go.Figure], *key: Hashable) -> go.Figure:
 
     Building and validating a Plotly figure costs tens of milliseconds, more than every cached read of a
     page together; Streamlit copies the figure when it draws it, so one shared object is safe. `key` must
-    name everything the figure shows (which chart, ids, threshold, title, language).
+    name everything the figure shows (which chart, ids, threshold, title); the language is added here.
     """
-    return _figure(settings().database_url, revision(), key, build)
+    return _figure(settings().database_url, revision(), (language(), *key), build)
 
 
 @st.cache_resource(max_entries=128, show_spinner=False)
