@@ -14,6 +14,7 @@ import streamlit as st
 
 from leverage.access.permissions import Permission
 from leverage.core.chart_style import NO_TEMPLATE
+from leverage.core.i18n import _
 from leverage.survey.charts import DONT_KNOW_COLOUR, LEVEL_COLOURS
 from leverage.workshops import presentation, qr
 from leverage.workshops.states import RUNNING, WorkshopError
@@ -133,7 +134,7 @@ def projector() -> None:
         counts = live.counts(workshop_id)
         left, right = st.columns([1, 1])
         with left.container(key="proj_qr"):
-            st.image(live.qr_png(link, 12))
+            st.image(live.qr_png(link, 12), alt=_("QR code of the join link {link}").format(link=link))
         with right:
             st.markdown("## Join on your phone")
             st.markdown("Scan the code with your phone's camera, or open")

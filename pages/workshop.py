@@ -5,6 +5,7 @@ import streamlit as st
 
 from leverage.access.audit import Action
 from leverage.access.permissions import Permission
+from leverage.core.i18n import _
 from leverage.core.settings import MIN_N_RANGE
 from leverage.workshops import disclosure, qr
 from leverage.workshops.states import CLOSED, ENDING, MAX_VOTES, OPEN, PENDING, RUNNING, WorkshopError
@@ -183,7 +184,8 @@ with right:
     link = qr.join_link(live.base_url(), ws["code"])
     if ws["status"] == RUNNING:
         st.markdown(f"### Code `{ws['code']}`")
-        st.image(live.qr_png(link), caption="Scan to join", width=220)
+        st.image(live.qr_png(link), caption="Scan to join", width=220,
+                 alt=_("QR code of the join link {link}").format(link=link))
         st.code(link, language=None)
         st.caption(f"The code expires at {ws['expires_at']:%Y-%m-%d %H:%M} UTC.")
         st.button("New code", key="ws_new_code", on_click=act, args=(service.renew_code, workshop_id),

@@ -17,6 +17,7 @@ from leverage.aims.projection import METHOD
 from leverage.aims.register import CADENCE_LABELS, register_evidence
 from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.aims.view import AimView, questions_to_ask
+from leverage.core.i18n import _
 from ui import aim_state, state
 from ui.widgets import chart_downloads, esc
 
@@ -24,9 +25,11 @@ from ui.widgets import chart_downloads, esc
 def icons(view: AimView, size: int = 40) -> None:
     """The variation and assurance icons with their meaning in words (never colour alone)."""
     c1, c2 = st.columns(2)
-    c1.image(data_uri(variation_svg(view.variation)), width=size)
+    c1.image(data_uri(variation_svg(view.variation)), width=size,
+             alt=_("Variation icon: {label}").format(label=VARIATION_LABELS[view.variation]))
     c1.caption(f"**Variation:** {VARIATION_LABELS[view.variation]}")
-    c2.image(data_uri(assurance_svg(view.assurance)), width=size)
+    c2.image(data_uri(assurance_svg(view.assurance)), width=size,
+             alt=_("Assurance icon: {label}").format(label=ASSURANCE_LABELS[view.assurance]))
     c2.caption(f"**Assurance:** {ASSURANCE_LABELS[view.assurance]}")
 
 
@@ -84,11 +87,13 @@ def legend() -> None:
                     "is read from the most recent point; assurance compares the target with the process limits.")
         cols = st.columns(5)
         for i, variation in enumerate(["common_cause", "improvement_high", "concern_low", "neutral_high", "neutral"]):
-            cols[i].image(data_uri(variation_svg(variation)), width=36)
+            cols[i].image(data_uri(variation_svg(variation)), width=36,
+                          alt=_("Variation icon: {label}").format(label=VARIATION_LABELS[variation]))
             cols[i].caption(VARIATION_LABELS[variation])
         cols = st.columns(4)
         for i, assurance in enumerate(["pass", "fail", "hit_and_miss", None]):
-            cols[i].image(data_uri(assurance_svg(assurance)), width=36)
+            cols[i].image(data_uri(assurance_svg(assurance)), width=36,
+                          alt=_("Assurance icon: {label}").format(label=ASSURANCE_LABELS[assurance]))
             cols[i].caption(ASSURANCE_LABELS[assurance])
 
 

@@ -11,6 +11,8 @@ under AppTest the frame is drawn in place instead.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit import config as st_config
 
@@ -24,6 +26,9 @@ except ImportError:  # pragma: no cover
     PagesManager = None
 
 _IN_FRAME = "_leverage_in_frame"
+#: The page icon, served by the app itself: a `:material/…:` page icon (or an emoji) makes the browser fetch
+#: the favicon from a CDN, and no request may leave the server (issue 18).
+PAGE_ICON = Path(__file__).with_name("assets") / "leverage.png"
 # Static CSS (no user text): hides the sidebar, header and toolbar on bare pages.
 BARE_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
@@ -55,7 +60,7 @@ def open_page() -> None:
     """
     if _legacy_mode():
         _leave_legacy_mode()
-    st.set_page_config(page_title="Leverage · Seven Leadership Leverage Points", page_icon=":material/insights:",
+    st.set_page_config(page_title="Leverage · Seven Leadership Leverage Points", page_icon=str(PAGE_ICON),
                        layout="wide")
     try:
         state.store()
@@ -79,8 +84,9 @@ def draw(principal: Principal | None = None, bare: bool = False) -> Principal:
     report = state.demo_report()
     if report is not None and not st.session_state.get("demo_announced") and (principal.signed_in or principal.roles):
         st.session_state["demo_announced"] = True
-        st.toast(f"The store was empty, so demo data was loaded: {report.organizations} fictional organizations, "
-                 f"{report.respondents} respondents.", icon=":material/info:")
+        # In the page, not a toast: a toast is an unnamed dialog to a screen reader and vanishes before it is read.
+        st.info(f"The store was empty, so demo data was loaded: {report.organizations} fictional organizations, "
+                f"{report.respondents} respondents.", icon=":material/info:")
 
     auth.cookie_script()
     if not principal.roles and not principal.signed_in:
