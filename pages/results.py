@@ -6,7 +6,7 @@ import streamlit as st
 from leverage.access.permissions import Permission
 from leverage.survey.charts import heat_table, level_distribution_chart, point_scores_chart
 from leverage.survey.scoring import OVERALL, change_between, item_level_shares
-from ui import auth, frame, state, widgets
+from ui import auth, chart_widget, frame, state, widgets
 
 frame.require()
 principal, org_id, org_name = auth.organization_page(Permission.VIEW_RESULTS)
@@ -65,13 +65,13 @@ with tab_points:
     title = f"{org_name}, {round_name}: mean score per leverage point with 95 % interval (1–5), n = {n}"
     fig = state.cached_figure(lambda: point_scores_chart(scores, instrument, title), "points", org_id, round_id,
                               min_n, title)
-    st.plotly_chart(fig, key="results_points")
+    chart_widget.show(fig, key="results_points")
     widgets.chart_downloads(fig, f"scores-chart-{org_name}-{round_name}", "img_points")
     levels = state.cached(state.round_levels, org_id, round_id, (), min_n)
     title = f"Answers by level, {round_name} (% of answers per point), n = {n}"
     fig = state.cached_figure(lambda: level_distribution_chart(levels, instrument, title), "levels", org_id,
                               round_id, min_n, title)
-    st.plotly_chart(fig, key="results_levels")
+    chart_widget.show(fig, key="results_levels")
     widgets.chart_downloads(fig, f"levels-chart-{org_name}-{round_name}", "img_levels")
     table = scores.rename(columns={"leverage_point": "Leverage point", "n_respondents": "n", "mean": "Mean",
                                    "sd": "SD", "ci_low": "95% CI low", "ci_high": "95% CI high",
@@ -96,7 +96,7 @@ with tab_items:
     title = f"{point_id}: answers by level per statement (% of answers), n = {n}"
     fig = state.cached_figure(lambda: level_distribution_chart(dist, instrument, title, label_column="item_id"),
                               "items", org_id, round_id, min_n, point_id, title)
-    st.plotly_chart(fig, key="results_items_chart")
+    chart_widget.show(fig, key="results_items_chart")
     widgets.chart_downloads(fig, f"items-chart-{point_id}-{org_name}-{round_name}", "img_items")
     shown = items[["item_id", "statement", "n_respondents", "mean", "sd", "dont_know_rate", "status"]]
     st.dataframe(shown.rename(columns={"item_id": "Item", "statement": "Statement", "n_respondents": "n scored",
@@ -130,7 +130,7 @@ with tab_change:
         title = f"{org_name}: mean score per leverage point, {previous['name']} and {round_name} (1–5)"
         fig = state.cached_figure(lambda: point_scores_chart(both, instrument, title, series="series"),
                                   "change", org_id, round_id, int(previous["id"]), min_n, title)
-        st.plotly_chart(fig, key="results_change")
+        chart_widget.show(fig, key="results_change")
         widgets.chart_downloads(fig, f"change-chart-{org_name}-{round_name}", "img_change")
         table = change.rename(columns={"leverage_point": "Leverage point", "n_respondents": "n",
                                        "mean": round_name, "n_respondents_previous": "n before",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leverage.aims.charts import aim_chart
+from leverage.aims.charts import aim_chart, chart_title
 from leverage.aims.icons import (
     ASSURANCE_LABELS,
     VARIATION_LABELS,
@@ -17,8 +17,9 @@ from leverage.aims.projection import METHOD
 from leverage.aims.register import CADENCE_LABELS, register_evidence
 from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.aims.view import AimView, questions_to_ask
+from leverage.core.chart_style import plain
 from leverage.core.i18n import _
-from ui import aim_state, state
+from ui import aim_state, chart_widget, state
 from ui.widgets import chart_downloads, esc
 
 
@@ -33,6 +34,18 @@ def icons(view: AimView, size: int = 40) -> None:
     c2.caption(f"**Assurance:** {ASSURANCE_LABELS[view.assurance]}")
 
 
+def chart_text(view: AimView) -> str:
+    """The SPC chart in one line: its title, the latest value, the target now and the projection (what the
+    chart shows, for a screen reader and for paper)."""
+    latest = view.latest
+    title = plain(chart_title(view))
+    if not latest:
+        return _("{title}: no measurements yet.").format(title=title)
+    return _("{title}. Latest ({period}): {value}; target now: {target}; projection: {projection}.").format(
+        title=title, period=f"{latest[0]:%b %Y}", value=view.fmt(latest[1]), target=view.fmt(view.target_now),
+        projection=view.projection.label)
+
+
 def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
     """Everything a board needs on one aim: figures, icons, projection, the chart and questions to ask.
 
@@ -43,8 +56,9 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
     def chart() -> None:
         figure = state.cached_figure(lambda: aim_chart(view, height=560 if large else 480, large=large),
                                      "aim_chart", aim.id, large)
-        st.plotly_chart(figure, key=f"{key}_chart_{aim.id}", config={
-            "displaylogo": False, "toImageButtonOptions": {"filename": f"aim_{aim.id}", "scale": 2}})
+        chart_widget.show(figure, key=f"{key}_chart_{aim.id}", config={
+            "displaylogo": False, "toImageButtonOptions": {"filename": f"aim_{aim.id}", "scale": 2}},
+            text=chart_text(view))
         if not large:  # meeting mode is shown on a projector: no buttons under its chart
             chart_downloads(figure, f"aim_{aim.id}", f"{key}_img_{aim.id}")
 

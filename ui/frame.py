@@ -29,6 +29,10 @@ _IN_FRAME = "_leverage_in_frame"
 #: The page icon, served by the app itself: a `:material/…:` page icon (or an emoji) makes the browser fetch
 #: the favicon from a CDN, and no request may leave the server (issue 18).
 PAGE_ICON = Path(__file__).with_name("assets") / "leverage.png"
+# Static CSS (no user text) on every page (issue 18): a focus ring that shows on any background.
+APP_CSS = """<style>
+:focus-visible { outline: 3px solid #005A8C !important; outline-offset: 2px; }
+</style>"""
 # Static CSS (no user text): hides the sidebar, header and toolbar on bare pages.
 BARE_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
@@ -77,6 +81,7 @@ def draw(principal: Principal | None = None, bare: bool = False) -> Principal:
     """
     st.session_state[_IN_FRAME] = True
     principal = principal or auth.current()
+    st.html(APP_CSS)
     if bare:
         st.html(BARE_CSS)
         return principal
@@ -106,7 +111,8 @@ def draw(principal: Principal | None = None, bare: bool = False) -> Principal:
             st.caption(":material/info: This store holds **demo data** (fictional organizations), loaded on "
                        "first start.")
         who = principal.email or "facilitator (passphrase)"
-        st.caption(f":material/person: {widgets.esc(who)}")
+        # Body text, not a caption: Markdown makes an e-mail address a link, which a caption fades to 2.9:1 contrast.
+        st.markdown(f":material/person: {widgets.esc(who)}")
         st.button("Sign out", key="frame_sign_out", on_click=auth.sign_out, icon=":material/logout:",
                   type="tertiary")
         widgets.about()

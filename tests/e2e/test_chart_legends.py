@@ -23,7 +23,9 @@ def test_no_legend_overlaps_its_plot_on_a_phone(tour):
     # Charts in a closed tab or expander are laid out at zero size: only the ones on screen count.
     legends = [(name, c) for name, c in charts if c["legend"] and c["plot"] and c["legend"]["width"] > 0
                and c["plot"]["width"] > 0]
-    assert len(legends) >= 5, f"too few charts with a legend on the walk to check: {charts}"
+    # At least Results' "Answers by level" chart, for the admin and for the viewer (the others with a legend sit
+    # in closed tabs).
+    assert len(legends) >= 2, f"too few charts with a legend on the walk to check: {charts}"
     bad = [f"{name} chart {c['index']} ({c['title'][:50]}): legend {c['legend']} plot {c['plot']}"
            for name, c in legends if overlap(c["plot"], c["legend"]) > 0]
     assert not bad, "legends over their plot at 390 px:\n" + "\n".join(bad)

@@ -98,18 +98,27 @@ def live_workshop(server: App) -> dict:
         store.dispose()
 
 
-def settle(page: Page) -> None:
-    """The script has finished and every chart has been drawn by Plotly."""
+#: Charts each page draws at least (Plotly's code loads lazily, after the script run has ended).
+CHARTS = {"home": 1, "results": 2, "compare": 1, "board": 0, "self_assessment": 0}
+
+
+def settle(page: Page, charts: int = 0) -> None:
+    """The script has finished (twice over: the frame may rerun once) and Plotly has drawn at least `charts`
+    charts and every chart on the page."""
     wait_idle(page)
-    charts = page.locator("[data-testid='stPlotlyChart']")
-    for i in range(charts.count()):
-        expect(charts.nth(i).locator(".main-svg").first).to_be_attached(timeout=TIMEOUT)
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    page.wait_for_function("n => document.querySelectorAll('.js-plotly-plot .main-svg').length >= n", arg=charts,
+                           timeout=2 * TIMEOUT)
+    drawn = page.locator("[data-testid='stPlotlyChart']")
+    for i in range(drawn.count()):
+        expect(drawn.nth(i).locator(".main-svg").first).to_be_attached(timeout=TIMEOUT)
     page.wait_for_timeout(300)  # Plotly's relayout after the container's final width
 
 
 def record(page: Page, requests: list[str], role: str, width: int, path: str) -> View:
     view = View(role, width, path)
-    settle(page)
+    settle(page, CHARTS.get(path, 0))
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => {
       const r = await axe.run(document, {resultTypes: ['violations']});
@@ -179,10 +188,12 @@ def walk(browser: Browser, server: App) -> Iterator[View]:
 
 
 def table(views: list[View]) -> str:
-    """A markdown table of the critical and serious axe rules each page view breaks, per page × width × role."""
-    cells: dict[tuple[str, str], dict[int, int]] = {}
+    """A markdown table of the critical and serious axe rules each page view breaks (and, in brackets, the
+    elements that break them), per page × width × role."""
+    cells: dict[tuple[str, str], dict[int, str]] = {}
     for v in views:
-        cells.setdefault((v.role, v.page), {})[v.width] = len(v.violations)
+        cells.setdefault((v.role, v.page), {})[v.width] = (f"{len(v.violations)} "
+                                                           f"({sum(n for _rule, _impact, n in v.violations)})")
     lines = ["| role | page | " + " | ".join(f"{w} px" for w in WIDTHS) + " |",
              "|---|---|" + "---|" * len(WIDTHS)]
     for (role, page), by_width in cells.items():
