@@ -28,6 +28,12 @@ def test_summary_of_horizontal_bars_names_highest_and_lowest():
     assert summary(fig) == "Scores n = 10. Mean score: highest LP1 (3.20), lowest LP2 (2.05)."
 
 
+def test_summary_of_shares_writes_them_as_the_axis_does():
+    fig = go.Figure(go.Bar(y=["LP1", "LP2"], x=[12.5, 40.0], orientation="h", name="1 Not started"))
+    fig.update_xaxes(ticksuffix=" %")
+    assert summary(fig) == "Chart. 1 Not started: highest LP2 (40 %), lowest LP1 (12 %)."  # 12.5 rounds to even
+
+
 def test_summary_of_a_profile_reads_labels_from_the_y_axis():
     fig = go.Figure(go.Scatter(x=[4.0, 1.5], y=["LP1 Aims", "LP2 Strategy"], mode="markers"))
     assert summary(fig) == "Chart. highest LP1 Aims (4.00), lowest LP2 Strategy (1.50)."

@@ -13,6 +13,7 @@ import html
 import math
 import re
 import textwrap
+from functools import partial
 
 import plotly.graph_objects as go
 
@@ -56,6 +57,11 @@ def _number(value: object) -> float | None:
     return number if math.isfinite(number) else None
 
 
+def _written(value: float, suffix: str = "") -> str:
+    """A value as its axis writes it: whole percentages on a share axis, two decimals on a score axis."""
+    return f"{value:.0f}{suffix}" if suffix.strip() == "%" else f"{value:.2f}{suffix}"
+
+
 def _all_text(values: object) -> bool:
     return len(values) > 0 and all(isinstance(v, str) for v in values)
 
@@ -82,13 +88,16 @@ def summary(fig: go.Figure) -> str:
                  if (number := _number(v)) is not None]
         if not pairs:
             continue
+        axis = fig.layout.xaxis if across else fig.layout.yaxis
+        suffix = axis.ticksuffix or ""  # " %" on a share axis: written as the axis writes it
+        shown = partial(_written, suffix=suffix)
         series = plain(trace.name) if trace.name else ""
         prefix = f"{title}. {series}: " if series else f"{title}. "
         if not isinstance(labels[0], str):  # dates or numbers along the axis: a series over time
             label, value = pairs[-1]
-            return prefix + _("latest {label}: {value}.").format(label=label[:10], value=f"{value:.2f}")
+            return prefix + _("latest {label}: {value}.").format(label=label[:10], value=shown(value))
         top = max(pairs, key=lambda p: p[1])
         low = min(pairs, key=lambda p: p[1])
         return prefix + _("highest {top} ({top_value}), lowest {low} ({low_value}).").format(
-            top=top[0], top_value=f"{top[1]:.2f}", low=low[0], low_value=f"{low[1]:.2f}")
+            top=top[0], top_value=shown(top[1]), low=low[0], low_value=shown(low[1]))
     return title + "."
