@@ -17,7 +17,7 @@ from leverage.survey.charts import level_distribution_chart, point_label
 from leverage.survey.instrument import default_instrument
 from leverage.survey.responses import ResponseDataError
 from leverage.survey.rounds import round_label, round_order
-from ui import auth, compare_data, frame, state, widgets
+from ui import auth, chart_widget, compare_data, frame, state, widgets
 
 frame.require()
 principal = auth.require(Permission.VIEW_RESULTS)
@@ -38,7 +38,7 @@ PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 
 
 def chart(fig, stem: str, key: str) -> None:
     config = {**PNG, "toImageButtonOptions": {**PNG["toImageButtonOptions"], "filename": stem.replace(" ", "_")}}
-    st.plotly_chart(fig, config=config, key=key)
+    chart_widget.show(fig, key=key, config=config)
     widgets.chart_downloads(fig, stem, f"img_{key}")
 
 

@@ -7,7 +7,7 @@ from leverage.core.i18n import N_, _, format_number, language
 from leverage.survey.charts import point_scores_chart
 from leverage.survey.rounds import round_label
 from leverage.survey.scoring import OVERALL
-from ui import auth, frame, state, widgets
+from ui import auth, chart_widget, frame, state, widgets
 
 frame.require()
 principal = auth.require()
@@ -51,7 +51,7 @@ with left:
                 n=int(overall["n_respondents"]))
             fig = state.cached_figure(lambda: point_scores_chart(scores, instrument, title, language=language()),
                                       "home", org_id, int(latest["id"]), settings.min_n, title)
-            st.plotly_chart(fig, key="home_chart")
+            chart_widget.show(fig, key="home_chart")
             widgets.chart_downloads(fig, f"scores-chart-{org_name}-{latest['name']}", "img_home")
             widgets.threshold_note(settings.min_n)
 

@@ -140,7 +140,7 @@ def projector() -> None:
         counts = live.counts(workshop_id)
         left, right = st.columns([1, 1])
         with left.container(key="proj_qr"):
-            st.image(live.qr_png(link, 12))
+            st.image(live.qr_png(link, 12), alt=_("QR code of the join link {link}").format(link=link))
         with right:
             st.markdown("## " + _("Join on your phone"))
             st.markdown(_("Scan the code with your phone's camera, or open"))

@@ -7,7 +7,7 @@ from leverage.access.permissions import Permission
 from leverage.core.i18n import _, format_number, format_percent, language
 from leverage.survey.charts import heat_table, level_distribution_chart, point_scores_chart
 from leverage.survey.scoring import OVERALL, change_between, item_level_shares
-from ui import auth, frame, state, widgets
+from ui import auth, chart_widget, frame, state, widgets
 
 frame.require()
 principal, org_id, org_name = auth.organization_page(Permission.VIEW_RESULTS)
@@ -74,13 +74,13 @@ with tab_points:
         organization=org_name, round=round_name, n=n)
     fig = state.cached_figure(lambda: point_scores_chart(scores, instrument, title, language=lang), "points", org_id,
                               round_id, min_n, title)
-    st.plotly_chart(fig, key="results_points")
+    chart_widget.show(fig, key="results_points")
     widgets.chart_downloads(fig, f"scores-chart-{org_name}-{round_name}", "img_points")
     levels = state.cached(state.round_levels, org_id, round_id, (), min_n)
     title = _("Answers by level, {round} (% of answers per point), n = {n}").format(round=round_name, n=n)
     fig = state.cached_figure(lambda: level_distribution_chart(levels, instrument, title, language=lang), "levels",
                               org_id, round_id, min_n, title)
-    st.plotly_chart(fig, key="results_levels")
+    chart_widget.show(fig, key="results_levels")
     widgets.chart_downloads(fig, f"levels-chart-{org_name}-{round_name}", "img_levels")
     headings = {"leverage_point": _("Leverage point"), "n_respondents": "n", "mean": _("Mean"), "sd": _("SD"),
                 "ci_low": _("95% CI low"), "ci_high": _("95% CI high"), "dont_know_rate": _("Don't know"),
@@ -105,7 +105,7 @@ with tab_items:
     fig = state.cached_figure(lambda: level_distribution_chart(dist, instrument, title, language=lang,
                                                                label_column="item_id"),
                               "items", org_id, round_id, min_n, point_id, title)
-    st.plotly_chart(fig, key="results_items_chart")
+    chart_widget.show(fig, key="results_items_chart")
     widgets.chart_downloads(fig, f"items-chart-{point_id}-{org_name}-{round_name}", "img_items")
     shown = items[["item_id", "statement", "n_respondents", "mean", "sd", "dont_know_rate", "status"]]
     st.dataframe(shown.rename(columns={"item_id": _("Item"), "statement": _("Statement"),
@@ -140,7 +140,7 @@ with tab_change:
             organization=org_name, previous=previous["name"], round=round_name)
         fig = state.cached_figure(lambda: point_scores_chart(both, instrument, title, language=lang, series="series"),
                                   "change", org_id, round_id, int(previous["id"]), min_n, title)
-        st.plotly_chart(fig, key="results_change")
+        chart_widget.show(fig, key="results_change")
         widgets.chart_downloads(fig, f"change-chart-{org_name}-{round_name}", "img_change")
         table = change.rename(columns={"leverage_point": _("Leverage point"), "n_respondents": "n",
                                        "mean": round_name, "n_respondents_previous": _("n before"),

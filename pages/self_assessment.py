@@ -15,7 +15,7 @@ from leverage.survey.charts import point_scores_chart
 from leverage.survey.instrument import get_instrument
 from leverage.survey.measures import WHOLE_SYSTEM_MEASURES
 from leverage.survey.scoring import OVERALL
-from ui import aim_widgets, auth, frame, state, widgets
+from ui import aim_widgets, auth, chart_widget, frame, state, widgets
 
 frame.require()
 
@@ -198,7 +198,7 @@ def profile_step(draft: Draft) -> None:
     profile = point_scores_chart(both, instrument, _("Your scores beside {organization}'s, this round (mean, 1–5; "
                                                      "organization n = {n})").format(organization=org_name, n=n_org),
                                  language=lang, series="series")
-    st.plotly_chart(profile, key="sa_profile_chart")
+    chart_widget.show(profile, key="sa_profile_chart")
     widgets.chart_downloads(profile, "my-leverage-profile", "img_sa_profile")
     widgets.threshold_note(settings.min_n)
 

@@ -210,7 +210,8 @@ with right:
     link = qr.join_link(live.base_url(), ws["code"])
     if ws["status"] == RUNNING:
         st.markdown("### " + _("Code {code}").format(code=f"`{ws['code']}`"))
-        st.image(live.qr_png(link), caption=_("Scan to join"), width=220)
+        st.image(live.qr_png(link), caption=_("Scan to join"), width=220,
+                 alt=_("QR code of the join link {link}").format(link=link))
         st.code(link, language=None)
         st.caption(_("The code expires at {time} UTC.").format(time=f"{format_date(ws['expires_at'])} "
                                                                      f"{ws['expires_at']:%H:%M}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from leverage.aims.charts import aim_chart
+from leverage.aims.charts import aim_chart, chart_title
 from leverage.aims.icons import (
     ASSURANCE_LABELS,
     VARIATION_LABELS,
@@ -17,18 +17,34 @@ from leverage.aims.projection import METHOD
 from leverage.aims.register import CADENCE_LABELS, register_evidence
 from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.aims.view import AimView, questions_to_ask
+from leverage.core.chart_style import plain
 from leverage.core.i18n import _, format_date, format_number
-from ui import aim_state, state
+from ui import aim_state, chart_widget, state
 from ui.widgets import chart_downloads, esc
 
 
 def icons(view: AimView, size: int = 40) -> None:
     """The variation and assurance icons with their meaning in words (never colour alone)."""
     c1, c2 = st.columns(2)
-    c1.image(data_uri(variation_svg(view.variation)), width=size)
-    c1.caption(_("**Variation:** {label}").format(label=_(VARIATION_LABELS[view.variation])))
-    c2.image(data_uri(assurance_svg(view.assurance)), width=size)
-    c2.caption(_("**Assurance:** {label}").format(label=_(ASSURANCE_LABELS[view.assurance])))
+    variation_label, assurance_label = _(VARIATION_LABELS[view.variation]), _(ASSURANCE_LABELS[view.assurance])
+    c1.image(data_uri(variation_svg(view.variation)), width=size,
+             alt=_("Variation icon: {label}").format(label=variation_label))
+    c1.caption(_("**Variation:** {label}").format(label=variation_label))
+    c2.image(data_uri(assurance_svg(view.assurance)), width=size,
+             alt=_("Assurance icon: {label}").format(label=assurance_label))
+    c2.caption(_("**Assurance:** {label}").format(label=assurance_label))
+
+
+def chart_text(view: AimView) -> str:
+    """The SPC chart in one line: its title, the latest value, the target now and the projection (what the
+    chart shows, for a screen reader and for paper)."""
+    latest = view.latest
+    title = plain(chart_title(view))
+    if not latest:
+        return _("{title}: no measurements yet.").format(title=title)
+    return _("{title}. Latest ({period}): {value}; target now: {target}; projection: {projection}.").format(
+        title=title, period=f"{latest[0]:%b %Y}", value=view.fmt(latest[1]), target=view.fmt(view.target_now),
+        projection=view.projection.label)
 
 
 def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
@@ -41,8 +57,9 @@ def aim_detail(view: AimView, large: bool = False, key: str = "aim") -> None:
     def chart() -> None:
         figure = state.cached_figure(lambda: aim_chart(view, height=560 if large else 480, large=large),
                                      "aim_chart", aim.id, large)
-        st.plotly_chart(figure, key=f"{key}_chart_{aim.id}", config={
-            "displaylogo": False, "toImageButtonOptions": {"filename": f"aim_{aim.id}", "scale": 2}})
+        chart_widget.show(figure, key=f"{key}_chart_{aim.id}", config={
+            "displaylogo": False, "toImageButtonOptions": {"filename": f"aim_{aim.id}", "scale": 2}},
+            text=chart_text(view))
         if not large:  # meeting mode is shown on a projector: no buttons under its chart
             chart_downloads(figure, f"aim_{aim.id}", f"{key}_img_{aim.id}")
 
@@ -91,11 +108,13 @@ def legend() -> None:
                       "compares the target with the process limits."))
         cols = st.columns(5)
         for i, variation in enumerate(["common_cause", "improvement_high", "concern_low", "neutral_high", "neutral"]):
-            cols[i].image(data_uri(variation_svg(variation)), width=36)
+            cols[i].image(data_uri(variation_svg(variation)), width=36,
+                          alt=_("Variation icon: {label}").format(label=_(VARIATION_LABELS[variation])))
             cols[i].caption(_(VARIATION_LABELS[variation]))
         cols = st.columns(4)
         for i, assurance in enumerate(["pass", "fail", "hit_and_miss", None]):
-            cols[i].image(data_uri(assurance_svg(assurance)), width=36)
+            cols[i].image(data_uri(assurance_svg(assurance)), width=36,
+                          alt=_("Assurance icon: {label}").format(label=_(ASSURANCE_LABELS[assurance])))
             cols[i].caption(_(ASSURANCE_LABELS[assurance]))
 
 

@@ -11,6 +11,8 @@ under AppTest the frame is drawn in place instead.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit import config as st_config
 
@@ -25,6 +27,13 @@ except ImportError:  # pragma: no cover
     PagesManager = None
 
 _IN_FRAME = "_leverage_in_frame"
+#: The page icon, served by the app itself: a `:material/…:` page icon (or an emoji) makes the browser fetch
+#: the favicon from a CDN, and no request may leave the server (issue 18).
+PAGE_ICON = Path(__file__).with_name("assets") / "leverage.png"
+# Static CSS (no user text) on every page (issue 18): a focus ring that shows on any background.
+APP_CSS = """<style>
+:focus-visible { outline: 3px solid #005A8C !important; outline-offset: 2px; }
+</style>"""
 # Static CSS (no user text): hides the sidebar, header and toolbar on bare pages.
 BARE_CSS = """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
@@ -59,7 +68,7 @@ def open_page() -> None:
     if _legacy_mode():
         _leave_legacy_mode()
     language.apply()  # before anything is drawn or named, navigation titles included
-    st.set_page_config(page_title=_("Leverage · Seven Leadership Leverage Points"), page_icon=":material/insights:",
+    st.set_page_config(page_title=_("Leverage · Seven Leadership Leverage Points"), page_icon=str(PAGE_ICON),
                        layout="wide")
     global _store_opened
     try:
@@ -85,6 +94,7 @@ def draw(principal: Principal | None = None, bare: bool = False, language_contro
     """
     st.session_state[_IN_FRAME] = True
     principal = principal or auth.current()
+    st.html(APP_CSS)
     if bare:
         st.html(BARE_CSS)
         language.remember_in_browser()
@@ -95,9 +105,10 @@ def draw(principal: Principal | None = None, bare: bool = False, language_contro
     report = state.demo_report()
     if report is not None and not st.session_state.get("demo_announced") and (principal.signed_in or principal.roles):
         st.session_state["demo_announced"] = True
-        st.toast(_("The store was empty, so demo data was loaded: {organizations} fictional organizations, "
-                   "{respondents} respondents.").format(organizations=report.organizations,
-                                                        respondents=report.respondents), icon=":material/info:")
+        # In the page, not a toast: a toast is an unnamed dialog to a screen reader and vanishes before it is read.
+        st.info(_("The store was empty, so demo data was loaded: {organizations} fictional organizations, "
+                  "{respondents} respondents.").format(organizations=report.organizations,
+                                                       respondents=report.respondents), icon=":material/info:")
 
     auth.cookie_script()
     language.remember_in_browser()
@@ -120,7 +131,8 @@ def draw(principal: Principal | None = None, bare: bool = False, language_contro
             st.caption(_(":material/info: This store holds **demo data** (fictional organizations), loaded on "
                          "first start."))
         who = principal.email or _("facilitator (passphrase)")
-        st.caption(f":material/person: {widgets.esc(who)}")
+        # Body text, not a caption: Markdown makes an e-mail address a link, which a caption fades to 2.9:1 contrast.
+        st.markdown(f":material/person: {widgets.esc(who)}")
         st.button(_("Sign out"), key="frame_sign_out", on_click=auth.sign_out, icon=":material/logout:",
                   type="tertiary")
         widgets.about()

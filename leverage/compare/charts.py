@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from leverage.core.chart_style import NO_TEMPLATE, OKABE_ITO, SUPPRESSED_COLOUR, titled_layout
+from leverage.core.chart_style import LEGEND_BELOW, NO_TEMPLATE, OKABE_ITO, SUPPRESSED_COLOUR, titled_layout
 from leverage.core.i18n import N_, _
 from leverage.survey.suppression import NO_DATA, OK, SECONDARY
 
@@ -36,9 +36,9 @@ def _mean_n(m: float, n: float) -> str:
 
 
 def _legend_below(fig: go.Figure, extra: int = 70) -> go.Figure:
-    """A legend under the plot: long unit names in two rows would otherwise run into the title."""
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.16, "x": 0},
-                      margin={"b": 60 + extra}, height=fig.layout.height + extra)
+    """A legend under the plot and its axis title (at the figure's foot, where Plotly reserves the rows it
+    wraps into), with room for two rows of long unit names."""
+    fig.update_layout(legend=LEGEND_BELOW, margin={"b": 60 + extra}, height=fig.layout.height + extra)
     return fig
 
 

@@ -93,3 +93,27 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.failed and isinstance(server, App):
         report.sections.append(("streamlit server output", server.output()))
     return report
+
+
+@pytest.fixture(scope="session")
+def tour(tmp_path_factory: pytest.TempPathFactory) -> list:
+    """The walk of `tests.e2e.tour` (every page × width × role) on one server, shared by the accessibility,
+    offline-assets and chart-legend tests; written to tour.json in its temporary folder for reading failures."""
+    from tests.e2e import tour as walk_module
+
+    executable = chromium_path()
+    require_component(executable is not None, "Chromium is not installed (expected at /usr/bin/chromium)")
+    require_component(walk_module.axe_installed(), "tests/node/node_modules/axe-core is missing (scripts/test "
+                                                   "installs it with npm)")
+    from playwright.sync_api import sync_playwright
+
+    tmp = tmp_path_factory.mktemp("tour")
+    with streamlit_server(tmp, f"sqlite:///{tmp}/tour.db", name="tour", LEVERAGE_LOAD_DEMO="auto") as server, \
+            sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            views = list(walk_module.walk(launched, server))
+        finally:
+            launched.close()
+    walk_module.dump(views, tmp / "tour.json")
+    return views
