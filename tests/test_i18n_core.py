@@ -56,8 +56,10 @@ def tiny_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (folder / "tiny.po").write_text(PO, encoding="utf-8")
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     i18n.catalog.cache_clear()
+    i18n.plural_rule.cache_clear()
     yield
     i18n.catalog.cache_clear()
+    i18n.plural_rule.cache_clear()
 
 
 @pytest.fixture(autouse=True)
@@ -179,3 +181,27 @@ def test_messages_of_the_package_read_in_spanish_and_stay_english_otherwise() ->
         assert "<title>Causa especial de preocupación (alta)</title>" in variation_svg("concern_high")
         assert refusal(installation) == "Solo un administrador de la instalación puede hacer esto."
     assert variation_svg("concern_high") == english_icon  # the icon cache keeps one drawing per language
+
+
+def test_ngettext_follows_the_catalogs_own_plural_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLDR's Spanish rule has three forms (one; many = whole millions; other): the index comes from the header."""
+    folder = tmp_path / "es" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "three.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=3; plural=(n == 1 ? 0 : n != 0 && n % 1000000 == 0 ? 1 : 2);\\n"\n\n'
+        'msgid "{n} answer"\nmsgid_plural "{n} answers"\n'
+        'msgstr[0] "{n} respuesta"\nmsgstr[1] "{n} de respuestas"\nmsgstr[2] "{n} respuestas"\n',
+        encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.catalog.cache_clear()
+    i18n.plural_rule.cache_clear()
+    try:
+        with use_language("es"):
+            assert ngettext("{n} answer", "{n} answers", 1) == "{n} respuesta"
+            assert ngettext("{n} answer", "{n} answers", 2_000_000) == "{n} de respuestas"
+            assert ngettext("{n} answer", "{n} answers", 7) == "{n} respuestas"
+            assert ngettext("{n} answer", "{n} answers", 0) == "{n} respuestas"
+    finally:
+        i18n.catalog.cache_clear()
+        i18n.plural_rule.cache_clear()

@@ -19,9 +19,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from functools import cache
+from gettext import c2py
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -123,10 +124,18 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     if code != SOURCE_LANGUAGE:
         found = catalog(code).get((singular, plural))
         if isinstance(found, tuple):
-            index = _locale(code).plural_form(abs(n))
-            forms = {"one": 0, "other": 1}
-            return found[min(forms.get(index, 1), len(found) - 1)]
+            return found[min(plural_rule(code)(abs(int(n))), len(found) - 1)]
     return singular if n == 1 else plural
+
+
+@cache
+def plural_rule(language: str) -> Callable[[int], int]:
+    """Which plural form of the `.po` files serves `n`: their own Plural-Forms header (Spanish has three forms
+    in CLDR's rule: one, many for whole millions, other), so the index always matches the msgstr[] written."""
+    for path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with path.open("rb") as handle:
+            return c2py(read_po(handle, locale=language).plural_expr)
+    return c2py("(n != 1)")
 
 
 def N_(message: str) -> str:
