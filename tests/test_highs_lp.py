@@ -1,0 +1,59 @@
+"""The audit's direct HiGHS calls give what `scipy.optimize.linprog(method="highs")` gave, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from leverage.survey import highs_lp
+
+
+def test_a_small_program_by_hand():
+    # x1 + x2 = 6, 1 <= x1 <= 5, 2 <= x2 <= 3: x1 lies in [3, 4]; min x1 = 3 (x2 at its top), max x1 = 4.
+    a = np.array([[1.0, 1.0]])
+    (low, _duals), (high, _duals2) = highs_lp.minimise([np.array([1.0, 0.0]), np.array([-1.0, 0.0])], a,
+                                                       np.array([6.0]), np.array([1.0, 2.0]), np.array([5.0, 3.0]))
+    assert low == pytest.approx(3.0) and -high == pytest.approx(4.0)
+
+
+def test_an_infeasible_program_reports_none():
+    a = np.array([[1.0, 1.0]])
+    assert highs_lp.minimise([np.array([1.0, 0.0])], a, np.array([20.0]), np.zeros(2), np.ones(2)) == [None]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_optimum_and_the_duals_are_linprogs(seed):
+    rng = np.random.default_rng(seed)
+    for _unused in range(40):
+        cols = int(rng.integers(5, 60))
+        a = (rng.random((int(rng.integers(1, 25)), cols)) < 0.25).astype(float)
+        n = rng.integers(1, 10, cols).astype(float)
+        lo, hi = n, 5 * n
+        x = rng.uniform(lo, hi)
+        target = (rng.random(cols) < 0.15).astype(float)
+        got = highs_lp.minimise([target], a, a @ x, lo, hi)[0]
+        res = linprog(target, A_eq=a, b_eq=a @ x, bounds=list(zip(lo, hi, strict=True)), method="highs")
+        assert res.status == 0 and got is not None
+        assert got[0] == res.fun
+        assert np.array_equal(got[1], res.eqlin.marginals)
+
+
+def test_the_warm_screen_finds_the_cold_optimum_and_a_feasible_table():
+    # One matrix, three measures' sums and bounds, two objectives each, solved in turn from the last basis.
+    rng = np.random.default_rng(11)
+    cols = 30
+    a = (rng.random((12, cols)) < 0.3).astype(float)
+    screen = highs_lp.Screen(a)
+    for _unused in range(3):
+        n = rng.integers(1, 8, cols).astype(float)
+        lo, hi = n, 5 * n
+        x = rng.uniform(lo, hi)
+        for target in ((rng.random(cols) < 0.2).astype(float), -(rng.random(cols) < 0.2).astype(float)):
+            warm = screen.minimum(target, a @ x, lo, hi)
+            cold = highs_lp.minimise([target], a, a @ x, lo, hi)[0]
+            assert cold is not None and warm == pytest.approx(cold[0], abs=1e-7)
+            point = screen.point()
+            assert np.allclose(a @ point, a @ x, atol=1e-6)
+            assert (point >= lo - 1e-7).all() and (point <= hi + 1e-7).all()
+            assert target @ point == pytest.approx(warm, abs=1e-7)
