@@ -57,3 +57,22 @@ def test_the_warm_screen_finds_the_cold_optimum_and_a_feasible_table():
             assert np.allclose(a @ point, a @ x, atol=1e-6)
             assert (point >= lo - 1e-7).all() and (point <= hi + 1e-7).all()
             assert target @ point == pytest.approx(warm, abs=1e-7)
+
+
+def test_a_free_row_is_a_row_left_out():
+    # Rows given (-inf, inf) bounds constrain nothing: the optimum is the one without them, in any order of
+    # calls on the same screen (a withheld box's row, freed and bound again).
+    rng = np.random.default_rng(5)
+    cols = 25
+    a = (rng.random((10, cols)) < 0.3).astype(float)
+    n = rng.integers(1, 8, cols).astype(float)
+    lo, hi = n, 5 * n
+    x = rng.uniform(lo, hi)
+    screen = highs_lp.Screen(a)
+    target = (rng.random(cols) < 0.2).astype(float)
+    for free in ([], [0, 3], [1, 2, 3, 4, 5, 6, 7], [0, 3], []):
+        shown = np.ones(len(a), bool)
+        shown[free] = False
+        bounds = (np.where(shown, a @ x, -np.inf), np.where(shown, a @ x, np.inf))
+        cold = highs_lp.minimise([target], a[shown], a[shown] @ x, lo, hi)[0]
+        assert cold is not None and screen.minimum(target, bounds, lo, hi) == pytest.approx(cold[0], abs=1e-7)

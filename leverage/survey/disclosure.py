@@ -31,8 +31,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from leverage.survey.highs_lp import Screen
 
 #: Narrowest interval a withheld mean may be known to lie in, in scale points (a quarter of 1–5).
 PROTECTION = 1.0
@@ -60,6 +64,15 @@ class Table:
     @property
     def box_n(self) -> np.ndarray:
         return self.members @ self.n
+
+
+@dataclass
+class Memo:
+    """What the audits of one table learn and pass on: feasible tables (per measure: the withheld set
+    they were found under, the table) and the warm LP of each group of measures (see `audit`)."""
+
+    corners: dict[int, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
+    screens: dict[bytes, Screen] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,20 +113,20 @@ def decide(table: Table, min_n: int, forced: np.ndarray | None = None, protectio
     present = box_n.sum(axis=1) > 0
     size = box_n.max(axis=1) if box_n.size else np.zeros(boxes)
     given_up: set[int] = set()
-    corners: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # feasible tables found so far, see `audit`
+    memo = Memo()  # what the audits of this table learn and share, see `audit`
     settled = np.zeros(boxes, bool)  # passed the audit: withholding more only widens what it can take
     steps = 0
     while True:
         subtraction_rule(table, withheld, min_n, size, fixed, present)
         asked = np.flatnonzero(withheld & ~settled)
-        found = audit(table, withheld, sensitive, protection, only=asked, corners=corners) if asked.size else []
+        found = audit(table, withheld, sensitive, protection, only=asked, memo=memo) if asked.size else []
         failed = {f.box for f in found}
         settled[[b for b in asked if b not in failed]] = True
         findings = [f for f in found if f.box not in given_up]
         if not findings or steps >= max_steps:
             return Decision(withheld, first, tuple(sorted(given_up)), steps, findings)
         finding = findings[0]
-        choice = _repair(table, withheld, sensitive, finding, protection, size, fixed, present, corners)
+        choice = _repair(table, withheld, sensitive, finding, protection, size, fixed, present, memo)
         if choice is None:
             given_up.add(finding.box)
         else:
@@ -167,15 +180,18 @@ def _null_space(matrix: np.ndarray, columns: int) -> np.ndarray:
 
 def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = None, protection: float = PROTECTION,
           only: Sequence[int] | None = None,
-          corners: dict[int, list[tuple[np.ndarray, np.ndarray]]] | None = None) -> list[Finding]:
+          memo: Memo | None = None, blame: bool = True
+          ) -> list[Finding]:
     """Every withheld box (or those in `only`) whose sum is determined by the published boxes, and every
     sensitive one (default: all withheld) whose mean's interval is narrower than `protection` (and than the
     fixed boxes alone allow).
 
-    `corners` (per measure: (withheld set, table)) collects the LPs' optimal tables across calls on the
-    same `table`. A table that meets every published sum when the set W is withheld meets them when any
-    superset of W is (fewer sums to meet), so a later audit uses those found under a subset of its own
-    withheld set: values a box certainly can take, which settle its interval without its own LP."""
+    `memo` collects, across calls on the same `table`, the LPs' optimal tables (per measure: (withheld set,
+    table)) and one warm LP per group of measures. A table that meets every published sum when the set W is
+    withheld meets them when any superset of W is (fewer sums to meet), so a later audit uses those found under
+    a subset of its own withheld set: values a box certainly can take, which settle its interval without its own
+    LP. Without `blame`, a narrow finding names no published boxes (the caller only asks whether any box fails),
+    which spares the cold LP solves that give the duals."""
     from leverage.survey import highs_lp  # here: SciPy's solver loads when a release is audited, not at start
 
     sensitive = withheld if sensitive is None else sensitive
@@ -200,7 +216,8 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
         a = members[published]
         null = _null_space(a, int(active.sum()))
         ortho = np.linalg.qr(null)[0] if null.size else null  # per group: the measures share it
-        screen = None  # the published table's LP, shared by the measures of this group
+        rows = np.flatnonzero(members.sum(axis=1) > 0)  # every box with answers here, published or not
+        screen = memo.screens.get(key) if memo is not None else None
         for m in measures:
             targets = np.flatnonzero(withheld & wanted & (box_n[:, m] > 0))
             if targets.size == 0:
@@ -215,7 +232,12 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
             both = _segments(x, lo, hi, np.hstack([null, towards.T])) if null.size \
                 else np.zeros((2, len(targets)))
             steps, along = both[:, :null.shape[1]], both[:, null.shape[1]:]
-            known = corners.setdefault(m, []) if corners is not None else []
+            known = memo.corners.setdefault(m, []) if memo is not None else []
+            # The warm LP holds every box's row; a withheld box's row is free (no bound), a published
+            # one's is its sum: the same feasible set as the published rows alone.
+            shown = ~withheld[rows]
+            row_low = np.where(shown, members[rows] @ x, -np.inf)
+            row_high = np.where(shown, members[rows] @ x, np.inf)
             mine = [point for mask, point in known if not (mask & ~withheld).any()]
             for k, box in enumerate(targets):
                 if reach[k] <= _RANK_TOL:
@@ -244,18 +266,29 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
                         continue
                 if a.shape[0]:
                     if screen is None:
-                        screen = highs_lp.Screen(a)
-                    low_end = screen.minimum(t[k], a @ x, lo, hi)
+                        screen = highs_lp.Screen(members[rows])
+                        if memo is not None:
+                            memo.screens[key] = screen
+                    low_end = screen.minimum(t[k], (row_low, row_high), lo, hi)
                     if low_end is not None and screen.has_points:
                         mine.append(screen.point())
                         known.append((withheld.copy(), mine[-1]))
-                    high_end = screen.minimum(-t[k], a @ x, lo, hi)
+                    high_end = screen.minimum(-t[k], (row_low, row_high), lo, hi)
                     if high_end is not None and screen.has_points:
                         mine.append(screen.point())
                         known.append((withheld.copy(), mine[-1]))
-                    if low_end is not None and high_end is not None \
-                            and (-high_end - low_end) / n_box >= protection - _WIDTH_TOL:
-                        continue
+                    if low_end is not None and high_end is not None:
+                        warm = (-high_end - low_end) / n_box
+                        if warm >= protection - _WIDTH_TOL:
+                            continue
+                        # Short of the protection: as wide as the fixed boxes alone allow passes too, and
+                        # needs no duals either; nor does a trial of `_repair`, which only asks pass or fail.
+                        fixed_rows = members[np.flatnonzero(fixed & ~withheld & (members.sum(axis=1) > 0))]
+                        if warm >= min(protection, _fixed_width(fixed_rows, x, lo, hi, t[k]) / n_box) - _WIDTH_TOL:
+                            continue
+                        if not blame:
+                            findings.append(Finding(int(box), m, "narrow", float(warm), ()))
+                            continue
                 lp_width, blamed_rows = _lp_width(a, x, lo, hi, t[k])
                 width = lp_width / n_box
                 if width >= protection - _WIDTH_TOL:
@@ -315,7 +348,7 @@ def _lp_width(a: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, targ
 
 def _repair(table: Table, withheld: np.ndarray, sensitive: np.ndarray, finding: Finding, protection: float,
             size: np.ndarray, fixed: np.ndarray, present: np.ndarray,
-            corners: dict[int, list[tuple[np.ndarray, np.ndarray]]] | None = None) -> int | None:
+            memo: Memo | None = None) -> int | None:
     """The box to withhold next for an unprotected one: the smallest of the blamed published boxes that
     protects it alone, else the smallest blamed one (progress either way); None when none may be withheld."""
     blamed = [b for b in finding.blamed if not withheld[b] and not fixed[b] and present[b]]
@@ -327,6 +360,6 @@ def _repair(table: Table, withheld: np.ndarray, sensitive: np.ndarray, finding: 
     for b in blamed[:6]:
         trial = withheld.copy()
         trial[b] = True
-        if not audit(table, trial, sensitive, protection, only=[finding.box], corners=corners):
+        if not audit(table, trial, sensitive, protection, only=[finding.box], memo=memo, blame=False):
             return b
     return blamed[0]

@@ -37,7 +37,8 @@ def _options():
 _OPTIONS = _options() if _h is not None else None
 
 
-def _model(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, cost: np.ndarray):
+def _model(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, cost: np.ndarray,
+           b_high: np.ndarray | None = None):
     rows, cols = a.shape
     nonzero = a.T != 0  # column-wise, rows ascending in each column: the order scipy.sparse.csc_array gives
     lp = _h.HighsLp()
@@ -47,9 +48,8 @@ def _model(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, cost: n
     lp.col_cost_ = np.asarray(cost, float)
     lp.col_lower_ = np.clip(lo.astype(float), -_INF, _INF)
     lp.col_upper_ = np.clip(hi.astype(float), -_INF, _INF)
-    bound = np.clip(b.astype(float), -_INF, _INF)
-    lp.row_lower_ = bound
-    lp.row_upper_ = bound
+    lp.row_lower_ = np.clip(b.astype(float), -_INF, _INF)
+    lp.row_upper_ = np.clip((b if b_high is None else b_high).astype(float), -_INF, _INF)
     lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(nonzero.sum(axis=1))]).astype(np.int32)
     lp.a_matrix_.index_ = np.nonzero(nonzero)[1].astype(np.int32)
     lp.a_matrix_.value_ = a.T[nonzero].astype(float)
@@ -91,27 +91,32 @@ class Screen:
         self._highs = None
         self._bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def minimum(self, cost: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float | None:
-        """min cost·x over {a·x = b, lo ≤ x ≤ hi}, or None when HiGHS reports no optimum."""
+    def minimum(self, cost: np.ndarray, b: np.ndarray | tuple[np.ndarray, np.ndarray], lo: np.ndarray,
+                hi: np.ndarray) -> float | None:
+        """min cost·x over {a·x = b, lo ≤ x ≤ hi}, or None when HiGHS reports no optimum. `b` may be a pair
+        (lower, upper) of row bounds, ±inf where a row is free."""
+        b_low, b_high = b if isinstance(b, tuple) else (b, b)
         if _h is None:
-            result = _linprog(cost, self._a, b, lo, hi)
+            shown = np.isfinite(b_low)
+            result = _linprog(cost, self._a[shown], b_low[shown], lo, hi)
             return None if result is None else result[0]
         rows, cols = self._a.shape
         if self._highs is None:
             self._highs = _h._Highs()
             self._highs.passOptions(_OPTIONS)
-            self._highs.passModel(_model(self._a, b, lo, hi, cost))
+            self._highs.passModel(_model(self._a, b_low, lo, hi, cost, b_high))
         else:
             every = np.arange(cols, dtype=np.int32)
             self._highs.changeColsCost(cols, every, np.asarray(cost, float))
             last = self._bounds
-            if last is None or not (np.array_equal(last[0], b) and np.array_equal(last[1], lo)
-                                    and np.array_equal(last[2], hi)):
+            if last is None or not (np.array_equal(last[1], lo) and np.array_equal(last[2], hi)):
                 self._highs.changeColsBounds(cols, every, np.clip(lo.astype(float), -_INF, _INF),
                                              np.clip(hi.astype(float), -_INF, _INF))
-                for row, value in enumerate(np.clip(b.astype(float), -_INF, _INF)):
-                    self._highs.changeRowBounds(row, value, value)
-        self._bounds = (b, lo, hi)
+            if last is None or not np.array_equal(last[0], np.concatenate([b_low, b_high])):
+                for row, low, high in zip(range(rows), np.clip(b_low.astype(float), -_INF, _INF),
+                                          np.clip(b_high.astype(float), -_INF, _INF), strict=True):
+                    self._highs.changeRowBounds(row, low, high)
+        self._bounds = (np.concatenate([b_low, b_high]), lo, hi)
         return float(self._highs.getInfo().objective_function_value) if _solved(self._highs) else None
 
     def point(self) -> np.ndarray:
