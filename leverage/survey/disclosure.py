@@ -232,6 +232,11 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
             both = _segments(x, lo, hi, np.hstack([null, towards.T])) if null.size \
                 else np.zeros((2, len(targets)))
             steps, along = both[:, :null.shape[1]], both[:, null.shape[1]:]
+            # Every end of every basis segment is a feasible table: W's interval holds all their values
+            # (one row of ends per target box, relative to x).
+            ends_all = np.hstack([steps[0][None, :] * change, steps[1][None, :] * change,
+                                  (along * np.einsum("ij,ij->i", t, towards)[None, :]).T])
+            spread = ends_all.max(axis=1) - ends_all.min(axis=1)
             known = memo.corners.setdefault(m, []) if memo is not None else []
             # The warm LP holds every box's row; a withheld box's row is free (no bound), a published
             # one's is its sum: the same feasible set as the published rows alone.
@@ -249,11 +254,9 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
                     continue
                 if not sensitive[box]:
                     continue
-                # Every end of every basis segment is a feasible table: W's interval holds all their values.
-                ends = np.concatenate([steps[0] * change[k], steps[1] * change[k],
-                                       along[:, k] * float(t[k] @ towards[k])])
+                ends = ends_all[k]
                 n_box = box_n[box, m]
-                if (ends.max() - ends.min()) / n_box >= protection - _WIDTH_TOL:
+                if spread[k] / n_box >= protection - _WIDTH_TOL:
                     continue
                 # The LP, straight to HiGHS (cheaper than the affine-scaling climb that used to come first:
                 # four null spaces per box, settling a third of the boxes it was tried on). Warm-started
