@@ -76,3 +76,18 @@ def test_a_free_row_is_a_row_left_out():
         bounds = (np.where(shown, a @ x, -np.inf), np.where(shown, a @ x, np.inf))
         cold = highs_lp.minimise([target], a[shown], a[shown] @ x, lo, hi)[0]
         assert cold is not None and screen.minimum(target, bounds, lo, hi) == pytest.approx(cold[0], abs=1e-7)
+
+
+def test_without_scipys_private_highs_linprog_answers(monkeypatch):
+    # Another SciPy without `scipy.optimize._highspy`: the same optima through linprog, free rows left out.
+    a = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
+    lo, hi = np.array([1.0, 2.0, 1.0]), np.array([5.0, 3.0, 4.0])
+    b = np.array([6.0, 5.0])
+    direct = highs_lp.minimise([np.array([1.0, 0.0, 0.0])], a, b, lo, hi)[0][0]
+    monkeypatch.setattr(highs_lp, "_h", None)
+    # x1 + x2 = 6 with x2 in [2, 3]: x1 in [3, 4]; x2 + x3 = 5 lets x2 be 2 or 3 (x3 3 or 2): min x1 = 3.
+    assert highs_lp.minimise([np.array([1.0, 0.0, 0.0])], a, b, lo, hi)[0][0] == pytest.approx(3.0) == direct
+    screen = highs_lp.Screen(a)
+    free_second = (np.array([6.0, -np.inf]), np.array([6.0, np.inf]))
+    assert screen.minimum(np.array([-1.0, 0.0, 0.0]), free_second, lo, hi) == pytest.approx(-4.0)
+    assert not screen.has_points
