@@ -123,16 +123,21 @@ def _boxes(atoms: list[tuple[str, str]], small: Sequence[str]) -> _Boxes:
     return _Boxes(keys, alias, np.array(rows), [(p, k) for p, k in partitions if k])
 
 
-def _matrix(frame: pd.DataFrame, atoms: list[tuple[str, str]], measures: list[str], column: str
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _matrix(frame: pd.DataFrame | Mapping[str, Sequence], atoms: list[tuple[str, str]], measures: list[str],
+            column: str) -> tuple[np.ndarray, np.ndarray]:
+    """n and Σ per atom × measure from rows of (department, role, `column`, n, s1): a frame or plain lists."""
+    def values(name: str) -> list:
+        col = frame[name]
+        return col.tolist() if hasattr(col, "tolist") else list(col)
+
     position = {a: i for i, a in enumerate(atoms)}
     where = {m: j for j, m in enumerate(measures)}
     n = np.zeros((len(atoms), len(measures)))
     s = np.zeros((len(atoms), len(measures)))
-    rows = [position[(d, r)] for d, r in zip(frame["department"], frame["role"], strict=True)]
-    cols = [where[m] for m in frame[column]]
-    np.add.at(n, (rows, cols), frame["n"].to_numpy(dtype=float))
-    np.add.at(s, (rows, cols), np.round(frame["s1"].to_numpy(dtype=float), _DECIMALS))
+    rows = [position[(d, r)] for d, r in zip(values("department"), values("role"), strict=True)]
+    cols = [where[m] for m in values(column)]
+    np.add.at(n, (rows, cols), np.asarray(values("n"), dtype=float))
+    np.add.at(s, (rows, cols), np.round(np.asarray(values("s1"), dtype=float), _DECIMALS))
     return n, s
 
 
@@ -145,9 +150,14 @@ def decide(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = None, 
     `forced`: boxes to withhold whatever their n (a caller's own reasons); they count as withheld when
     the others are chosen.
     """
-    points = points[points["leverage_point"].isin(POINT_IDS) & (points["n"] > 0)]
-    points = points.assign(department=points["department"].map(department_key), role=points["role"].astype(str))
-    atoms = sorted(set(zip(points["department"], points["role"], strict=True)))
+    # Plain lists, not a filtered frame: this runs once per release, hundreds of times for a national file.
+    point_ids = set(POINT_IDS)
+    kept = [(department_key(d), str(r), p, k, v) for d, r, p, k, v in zip(
+        points["department"].tolist(), points["role"].tolist(), points["leverage_point"].tolist(),
+        points["n"].tolist(), points["s1"].tolist(), strict=True) if p in point_ids and k > 0]
+    points = dict(zip(("department", "role", "leverage_point", "n", "s1"), map(list, zip(*kept, strict=True)),
+                      strict=True)) if kept else {}
+    atoms = sorted(set(zip(points["department"], points["role"], strict=True))) if kept else []
     if not atoms:
         return Release(organization, round_name, min_n, frozenset(), frozenset(), ())
     measures = [p for p in POINT_IDS if p in set(points["leverage_point"])]
@@ -192,6 +202,8 @@ def decide_all(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = No
     Releases are independent, so many of them (a national file) are decided in worker processes, one
     per core; a few are decided in this process.
     """
+    points = _plain_text(points)
+    items = _plain_text(items) if items is not None else None
     item_groups = dict(iter(items.groupby(["organization", "round"], sort=False))) \
         if items is not None and not items.empty else {}
     jobs = [(rows, min_n, item_groups.get((org, rnd)), str(org), str(rnd), protection)
@@ -201,12 +213,24 @@ def decide_all(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = No
         import concurrent.futures
         import multiprocessing
 
+        import scipy.linalg  # noqa: F401 - loaded once here, not once in every forked worker
+
+        from leverage.survey import highs_lp  # noqa: F401
+
         context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
             done = list(pool.map(_decide_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
     else:
         done = [_decide_job(job) for job in jobs]
     return {(r.organization, r.round): r for r in done}
+
+
+def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python strings, converted once: every release walks its rows in Python, and
+    walking Arrow-backed strings row by row cost seconds at national scale."""
+    text = [c for c in ("organization", "round", "department", "role", "leverage_point", "item_id")
+            if c in frame.columns and frame[c].dtype != object]
+    return frame.astype({c: object for c in text}) if text else frame
 
 
 #: From how many releases `decide_all` uses worker processes (below, starting them costs more than it saves).
