@@ -1,4 +1,5 @@
-"""Take the README's screenshots of sign-in, Users and access, and Invitations (Playwright, Debian's Chromium).
+"""Take the docs' screenshots: sign-in, Users and access, Invitations, and Home and Board in Spanish on a 390 px
+phone (Playwright, Debian's Chromium).
 
     .venv/bin/python docs/images/screenshots.py
 
@@ -54,6 +55,16 @@ def main() -> None:
             expect(page.get_by_text("invitation(s) created")).to_be_visible(timeout=30_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=HERE / "invitations.png")
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                        locale="es-ES", is_mobile=True, has_touch=True)
+            phone.add_cookies([{"name": COOKIE, "value": cookie, "url": app.url}])
+            es = phone.new_page()
+            for name, path in [("es-home-390.png", ""), ("es-board-390.png", "board")]:
+                es.goto(f"{app.url}/{path}?lang=es")
+                wait_idle(es)
+                expect(es.get_by_role("heading", level=1).first).to_be_visible(timeout=30_000)
+                es.wait_for_timeout(2500)  # charts and images settle
+                es.screenshot(path=HERE / name, full_page=True)
             browser.close()
     print("wrote", ", ".join(p.name for p in sorted(HERE.glob("*.png"))))
 
