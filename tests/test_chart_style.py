@@ -56,3 +56,24 @@ def test_summary_without_numbers_is_the_title():
     fig = go.Figure(go.Heatmap(z=[[None, None]], x=["a", "b"], y=["c"]))
     fig.update_layout(title="Heat map")
     assert summary(fig) == "Heat map."
+
+
+def test_charts_write_numbers_with_the_languages_marks():
+    """Plotly's separators: decimal mark then thousands mark, so a Spanish chart writes 3,88 and 1.234."""
+    import plotly.graph_objects as go
+
+    from leverage.core.chart_style import titled_layout
+    from leverage.core.i18n import use_language
+
+    assert titled_layout(go.Figure(), "Scores", 300).layout.separators == ".,"
+    with use_language("es"):
+        assert titled_layout(go.Figure(), "Puntuaciones", 300).layout.separators == ",."
+
+
+def test_summary_writes_numbers_in_the_current_language():
+    from leverage.core.i18n import use_language
+
+    fig = go.Figure(go.Bar(y=["LP1", "LP2"], x=[3.88, 2.375], orientation="h", name="Media"))
+    fig.update_layout(title="Puntuaciones")
+    with use_language("es"):
+        assert summary(fig) == "Puntuaciones. Media: más alto LP1 (3,88), más bajo LP2 (2,38)."

@@ -55,7 +55,7 @@ def main() -> None:
             expect(page.get_by_text("invitation(s) created")).to_be_visible(timeout=30_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=HERE / "invitations.png")
-            phone = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+            phone = browser.new_context(viewport={"width": 390, "height": 2400}, device_scale_factor=1,
                                         locale="es-ES", is_mobile=True, has_touch=True)
             phone.add_cookies([{"name": COOKIE, "value": cookie, "url": app.url}])
             es = phone.new_page()
@@ -64,7 +64,7 @@ def main() -> None:
                 wait_idle(es)
                 expect(es.get_by_role("heading", level=1).first).to_be_visible(timeout=30_000)
                 es.wait_for_timeout(2500)  # charts and images settle
-                es.screenshot(path=HERE / name, full_page=True)
+                es.screenshot(path=HERE / name)  # a tall phone: Streamlit scrolls inside the page
             browser.close()
     print("wrote", ", ".join(p.name for p in sorted(HERE.glob("*.png"))))
 

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from leverage.aims.icons import COMMON_CAUSE, POINT_COLOURS, TARGET
 from leverage.aims.spc import CHART_NAMES, RULE_SET_NAMES
 from leverage.aims.view import AimView, annotation_kind_label, describe_points
-from leverage.core.chart_style import FONT, NO_TEMPLATE
+from leverage.core.chart_style import FONT, NO_TEMPLATE, separators
 from leverage.core.i18n import N_, _
 from leverage.core.localized import percent, when
 
@@ -149,6 +149,7 @@ def aim_chart(view: AimView, height: int = 460, show_projection: bool = True, la
     font = {**FONT, "size": size}
     number = f",.{view.decimals}f"
     fig.update_layout(font=font, template=NO_TEMPLATE, plot_bgcolor="white", hovermode="closest",
+                      separators=separators(),
                       xaxis={"title": _("Period"), "showgrid": False, "linecolor": "#bfbfbf", "automargin": True},
                       yaxis={"title": {"text": _wrapped(axis_title(view), 30), "standoff": 12},
                              "gridcolor": "#eeeeee", "zeroline": False, "tickformat": number, "automargin": True})

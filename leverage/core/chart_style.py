@@ -16,8 +16,9 @@ import textwrap
 from functools import partial
 
 import plotly.graph_objects as go
+from babel import numbers as babel_numbers
 
-from leverage.core.i18n import _
+from leverage.core.i18n import _, format_number, language
 
 # Okabe & Ito (2008), safe for the common forms of colour blindness.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -33,15 +34,25 @@ NO_TEMPLATE = go.layout.Template()
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def titled_layout(fig: go.Figure, title: str, height: int, title_width: int = 60) -> go.Figure:
+# Characters per title line: about what a 390 px phone shows of a bold title line (60 were cut off there).
+TITLE_WIDTH = 40
+
+
+def titled_layout(fig: go.Figure, title: str, height: int, title_width: int = TITLE_WIDTH) -> go.Figure:
     """The shared layout with `title` wrapped to `title_width` characters (Plotly never wraps titles)."""
     # Plotly reads a little HTML in text (links, tags): escape names so they show as typed.
     lines = textwrap.wrap(html.escape(title), title_width, break_long_words=False, break_on_hyphens=False)
     fig.update_layout(title={"text": "<br>".join(lines), "x": 0, "xanchor": "left"}, font=FONT,
                       height=height + 22 * (len(lines) - 1),
                       margin={"l": 10, "r": 10, "t": 30 + 22 * len(lines), "b": 60}, template=NO_TEMPLATE,
-                      plot_bgcolor="white", legend=LEGEND_BELOW)
+                      plot_bgcolor="white", legend=LEGEND_BELOW, separators=separators())
     return fig
+
+
+def separators() -> str:
+    """Plotly's decimal and thousands marks in the current language (3,88 in Spanish, 3.88 in English), so the
+    numbers a chart writes read like the page around it."""
+    return babel_numbers.get_decimal_symbol(language()) + babel_numbers.get_group_symbol(language())
 
 
 def plain(text: object) -> str:
@@ -59,7 +70,7 @@ def _number(value: object) -> float | None:
 
 def _written(value: float, suffix: str = "") -> str:
     """A value as its axis writes it: whole percentages on a share axis, two decimals on a score axis."""
-    return f"{value:.0f}{suffix}" if suffix.strip() == "%" else f"{value:.2f}{suffix}"
+    return f"{format_number(value, 0)}{suffix}" if suffix.strip() == "%" else f"{format_number(value, 2)}{suffix}"
 
 
 def _all_text(values: object) -> bool:
