@@ -148,7 +148,7 @@ def aim_form(aim: Aim | None) -> None:
         show_problems(exc, _("The aim was not saved"))
         return
     st.session_state["aims_pending"] = new_id
-    st.toast(_("Saved “{title}”.").format(title=candidate.title.strip()))
+    widgets.flash(_("Saved “{title}”.").format(title=widgets.esc(candidate.title.strip())))
     st.rerun()
 
 
@@ -197,7 +197,7 @@ with tab_data:
             one["value"] = [value]
         try:
             register.save_measurements(aim, one, source="the form")
-            st.toast(_("Saved {period}.").format(period=format_date(period, "MMM y")))
+            widgets.flash(_("Saved {period}.").format(period=format_date(period, "MMM y")))
             st.rerun()
         except AimError as exc:
             show_problems(exc, _("The period was not saved"))
@@ -228,7 +228,7 @@ with tab_data:
             register.delete_measurement(aim.id, doomed)
             auth.access().audit.record(principal.label, Action.DELETION, organization_id=org_id, target=aim.title,
                                        detail=f"measurement of {doomed:%Y-%m-%d}", address=auth.address())
-            st.toast(_("Deleted {period}.").format(period=format_date(doomed, "MMM y")))
+            widgets.flash(_("Deleted {period}.").format(period=format_date(doomed, "MMM y")))
             st.rerun()
 
 with tab_notes:
@@ -254,7 +254,7 @@ with tab_notes:
     if added and auth.permit(Permission.EDIT_AIMS, org_id, "add an annotation"):
         try:
             register.add_annotation(aim.id, on, label, kind)
-            st.toast(_("Annotation added."))
+            widgets.flash(_("Annotation added."))
             st.rerun()
         except AimError as exc:
             show_problems(exc, _("The annotation was not added"))

@@ -48,7 +48,7 @@ if meeting:
     if editor and st.button(_("Mark as reviewed today"), key="board_mark_reviewed", icon=":material/task_alt:") \
             and auth.permit(Permission.EDIT_AIMS, org_id, "mark an aim reviewed"):
         aim_state.register().mark_reviewed(view.aim.id, aim_state.today())
-        st.toast(_("Recorded: reviewed on {date}.").format(date=format_date(aim_state.today())))
+        widgets.flash(_("Recorded: reviewed on {date}.").format(date=format_date(aim_state.today())))
         st.rerun()
     st.stop()
 

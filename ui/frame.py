@@ -109,6 +109,7 @@ def draw(principal: Principal | None = None, bare: bool = False, language_contro
         st.info(_("The store was empty, so demo data was loaded: {organizations} fictional organizations, "
                   "{respondents} respondents.").format(organizations=report.organizations,
                                                        respondents=report.respondents), icon=":material/info:")
+    widgets.show_flash()  # confirmations of the last action, in the page
 
     auth.cookie_script()
     language.remember_in_browser()

@@ -28,6 +28,24 @@ def esc(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
+_FLASH_KEY = "_flash_messages"
+
+
+def flash(message: str) -> None:
+    """Confirm an action on the next run, in the page (`show_flash`), for actions followed by `st.rerun()`.
+
+    Not a toast: a toast is an unnamed dialog to a screen reader (axe's aria-dialog-name) and vanishes before it
+    is read. `message` is markdown: escape user text in it with `esc`.
+    """
+    st.session_state.setdefault(_FLASH_KEY, []).append(message)
+
+
+def show_flash() -> None:
+    """The confirmations `flash` kept for this run, once each (the frame calls it above the page)."""
+    for message in st.session_state.pop(_FLASH_KEY, []):
+        st.success(message, icon=":material/check_circle:")
+
+
 def header(title: str, help_line: str) -> None:
     st.title(title)
     st.caption(help_line)

@@ -61,6 +61,10 @@ def test_board_meeting_mode_steps_through_aims_and_records_a_review(app: AppTest
     assert any(m.value == "# See patients when they need us" for m in at.markdown)
     at.button(key="board_mark_reviewed").click().run()
     no_errors(at)
+    # confirmed in the page (a success box), not in a toast an assistive technology cannot name (issue 18)
+    assert [s.value for s in at.success] == [f"Recorded: reviewed on {dt.date.today():%b} {dt.date.today().day}, "
+                                             f"{dt.date.today().year}."]
+    assert not at.toast
     store, reg = _register(db_url)
     try:
         aim = next(a for a in reg.list_aims(org_id(db_url, RIVERSIDE)) if a.title == "See patients when they need us")
