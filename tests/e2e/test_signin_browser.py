@@ -16,6 +16,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.accounts import COOKIE
 from tests.e2e.conftest import with_demo
 from tests.e2e.servers import ROOT, streamlit_server
 from tests.e2e.test_self_assessment_browser import TIMEOUT, wait_idle
@@ -29,6 +30,17 @@ LINK = re.compile(r"http://\S+/signin\?signin=[\w-]+")
 def go(page: Page, url: str) -> None:
     page.goto(url, wait_until="domcontentloaded")
     wait_idle(page)
+
+
+def session_cookie(context, seconds: float = TIMEOUT / 1000) -> str:
+    """The session cookie once the page's script has stored it (it runs after the page is drawn)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = [c["value"] for c in context.cookies() if c["name"] == COOKIE]
+        if found:
+            return found[0]
+        time.sleep(0.1)
+    raise AssertionError(f"the browser never stored the session cookie {COOKIE!r}: {context.cookies()}")
 
 
 def first_start_link(server) -> str:
@@ -142,6 +154,7 @@ def test_a_link_from_the_command_line_signs_in_once(two_servers, browser):
         nav = page.get_by_test_id("stSidebarNav")
         expect(nav.get_by_role("link", name="Results")).to_be_visible()
         expect(nav.get_by_role("link", name="Manage data")).to_have_count(0)  # not a viewer's page
+        session_cookie(context)  # the page stores it with a script: a new address needs it to have run
         go(page, f"{a.url}/manage_data")
         expect(page.get_by_text("Your roles do not open this page")).to_be_visible(timeout=TIMEOUT)
         other = browser.new_context().new_page()
