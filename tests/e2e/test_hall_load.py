@@ -35,4 +35,6 @@ def test_a_worker_killed_mid_room_loses_no_acknowledged_answer():
     assert figures.stored == PHONES * 15  # every phone answered every statement in the end
     # a phone that reconnected stayed the same participant (its token rides in the link)
     assert figures.rejoined == 0
-    assert figures.participants == figures.joined + figures.joins_in_flight
+    # a join in flight when its worker died may or may not have been stored before the kill; the phone joins
+    # again through the other worker, so each such join is at most one extra participant (with no answers)
+    assert figures.joined <= figures.participants <= figures.joined + figures.joins_in_flight
