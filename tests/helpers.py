@@ -96,3 +96,19 @@ def postgres_schema(server_url: str) -> Iterator[str]:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     finally:
         admin.dispose()
+
+
+def demo_store_url(folder) -> str:
+    """A SQLite store in `folder` holding the demo data (its parquet files written beside it): the board pack's
+    and other read-only tests' shared starting point."""
+    from leverage.core.settings import load_settings
+    from leverage.demo.loader import load_demo
+    from leverage.survey.store import Store
+
+    url = f"sqlite:///{folder / 'demo.db'}"
+    store = Store(url)
+    try:
+        load_demo(store, load_settings({}), folder / "demo")
+    finally:
+        store.dispose()
+    return url

@@ -19,13 +19,12 @@ from leverage.aims.repository import AimStore
 from leverage.aims.spc import RULE_SET_NAMES
 from leverage.core.about import CITATION, __version__
 from leverage.core.settings import load_settings
-from leverage.demo.loader import load_demo
 from leverage.reports.boardpack.content import BoardPackError, find_organization, gather
 from leverage.reports.boardpack.pdf import build_pdf
 from leverage.reports.chart_images import renderer, status
 from leverage.survey.store import Store
 from leverage.workshops.service import Workshops
-from tests.helpers import require_component
+from tests.helpers import demo_store_url, require_component
 
 ROOT = Path(__file__).resolve().parents[1]
 RIVERSIDE = "Riverside Health System"
@@ -35,12 +34,7 @@ SETTINGS = load_settings({})
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("pack")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    store = Store(url)
-    load_demo(store, SETTINGS, folder / "demo")
-    store.dispose()
-    return url
+    return demo_store_url(tmp_path_factory.mktemp("pack"))
 
 
 @pytest.fixture(scope="module")

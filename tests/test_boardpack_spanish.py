@@ -19,10 +19,10 @@ from pypdf import PdfReader
 
 from leverage.core.i18n import language, use_language
 from leverage.core.settings import load_settings
-from leverage.demo.loader import load_demo
 from leverage.reports.boardpack.content import BoardPackError, gather
 from leverage.reports.boardpack.render import render_pack
 from leverage.survey.store import Store
+from tests.helpers import demo_store_url
 
 ROOT = Path(__file__).resolve().parents[1]
 RIVERSIDE = "Riverside Health System"
@@ -32,12 +32,7 @@ AS_OF = dt.date(2026, 9, 30)
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    folder = tmp_path_factory.mktemp("pack_es")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    store = Store(url)
-    load_demo(store, SETTINGS, folder / "demo")
-    store.dispose()
-    return url
+    return demo_store_url(tmp_path_factory.mktemp("pack_es"))
 
 
 @pytest.fixture(scope="module")
