@@ -37,7 +37,7 @@ from leverage.access.permissions import (
 from leverage.access.service import Access
 from leverage.core.clientaddr import client_address, networks
 from leverage.core.i18n import _
-from ui import state
+from ui import browser_script, state
 
 COOKIE = "leverage_session"
 COOKIE_DAYS = 7
@@ -173,13 +173,9 @@ def cookie_script() -> None:
     browser's own cookie agrees. Our own static script with a server-made value: never user text."""
     held, sent = st.session_state.get(COOKIE_KEY), _browser_cookie()
     if held and held != sent:
-        value = json.dumps(held)  # a token of URL-safe characters and a dot; quoted anyway
-        st.html("<script>document.cookie = `" + COOKIE + "=${" + value + "}; Path=/; Max-Age="
-                + str(COOKIE_DAYS * 86400) + "; SameSite=Lax` + (location.protocol === 'https:' ? '; Secure' : '');"
-                "</script>", unsafe_allow_javascript=True, width="content")
+        browser_script.run(browser_script.cookie_js(COOKIE, held, COOKIE_DAYS))
     elif not held and st.session_state.get(CLEAR_KEY) and sent:
-        st.html("<script>document.cookie = '" + COOKIE + "=; Path=/; Max-Age=0; SameSite=Lax';</script>",
-                unsafe_allow_javascript=True, width="content")
+        browser_script.run(browser_script.cookie_js(COOKIE, None, 0))
 
 
 # --- the checks pages make ---------------------------------------------------------------------------------

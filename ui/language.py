@@ -14,6 +14,7 @@ import streamlit as st
 
 from leverage.core import i18n
 from leverage.core.i18n import _
+from ui import browser_script
 
 LANG_KEY = "_leverage_language"  # the language this browser session chose (or was given by ?lang=)
 PICKER_KEY = "language_picker"  # the picker widget; set from LANG_KEY on every run
@@ -87,10 +88,9 @@ def remember_in_browser() -> None:
     html_stale = st.session_state.get(HTML_LANG_KEY, i18n.SOURCE_LANGUAGE) != code
     if not (cookie_stale or html_stale):
         return
-    script = f"document.documentElement.lang = '{code}';"
+    statements = [browser_script.html_lang_js(code)]
     if cookie_stale:
         st.session_state[COOKIE_SET_KEY] = chosen
-        script += (f"document.cookie = '{COOKIE}={chosen}; Path=/; Max-Age={COOKIE_DAYS * 86400}; SameSite=Lax'"
-                   " + (location.protocol === 'https:' ? '; Secure' : '');")
-    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True, width="content")
+        statements.append(browser_script.cookie_js(COOKIE, chosen, COOKIE_DAYS))
+    browser_script.run(*statements)
     st.session_state[HTML_LANG_KEY] = code
