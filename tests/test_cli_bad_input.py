@@ -204,7 +204,7 @@ def test_the_shipped_command_is_what_tests_and_benchmarks_start():
     assert shipped_settings()["server.fileWatcherType"] == "none"  # production: no file watcher
     assert shipped_settings()["runner.postScriptGC"] == "false"
     command = shipped_command(8600, "127.0.0.1", ["--server.fileWatcherType", "none"])
-    assert command[1:] == ["-m", "streamlit", "run", str(REPO / "dashboard.py"), "--server.headless", "true",
+    assert command[1:] == ["-m", "streamlit", "run", str(REPO / "server.py"), "--server.headless", "true",
                            "--server.port", "8600", "--server.address", "127.0.0.1", "--server.fileWatcherType",
                            "none"]
     dev = shipped_command(dev=True)

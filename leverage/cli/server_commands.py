@@ -20,7 +20,7 @@ from leverage.cli.common import CliError
 from leverage.core.settings import PROJECT_ROOT
 
 CONFIG = PROJECT_ROOT / ".streamlit" / "config.toml"
-APP = PROJECT_ROOT / "dashboard.py"
+APP = PROJECT_ROOT / "server.py"  # dashboard.py, served with the phones' long-poll route (ui/live_route.py)
 #: Where to listen is the caller's to say; everything else about the server comes from config.toml.
 PLACE_FLAGS = {"server.port", "server.address", "server.headless", "server.baseUrlPath"}
 DEV_FLAGS = ("--server.fileWatcherType", "auto", "--server.runOnSave", "true")

@@ -1,0 +1,103 @@
+"""The version numbers of the workshops a server process is serving, shared by every phone it serves.
+
+Why: a room of phones must learn within two seconds that the facilitator opened, closed or revealed a
+point, or ended the workshop, without each phone costing the server a script run every second. Every
+facilitator action bumps the workshop's version in the database; one process reads the versions of all the
+workshops its phones watch in one tiny query at most every `ttl` seconds, and every phone compares against
+that shared copy. A phone asks through a long poll (`wait_for_change`): the request is held until the
+version moves past the one its page was drawn from, so between changes a phone costs the server almost
+nothing, and after a change every phone hears of it within `ttl` plus one poll step.
+
+Plain Python and asyncio (no Streamlit): the Streamlit pages and the HTTP route share one `LiveVersions`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+Reader = Callable[[Iterable[int]], dict[int, tuple[int, str]]]  # workshop ids -> {id: (version, status)}
+MISSING = (-1, "missing")  # a workshop that does not exist (deleted, or never was)
+WATCH_SECONDS = 60.0  # a workshop no one asked about for this long is no longer read
+
+
+class LiveVersions:
+    """(version, status) per workshop, at most `ttl` seconds old, read for all watched workshops at once."""
+
+    def __init__(self, read: Reader, ttl: float = 0.25, clock: Callable[[], float] = time.monotonic) -> None:
+        self._read = read
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._refreshing = threading.Lock()  # one reader at a time; the others use the copy they have
+        self._versions: dict[int, tuple[int, str]] = {}
+        self._read_at = float("-inf")
+        self._watched: dict[int, float] = {}  # workshop id -> last asked
+
+    def version(self, workshop_id: int) -> tuple[int, str]:
+        """The workshop's (version, status); reads the database only when the shared copy is stale."""
+        workshop_id = int(workshop_id)
+        with self._lock:
+            self._watched[workshop_id] = self._clock()
+            if not self.stale(workshop_id):
+                return self._versions[workshop_id]
+        self.refresh()
+        with self._lock:
+            return self._versions.get(workshop_id, MISSING)
+
+    def stale(self, workshop_id: int) -> bool:
+        return self._clock() - self._read_at >= self.ttl or workshop_id not in self._versions
+
+    def refresh(self) -> None:
+        """Read every watched workshop's version in one query (skipped while another thread is reading)."""
+        if not self._refreshing.acquire(blocking=False):
+            with self._refreshing:  # someone else is reading right now: their result will do
+                return
+        try:
+            now = self._clock()
+            with self._lock:
+                self._watched = {w: t for w, t in self._watched.items() if now - t < WATCH_SECONDS}
+                watched = list(self._watched)
+            found = self._read(watched) if watched else {}
+            with self._lock:
+                for w in watched:
+                    self._versions[w] = found.get(w, MISSING)
+                for gone in set(self._versions) - set(watched):
+                    del self._versions[gone]
+                self._read_at = now
+        finally:
+            self._refreshing.release()
+
+    def saw(self, workshop_id: int, version: int, status: str) -> None:
+        """A newer version this process read itself (a page read the board): phones may hear of it now."""
+        with self._lock:
+            if version > self._versions.get(int(workshop_id), MISSING)[0]:
+                self._versions[int(workshop_id)] = (version, status)
+
+    def changed(self, workshop_id: int) -> None:
+        """A facilitator acted on this process: the next question reads the database."""
+        with self._lock:
+            self._read_at = float("-inf")
+
+    async def wait_for_change(self, workshop_id: int, after: int, timeout: float,
+                              step: float | None = None) -> tuple[int, str]:
+        """The workshop's (version, status) as soon as its version differs from `after`, or after `timeout`
+        seconds (then possibly still `after`: the caller asks again). Database reads run off the event loop."""
+        step = self.ttl if step is None else step
+        deadline = self._clock() + timeout
+        while True:
+            with self._lock:
+                self._watched[int(workshop_id)] = self._clock()
+                fresh = not self.stale(int(workshop_id))
+                current = self._versions.get(int(workshop_id))
+            if not fresh:
+                await asyncio.to_thread(self.refresh)
+                with self._lock:
+                    current = self._versions.get(int(workshop_id), MISSING)
+            if current is not None and (current[0] != after or self._clock() >= deadline):
+                return current
+            if self._clock() >= deadline:
+                return current or MISSING
+            await asyncio.sleep(step)
