@@ -1,10 +1,11 @@
 """Join a live workshop on a phone: code → optional role and department → one form per open point.
 
 Lean on purpose (docs/deployment.md#capacity): no sidebar, no charts, one form per point (a form costs no
-script run until it is sent). The phone follows the room: a watcher fragment compares the workshop's
-version (a process-wide cache) with the one this page was drawn from every second and reruns the page
-only when the facilitator changed something, so an opened, closed or revealed point, a re-vote or the
-end shows within about two seconds.
+script run until it is sent). Once joined, everything that follows the room is one fragment, so sending a
+form or a facilitator's action reruns that fragment alone, not the page. The phone follows the room
+through one long poll (ui/live_route.py): the fragment reruns only when the workshop's version moved past
+the one it was drawn from, so an opened, closed or revealed point, a re-vote or the end shows within about
+a second, and a phone costs the server no script run while nothing happens.
 
 The participant token is drawn here before the first request and put in the link (`?code=…&t=…`), so a
 join sent twice (the first acknowledgement was lost), a reload, a locked screen or a reconnection is
@@ -115,29 +116,14 @@ if me is None:
                               args=(code, token, other, roles))
     st.stop()
 
-board = live.board(me.workshop_id)
-ws = board.workshop
-if ws["code"] != code:  # the facilitator issued a new code: keep the bookmark current
-    st.query_params["code"] = ws["code"]
-st.subheader(widgets.esc(ws["title"]))
-if ws["status"] == ENDED:
-    st.success(_("The workshop has ended and your answers are saved. Thank you for taking part. "
-                 "Nothing more can be sent from this page."))
-    st.stop()
-if ws["status"] != "running":
-    st.info(_("The workshop is ending: the answers are being saved. Nothing more can be sent."))
-    live.follow(me.workshop_id, board.version)
-    st.stop()
-
-vote = board.vote
 options = [*instrument.level_values, DONT_KNOW]
 labels = {lv.value: f"{lv.value} {instrument.text(lv.label, LANG)}" for lv in instrument.levels}
 labels[DONT_KNOW] = instrument.text(instrument.dont_know, LANG)
-asked = ws["items"]
 VIEW = "ws_view"  # an open point the participant chose to revisit
+MINE = "ws_mine"  # this phone's answers of the current vote, read once per version (only its own sends change them)
 
 
-def items_of(point: str) -> list:
+def items_of(point: str, asked: list[str]) -> list:
     return [i for i in instrument.items_for(point) if i.id in asked]
 
 
@@ -168,18 +154,18 @@ def save(participant, form_vote: int, point: str, item_ids: tuple[str, ...]) -> 
     st.session_state.pop(VIEW, None)
 
 
-MINE = "ws_mine"  # this phone's answers of the current vote, read once per version (only its own sends change them)
-cached_mine = st.session_state.get(MINE)
-if cached_mine is None or cached_mine[0] != (vote, board.version):
-    cached_mine = ((vote, board.version), service.answers_of(me, vote))
-    st.session_state[MINE] = cached_mine
-mine = cached_mine[1]
+def my_answers(vote: int, version: int) -> dict:
+    cached = st.session_state.get(MINE)
+    if cached is None or cached[0] != (vote, version):
+        cached = ((vote, version), service.answers_of(me, vote))
+        st.session_state[MINE] = cached
+    return cached[1]
 
 
-def point_form(point: str) -> None:
+def point_form(point: str, vote: int, asked: list[str], mine: dict) -> None:
     lp = instrument.point(point)
     st.markdown(f"**{point}** · {instrument.text(lp.title, LANG)}")
-    its = items_of(point)
+    its = items_of(point, asked)
     with st.form(f"ws_form_{vote}_{point}"):
         for item in its:
             saved = mine.get(item.id, "missing")
@@ -190,7 +176,7 @@ def point_form(point: str) -> None:
                               on_click=save, args=(me, vote, point, tuple(i.id for i in its)))
 
 
-def read_only(point: str, state_name: str) -> str:
+def read_only(point: str, state_name: str, mine: dict) -> str:
     """One line per closed or locked point (one element for them all: a room of phones redraws this)."""
     lp = instrument.point(point)
     given = [f"{i.id}: {DONT_KNOW_SHORT if mine[i.id] is None else mine[i.id]}"
@@ -200,43 +186,72 @@ def read_only(point: str, state_name: str) -> str:
             + (" · ".join(given) if given else _("You gave no answers to this point.")))
 
 
-st.caption(_("Second vote, after the discussion. Keep this page open: it follows the room by itself, and "
-             "reloading it keeps your answers.") if vote > 1 else
-           _("Keep this page open: it follows the room by itself, and reloading it keeps your answers."))
-receipts = st.session_state.setdefault(RECEIPTS, {})
-if st.session_state.get("ws_problem"):
-    st.error(shown(st.session_state.pop("ws_problem")))
-recorded = st.session_state.pop("ws_recorded", None)
-if recorded:
-    key, point = recorded
-    st.success(_("Recorded at {time}: your answers to {point}. You may change them while the point is open.")
-               .format(time=receipts.get(key) or _("just now"), point=point), icon=":material/check_circle:")
-current_points = board.current()
-open_points = [p.point for p in current_points if p.state == OPEN]
-answered = [p for p in open_points if all(i.id in mine for i in items_of(p))]
-current = st.session_state.get(VIEW)
-if current not in open_points:
-    current = next((p for p in open_points if p not in answered), None)
-if open_points:
-    st.caption(_("{answered} of {total} open points answered.").format(answered=len(answered),
-                                                                       total=len(open_points)))
-if current:
-    point_form(current)
-elif open_points:
-    st.success(_("You have answered every open point."), icon=":material/task_alt:")
-else:
-    st.info(_("Waiting for the facilitator to open the next point. This page updates by itself."),
-            icon=":material/hourglass_empty:")
-changeable = [p for p in answered if p != current]
-if changeable:
-    st.caption(_("Change an answer while its point is open:"))
-    cols = st.columns(min(len(changeable), 4))
-    for k, p in enumerate(changeable):
-        cols[k % len(cols)].button(_("Change {point}").format(point=p), key=f"ws_change_{p}",
-                                   on_click=st.session_state.__setitem__, args=(VIEW, p), width="stretch")
-done = [p for p in current_points if p.state in (CLOSED, LOCKED)]
-if done:
-    st.markdown(_("**Earlier points** (your answers, 1–5; ? = don't know)") + "\n\n"
-                + "\n".join(read_only(rec.point, rec.state) for rec in done))
+@st.fragment
+def room() -> None:
+    """Everything that follows the room, redrawn alone (not the whole page) when this phone sends a form or
+    the facilitator acts: the watcher at its end reruns this fragment when the workshop's version moves."""
+    with live.room_slot():
+        draw_room()
 
-live.follow(me.workshop_id, board.version)
+
+def draw_room() -> None:
+    board = live.board(me.workshop_id)
+    ws = board.workshop
+    if ws["code"] != code:  # the facilitator issued a new code: keep the bookmark current
+        st.query_params["code"] = ws["code"]
+    st.subheader(widgets.esc(ws["title"]))
+    if ws["status"] == ENDED:
+        st.success(_("The workshop has ended and your answers are saved. Thank you for taking part. "
+                     "Nothing more can be sent from this page."))
+        return
+    if ws["status"] != "running":
+        st.info(_("The workshop is ending: the answers are being saved. Nothing more can be sent."))
+        live.follow(me.workshop_id, board.version)
+        return
+    vote, asked = board.vote, ws["items"]
+    mine = my_answers(vote, board.version)
+    current_points = board.current()
+    open_points = [p.point for p in current_points if p.state == OPEN]
+    answered = [p for p in open_points if all(i.id in mine for i in items_of(p, asked))]
+    # few elements on purpose: after every facilitator action each phone in the room redraws this fragment, and
+    # each element is one more message the server sends every phone (docs/deployment.md#workshop-capacity)
+    note = (_("Second vote, after the discussion. Keep this page open: it follows the room by itself, and "
+              "reloading it keeps your answers.") if vote > 1 else
+            _("Keep this page open: it follows the room by itself, and reloading it keeps your answers."))
+    if open_points:
+        note += " " + _("{answered} of {total} open points answered.").format(answered=len(answered),
+                                                                          total=len(open_points))
+    st.caption(note)
+    receipts = st.session_state.setdefault(RECEIPTS, {})
+    if st.session_state.get("ws_problem"):
+        st.error(shown(st.session_state.pop("ws_problem")))
+    recorded = st.session_state.pop("ws_recorded", None)
+    if recorded:
+        key, point = recorded
+        st.success(_("Recorded at {time}: your answers to {point}. You may change them while the point is open.")
+                   .format(time=receipts.get(key) or _("just now"), point=point), icon=":material/check_circle:")
+    current = st.session_state.get(VIEW)
+    if current not in open_points:
+        current = next((p for p in open_points if p not in answered), None)
+    if current:
+        point_form(current, vote, asked, mine)
+    elif open_points:
+        st.success(_("You have answered every open point."), icon=":material/task_alt:")
+    else:
+        st.info(_("Waiting for the facilitator to open the next point. This page updates by itself."),
+                icon=":material/hourglass_empty:")
+    changeable = [p for p in answered if p != current]
+    if changeable:
+        with st.container(horizontal=True, key="ws_changes"):
+            st.caption(_("Change an answer while its point is open:"))
+            for p in changeable:
+                st.button(_("Change {point}").format(point=p), key=f"ws_change_{p}",
+                          on_click=st.session_state.__setitem__, args=(VIEW, p))
+    done = [p for p in current_points if p.state in (CLOSED, LOCKED)]
+    if done:
+        st.markdown(_("**Earlier points** (your answers, 1–5; ? = don't know)") + "\n\n"
+                    + "\n".join(read_only(rec.point, rec.state, mine) for rec in done))
+    live.follow(me.workshop_id, board.version)
+
+
+room()

@@ -5,9 +5,10 @@ How a room of phones stays cheap (docs/deployment.md#capacity): every view of a 
 three reads, each shared by all sessions of the process:
 
 - `version(id)`: one number per workshop, bumped by every facilitator action. Read from the database at
-  most every VERSION_TTL seconds for all workshops the process watches together (one tiny query). A phone's
-  watcher fragment compares it with the version its page was drawn from every PHONE_POLL_S seconds and
-  reruns the page only when it changed: between changes a phone costs one short fragment run per poll.
+  most every VERSION_TTL seconds for all workshops the process watches together (one tiny query,
+  `LiveVersions`). A phone holds one long poll (ui/live_route.py) answered from that same copy when the
+  version moves past the one its page was drawn from; only then does its room fragment rerun. Between
+  changes a phone costs the server no script run at all.
 - `board(id)`: the workshop, its points and published results, read once per version.
 - `counts(id)`: participants and people per point, one aggregate query at most every COUNTS_TTL seconds
   (the console and projector show them; phones never ask).
@@ -18,10 +19,11 @@ same run; other servers see it within VERSION_TTL.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -31,14 +33,15 @@ from leverage.access.permissions import Permission, Principal
 from leverage.core.i18n import _
 from leverage.core.throttle import Key, wait_text
 from leverage.workshops import joincode, qr
+from leverage.workshops.live_versions import LiveVersions
 from leverage.workshops.results import Board, Counts
 from leverage.workshops.service import Workshops
 from leverage.workshops.states import Participant
-from ui import auth, state
+from ui import auth, live_route, state
 
-VERSION_TTL = 0.5  # seconds a process reuses the workshops' version numbers
+VERSION_TTL = 0.25  # seconds a process reuses the workshops' version numbers (one tiny query for all of them)
 COUNTS_TTL = 1.0  # seconds a process reuses the live counts
-PHONE_POLL_S = 1.0  # a phone's watcher fragment looks at the version this often: a change shows within ~1.5 s
+ROOM_RUNS_AT_ONCE = 2  # phones' room fragments drawn at the same time by one process (the others queue)
 AUTH_KEY = auth.PASSPHRASE_KEY  # session flag: this browser session passed the passphrase
 WORKSHOP_KEY = "ws_id"  # the workshop this facilitator session runs
 
@@ -56,27 +59,15 @@ class _Shared:
     """Process-wide reads shared by every session (plain dictionaries under a lock: a phone's poll must
     cost microseconds, and Streamlit's caches hash and copy their values)."""
 
-    def __init__(self) -> None:
+    def __init__(self, service: Workshops) -> None:
         self.lock = threading.Lock()
-        self.versions: dict[int, tuple[int, str]] = {}
-        self.versions_at = 0.0
-        self.watched: dict[int, float] = {}  # workshop id -> last asked (a process watches what it serves)
+        self.live = LiveVersions(service.versions, ttl=VERSION_TTL)
         self.boards: OrderedDict[tuple[int, int], Board] = OrderedDict()
         self.counts: dict[int, tuple[float, Counts]] = {}
         self.participants: OrderedDict[tuple[str, str], Participant] = OrderedDict()
 
     def version(self, service: Workshops, workshop_id: int) -> tuple[int, str]:
-        now = time.monotonic()
-        with self.lock:
-            self.watched[workshop_id] = now
-            fresh = now - self.versions_at < VERSION_TTL and workshop_id in self.versions
-            if fresh:
-                return self.versions[workshop_id]
-            watched = [w for w, t in self.watched.items() if now - t < 60]
-            self.watched = {w: self.watched[w] for w in watched}
-            self.versions.update(service.versions(watched))
-            self.versions_at = now
-            return self.versions.get(workshop_id, (-1, "missing"))
+        return self.live.version(workshop_id)
 
     def board(self, service: Workshops, workshop_id: int) -> Board:
         version = self.version(service, workshop_id)[0]
@@ -91,8 +82,7 @@ class _Shared:
             self.boards[(workshop_id, board.version)] = board
             while len(self.boards) > 64:
                 self.boards.popitem(last=False)
-            if board.version > self.versions.get(workshop_id, (-1, ""))[0]:
-                self.versions[workshop_id] = (board.version, board.workshop["status"])
+        self.live.saw(workshop_id, board.version, board.workshop["status"])
         return board
 
     def live_counts(self, service: Workshops, workshop_id: int) -> Counts:
@@ -122,14 +112,16 @@ class _Shared:
         return found
 
     def changed(self, workshop_id: int) -> None:
+        self.live.changed(workshop_id)
         with self.lock:
-            self.versions_at = 0.0
             self.counts.pop(workshop_id, None)
 
 
 @st.cache_resource(show_spinner=False)
 def _shared(url: str) -> _Shared:
-    return _Shared()
+    shared = _Shared(workshops())
+    live_route.serve(shared.live, auth.access().key)  # the phones' long poll answers from the same copy
+    return shared
 
 
 def shared() -> _Shared:
@@ -147,6 +139,22 @@ def board(workshop_id: int) -> Board:
 
 def counts(workshop_id: int) -> Counts:
     return shared().live_counts(workshops(), int(workshop_id))
+
+
+_room_slots = threading.BoundedSemaphore(ROOM_RUNS_AT_ONCE)
+
+
+@contextlib.contextmanager
+def room_slot() -> Iterator[None]:
+    """Hold one of a few slots while a phone draws its room.
+
+    Why: after a facilitator's action every phone of the room redraws at once. Python runs one thread at a
+    time, so two hundred redraws interleaved would all finish near the end of the burst, and the facilitator's
+    own run (which acknowledges the action) would finish last. Queued a few at a time, phones see the change in
+    turn (half of them within half the burst) and the console, which takes no slot, keeps its share.
+    """
+    with _room_slots:
+        yield
 
 
 def changed(workshop_id: int) -> None:
@@ -169,17 +177,49 @@ def qr_png(link: str, scale: int = 10) -> bytes:
     return qr.png(link, scale=scale)
 
 
-def follow(workshop_id: int, drawn_version: int, interval: float = PHONE_POLL_S) -> None:
-    """A watcher fragment: rerun the page when the workshop's version moves past the one it was drawn from."""
+_WATCHER_JS = """
+export default function(component) {
+  const { data, setTriggerValue, parentElement } = component;
+  if (parentElement.leverageStopWatching) parentElement.leverageStopWatching();  // one poll per phone
+  const control = new AbortController();
+  let stopped = false;
+  const stop = () => { stopped = true; control.abort(); };
+  parentElement.leverageStopWatching = stop;
+  const pause = (ms) => new Promise((done) => setTimeout(done, ms));
+  (async () => {
+    while (!stopped) {
+      let wait = 0;
+      try {
+        const reply = await fetch(data.url + "?after=" + data.drawn, {cache: "no-store", signal: control.signal});
+        if (reply.ok) {
+          const now = await reply.json();
+          if (!stopped && now.version !== data.drawn) { stopped = true; setTriggerValue("changed", now.version); }
+        } else {
+          wait = reply.status === 503 ? 2000 : 10000;
+        }
+      } catch (error) {
+        wait = 2000;
+      }
+      if (wait && !stopped) await pause(wait);
+    }
+  })();
+  return stop;
+}
+"""
+_watcher = st.components.v2.component("leverage_room_watcher", js=_WATCHER_JS)
 
-    cache, service = shared(), workshops()  # looked up once per page run, not at every poll
 
-    @st.fragment(run_every=interval)
-    def _watch() -> None:
-        if cache.version(service, workshop_id)[0] != drawn_version:
-            st.rerun(scope="app")
+def follow(workshop_id: int, drawn_version: int) -> None:
+    """Rerun the enclosing fragment (or the page) as soon as the workshop's version moves past the one it was
+    drawn from: the browser holds one long poll to ui/live_route.py, which costs the server nothing until the
+    facilitator acts (no script run per poll). Invisible; one per page."""
+    shared()  # the route answers from this process's shared copy: make sure it exists
+    _watcher(data={"url": live_route.address(workshop_id, auth.access().key), "drawn": int(drawn_version)},
+             key="ws_room_watcher", on_changed_change=_noop, height=0, width="content")
 
-    _watch()
+
+def _noop() -> None:
+    """The rerun itself is what the watcher asks for; nothing to do before it."""
 
 
 def client_key(prefix: str) -> list[Key]:

@@ -65,7 +65,7 @@ def answer(page: Page, value: int, wait_for_form_s: float = TIMEOUT) -> None:
 
 
 def check_until_form(page: Page) -> None:
-    """The open point's form shows by itself: the phone follows the room (a watcher fragment, about 2 s)."""
+    """The open point's form shows by itself: the phone follows the room (its long poll reruns the room, about 1 s)."""
     expect(page.locator("[data-testid='stForm'] [data-testid='stRadio']")).to_have_count(5, timeout=TIMEOUT)
 
 
