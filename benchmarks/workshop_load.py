@@ -47,6 +47,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import re
@@ -100,6 +101,8 @@ class Run:
     metrics: dict[str, str] = field(default_factory=dict)
     markdown: list[str] = field(default_factory=list)
     keyed: dict[str, object] = field(default_factory=dict)  # widget id -> proto (ids end with the widget's key)
+    fragment_of: dict[str, str] = field(default_factory=dict)  # widget id -> the fragment it was drawn in
+    watcher: dict | None = None  # the room watcher the page drew: {"id", "url", "drawn", "fragment"}
     full: bool = False  # a full page run, not only a fragment
 
     def key(self, key: str):
@@ -127,10 +130,42 @@ class Client:
 
     async def send_only(self, widget_states=(), fragment_id: str = "") -> None:
         """Send a rerun and read nothing back (the acknowledgement is lost with the connection)."""
-        await self.ws.send(self._message(widget_states, fragment_id).SerializeToString())
+        await self.ws.send(self._message(widget_states, fragment_id, auto=False).SerializeToString())
         await asyncio.sleep(0.05)  # the bytes leave before the connection drops
 
-    def _message(self, widget_states, fragment_id: str) -> BackMsg:
+    def fragment_of(self, widget) -> str:
+        """The fragment a widget was drawn in: the browser sends a widget's rerun to its fragment alone."""
+        return self.last.fragment_of.get(widget.id, "")
+
+    async def press(self, widget_states, widget) -> Run:
+        """Send a form or a button as the browser does: a rerun of the fragment the widget is in (or the page)."""
+        fid = self.fragment_of(widget)
+        return await self.run(widget_states, fragment_id=fid, auto=False)
+
+    async def follow_room(self, run: Run, timeout: float) -> Run | None:
+        """What the page's room watcher does: hold one long poll for the workshop's version; when it moved past
+        the version the page was drawn from, rerun the watcher's fragment (its trigger, as the browser sends
+        it). None when nothing changed within `timeout` (or the page drew no watcher)."""
+        watcher = run.watcher
+        if watcher is None:
+            await asyncio.sleep(timeout)
+            return None
+        until = time.monotonic() + timeout
+        while (left := until - time.monotonic()) > 0:
+            try:
+                status, body = await asyncio.wait_for(
+                    http_get_json(self.base, f"{watcher['url']}?after={watcher['drawn']}"), left)
+            except TimeoutError:
+                return None
+            if status != 200:
+                await asyncio.sleep(min(left, 2.0))
+                continue
+            if body["version"] != watcher["drawn"]:
+                return await self.run([room_trigger(watcher["id"], body["version"])],
+                                      fragment_id=watcher["fragment"], auto=False)
+        return None
+
+    def _message(self, widget_states, fragment_id: str, auto: bool | None = None) -> BackMsg:
         msg = BackMsg()
         cs = msg.rerun_script
         cs.query_string = self.query
@@ -138,16 +173,16 @@ class Client:
         if self.page_hash and fragment_id:  # a full rerun the fragment asks for (st.rerun) stays on this page
             cs.page_script_hash = self.page_hash
         cs.fragment_id = fragment_id
-        cs.is_auto_rerun = bool(fragment_id)
+        cs.is_auto_rerun = bool(fragment_id) if auto is None else auto
         cs.context_info.url = f"{self.base}/{self.page}?{self.query}"
         for ws in widget_states:
             cs.widget_states.widgets.append(ws)
         return msg
 
-    async def run(self, widget_states=(), fragment_id: str = "") -> Run:
+    async def run(self, widget_states=(), fragment_id: str = "", auto: bool | None = None) -> Run:
         if not fragment_id:
             self.fragments.clear()  # a full run redraws the page: only the fragments it draws keep polling
-        await self.ws.send(self._message(widget_states, fragment_id).SerializeToString())
+        await self.ws.send(self._message(widget_states, fragment_id, auto).SerializeToString())
         run = Run()
         registered = {}
         page_hash = ""
@@ -165,6 +200,11 @@ class Client:
                     w = getattr(el, t)
                     run.widgets[w.label] = w
                     run.keyed[w.id] = w
+                    run.fragment_of[w.id] = fwd.delta.fragment_id
+                elif t == "bidi_component" and el.bidi_component.component_name.endswith("room_watcher"):
+                    data = json.loads(el.bidi_component.json)
+                    run.watcher = {"id": el.bidi_component.id, "url": data["url"], "drawn": data["drawn"],
+                                   "fragment": fwd.delta.fragment_id}
                 elif t == "markdown":
                     run.markdown.append(el.markdown.body)
                 elif t == "alert":
@@ -197,6 +237,40 @@ def trigger(widget_id: str):
     return WidgetState(id=widget_id, trigger_value=True)
 
 
+def room_trigger(component_id: str, version: int):
+    """The room watcher's "changed" event, as Streamlit's page sends a v2 component's trigger."""
+    from streamlit.components.v2.bidi_component.main import _make_trigger_id
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+    return WidgetState(id=_make_trigger_id(component_id, "events"),
+                       json_trigger_value=json.dumps([{"event": "changed", "value": version}]))
+
+
+async def http_get_json(base: str, path: str) -> tuple[int, dict]:
+    """One GET on its own connection (status, JSON body): the page's long poll."""
+    host, port = base.removeprefix("http://").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        await writer.drain()
+        raw = await reader.read()
+    finally:
+        writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    if b"transfer-encoding: chunked" in head.lower():
+        chunks, rest = [], body
+        while rest:
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line, 16)
+            if size == 0:
+                break
+            chunks.append(rest[:size])
+            rest = rest[size + 2:]
+        body = b"".join(chunks)
+    return status, (json.loads(body) if status == 200 else {})
+
+
 def string_state(widget_id: str, value: str):
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
@@ -219,7 +293,7 @@ class Results:
     console: list[tuple[float, int]] = field(default_factory=list)  # (time, answers shown on the console)
     finished: int = 0
     done: int = 0  # finished or failed
-    polls: int = 0  # watcher fragment runs of phones
+    polls: int = 0  # room fragment reruns of phones after the room changed
     resent: int = 0  # joins and answers sent again after a dropped acknowledgement
     actions: list[tuple[str, float, float]] = field(default_factory=list)  # (action, sent at, acknowledged at)
     seen: dict[str, list[float]] = field(default_factory=dict)  # "close"/"end" -> seconds until a phone saw it
@@ -275,18 +349,18 @@ async def participant(n: int, base: str, code: str, delay: float, think: float, 
                 states = [string_state(r.id, rng.choice(list(r.options))) for r in radios]
                 sent = time.monotonic()
                 if rng.random() < drop_acks:  # the answer is sent, its acknowledgement lost: send it again
-                    await c.send_only([*states, trigger(save.id)])
+                    await c.send_only([*states, trigger(save.id)], c.fragment_of(save))
                     c = await _reconnect(c, res)
                     sent = time.monotonic()  # timed from the resend: the first acknowledgement was lost
                     run = await c.run()
                     again = run.widgets.get(save.label)
                     if again is not None:  # the same form is on screen: the person taps Save again
-                        run = await c.run([*[string_state(r.id, s.string_value) for r, s in
-                                             zip(radios, states, strict=True)], trigger(again.id)])
+                        run = await c.press([*[string_state(r.id, s.string_value) for r, s in
+                                               zip(radios, states, strict=True)], trigger(again.id)], again)
                     else:  # it was stored: the page moved on
                         run.alerts.append("Recorded at (before the connection dropped)")
                 else:
-                    run = await c.run([*states, trigger(save.id)])
+                    run = await c.press([*states, trigger(save.id)], save)
                 acked = time.monotonic()
                 if not any(a.startswith("Recorded at") for a in run.alerts):
                     res.errors.append(f"p{n}: not recorded: {run.alerts[:2]}")
@@ -297,21 +371,25 @@ async def participant(n: int, base: str, code: str, delay: float, think: float, 
             res.finished += 1
             res.done += 1
             counted = True
-            # the phone stays open: its watcher fragment runs at the interval the page asked for
-            while not stop.is_set() and c.fragments:
-                fid, interval = next(iter(c.fragments.items()))
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(stop.wait(), interval)
+            # the phone stays open: its room watcher holds a long poll and reruns the room when the room moves
+            while not stop.is_set():
+                waiting = asyncio.create_task(c.follow_room(run, 30.0))
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
                 if stop.is_set():
+                    waiting.cancel()
                     break
-                run = await c.run(fragment_id=fid)
+                moved = waiting.result()
+                if moved is None:
+                    continue
                 res.polls += 1
-                if run.full:  # the page was redrawn: did it show the facilitator's action?
-                    for event in ("close", "end"):
-                        at = getattr(res, f"{event}_at", None)
-                        if at is not None and _saw(run, event) and (n, event) not in res.seen_by:
-                            res.seen_by.add((n, event))
-                            res.seen.setdefault(event, []).append(time.monotonic() - at)
+                run = moved
+                for event in ("close", "end"):
+                    at = getattr(res, f"{event}_at", None)
+                    if at is not None and _saw(run, event) and (n, event) not in res.seen_by:
+                        res.seen_by.add((n, event))
+                        res.seen.setdefault(event, []).append(time.monotonic() - at)
         finally:
             await c.__aexit__()
     except Exception as exc:  # a lost connection is a finding, not a crash of the benchmark
@@ -322,16 +400,14 @@ async def participant(n: int, base: str, code: str, delay: float, think: float, 
 
 
 async def _think(c: Client, seconds: float, run: Run, res: Results) -> Run:
-    """A person reading and choosing: meanwhile the page's watcher fragment polls, as in a browser."""
+    """A person reading and choosing: meanwhile the page's room watcher holds its long poll, as in a browser."""
     until = time.monotonic() + seconds
-    while c.fragments and time.monotonic() + min(c.fragments.values()) < until:
-        fid, interval = next(iter(c.fragments.items()))
-        await asyncio.sleep(interval)
-        polled = await c.run(fragment_id=fid)
-        res.polls += 1
-        if polled.full:  # the room changed: the page was redrawn
-            run = polled
-    await asyncio.sleep(max(0.0, until - time.monotonic()))
+    while (left := until - time.monotonic()) > 0:
+        moved = await c.follow_room(run, left)
+        if moved is None:
+            break
+        res.polls += 1  # the room changed: the room fragment was redrawn
+        run = moved
     return run
 
 
@@ -452,7 +528,7 @@ async def scenario(args, bases: list[str], code: str) -> tuple[Results, float]:
 
 
 async def per_run_costs(base: str, server_pid: int, code: str, token: str, waiting: str, waiting_code: str,
-                        repeat: int = 40) -> dict[str, float]:
+                        finished: str, repeat: int = 40) -> dict[str, float]:
     """Server CPU (ms) of one run of each workshop view, one client at a time (nothing else queued)."""
     out: dict[str, float] = {}
 
@@ -470,10 +546,31 @@ async def per_run_costs(base: str, server_pid: int, code: str, token: str, waiti
                          ("phone page, the join form (full run)", f"code={code}")):
         async with Client(base, "join", query) as c:
             await measure(label, c.run)
-    async with Client(base, "join", f"code={waiting_code}&t={waiting}") as c:
-        await c.run()
-        fid = next(iter(c.fragments))
-        await measure("phone watcher fragment, nothing changed", lambda: c.run(fragment_id=fid))
+    async with Client(base, "join", f"code={code}&t={token}") as c:
+        watcher = (await c.run()).watcher
+
+        async def room_rerun() -> None:  # what every phone does once after a facilitator's action
+            await c.run([room_trigger(watcher["id"], watcher["drawn"] + 1)], fragment_id=watcher["fragment"],
+                        auto=False)
+
+        await measure("phone room fragment, rerun by its watcher", room_rerun)
+    async with Client(base, "join", f"code={code}&t={finished}") as done:
+        done_watcher = (await done.run()).watcher
+        await measure("phone room fragment of a participant who answered everything", lambda: done.run(
+            [room_trigger(done_watcher["id"], done_watcher["drawn"] + 1)], fragment_id=done_watcher["fragment"],
+            auto=False))
+        answered = f"{watcher['url']}?after=-5"  # a version it does not have: answered at once
+        await measure("long poll answered (the phone hears of a change)", lambda: http_get_json(base, answered))
+        held = f"{watcher['url']}?after={watcher['drawn']}"
+        polls = [asyncio.create_task(http_get_json(base, held)) for _ in range(200)]
+        await asyncio.sleep(2.0)  # all 200 are open and held
+        before, t0 = cpu_seconds(server_pid), time.monotonic()
+        await asyncio.sleep(5.0)
+        out["held poll ms per s"] = (cpu_seconds(server_pid) - before) / (time.monotonic() - t0) / 200 * 1000
+        print(f"long poll held while nothing changes: {out['held poll ms per s']:.3f} ms server CPU per phone per "
+              f"second (200 held at once)")
+        for task in polls:
+            task.cancel()
     async with Client(base, "workshop", "") as c:
         run = await c.run()
         await c.run([string_state(run.widgets["Facilitator passphrase"].id, PASS),
@@ -499,35 +596,36 @@ async def per_run_costs(base: str, server_pid: int, code: str, token: str, waiti
     return out
 
 
-def capacity_model(costs: dict[str, float], room: int = 2000, poll_s: float = 1.0, ttl_s: float = 0.5,
-                   target_s: float = 2.0, busy: float = 0.7) -> int:
+def capacity_model(costs: dict[str, float], room: int = 2000, ttl_s: float = 0.25, target_s: float = 2.0,
+                   busy: float = 0.7) -> int:
     """Phones per server process (one core each) and processes for a room of `room`, from per-run costs.
 
-    A server of N phones spends N × poll ms every `poll_s` on their watcher fragments (kept under `busy`
-    of its core). After a facilitator's action, every phone reruns its page once: N × run ms of work,
-    done with what polling leaves, (1 − N × poll / poll_s). The last phone sees the change after at most
-    the version cache's age (`ttl_s`) plus that work (or plus one poll interval when the work is shorter),
-    which must stay under `target_s`. The largest N meeting both is the server's share of the room.
+    Between changes a server of N phones spends N × held ms per second holding their long polls. After a
+    facilitator's action every phone hears of it (one answered poll) and reruns its room fragment once:
+    N × (answered + room) ms of work, done with what holding leaves. The last phone sees the change after at
+    most the version copy's age (`ttl_s`) plus that work, which must stay under `target_s`; the work itself
+    must stay under `busy` of the core so answers keep flowing. The largest N meeting both is the server's
+    share of the room.
     """
-    poll = costs["phone watcher fragment, nothing changed"] / 1000
-    full = costs["phone page, a participant with a form (full run)"] / 1000
+    held = costs["held poll ms per s"] / 1000
+    change = (costs["long poll answered (the phone hears of a change)"]
+              + costs["phone room fragment, rerun by its watcher"]) / 1000
 
     def seen_within(n: int) -> float:
-        spare = 1 - n * poll / poll_s
-        return ttl_s + max(poll_s, n * full / spare) if spare > 0 else float("inf")
+        spare = 1 - n * held
+        return ttl_s + n * change / spare if spare > 0 else float("inf")
 
     per_server = 0
     while n_ok := per_server + 1:
-        if n_ok * poll / poll_s > busy or seen_within(n_ok) > target_s:
+        if n_ok * held > busy or seen_within(n_ok) > target_s:
             break
         per_server = n_ok
     servers = -(-room // max(per_server, 1))
-    print(f"capacity model: a phone's watcher costs {1000 * poll:.1f} ms a {poll_s:.0f} s poll and its page "
-          f"rerun {1000 * full:.1f} ms; one server process (one core) keeps {per_server} phones within "
-          f"{target_s:.0f} s of every change (polling {per_server * poll / poll_s:.0%} of the core); a "
-          f"{room}-person plenary needs {servers} server processes = {servers} cores (e.g. {-(-servers // 2)} "
-          f"machines of 2 cores or {-(-servers // 8)} of 8) behind a sticky load balancer on one PostgreSQL, "
-          f"plus the database's own cores")
+    print(f"capacity model: a phone costs {1000 * held:.2f} ms a second while nothing changes and "
+          f"{1000 * change:.1f} ms per facilitator action; one server process (one core) keeps {per_server} phones "
+          f"within {target_s:.0f} s of every change; a {room}-person plenary needs {servers} server processes = "
+          f"{servers} cores (e.g. {-(-servers // 2)} machines of 2 cores or {-(-servers // 8)} of 8) behind a "
+          f"sticky load balancer on one PostgreSQL, plus the database's own cores")
     return per_server
 
 
@@ -573,6 +671,7 @@ def main() -> None:
         if args.per_run:
             for k in range(50):
                 p = service.join(made["code"], f"seed{k}")
+                first = first if k else p.token  # a participant who answers every point
                 for i in range(1, 8):
                     items = service.instrument.items_for(f"LP{i}")
                     service.submit(p, f"LP{i}", {it.id: 1 + (k + i) % 5 for it in items})
@@ -584,7 +683,7 @@ def main() -> None:
                 gc = "true (Streamlit's default)" if args.post_script_gc else "false (.streamlit/config.toml)"
                 print(f"per-run costs, runner.postScriptGC {gc}, {'PostgreSQL' if args.postgres else 'SQLite'}:")
                 costs = asyncio.run(per_run_costs(server.base, server.pid, made["code"], me.token, waiting.token,
-                                                  w2["code"]))
+                                                  w2["code"], first))
                 capacity_model(costs)
             finally:
                 server.terminate()
@@ -628,7 +727,7 @@ def main() -> None:
     print(f"participants: {args.participants} started, {res.joined} joined, {people} stored "
           f"({'exactly once each' if people == res.joined == args.participants else 'NOT once each'}), "
           f"{res.finished} finished all 7 points; {res.resent} joins and answers resent after a dropped "
-          f"acknowledgement (--drop-acks {args.drop_acks}); {res.polls} watcher fragment runs")
+          f"acknowledgement (--drop-acks {args.drop_acks}); {res.polls} room fragment reruns after a change")
     print(f"answers: acknowledged {res.acknowledged}, stored {stored} "
           f"({'equal' if stored == res.acknowledged else 'NOT EQUAL'}; target {args.participants * 35}); "
           f"saved into the round at the end: {saved} ({'all' if saved == stored else 'NOT ALL'})")
