@@ -144,7 +144,19 @@ PAGE_RUN = """
 import os, resource, sys, time
 sys.path.insert(0, os.environ["ROOT"])
 from streamlit.testing.v1 import AppTest
+from leverage.access.permissions import Role
+from leverage.access.service import Access
+from leverage.access.users import COMMAND_LINE
+from leverage.survey.store import Store
+# A viewer of one organization that the national source also holds: the page shows its departments first.
+store = Store(os.environ["LEVERAGE_DATABASE_URL"])
+access = Access(store)
+org = store.add_organization("Health system 001")
+uid = access.users.add(COMMAND_LINE, "viewer@bench.example", organization_id=org, roles=(Role.VIEWER,))
+cookie = access.sessions.start(uid, "bench")
+store.dispose()
 at = AppTest.from_file(os.path.join(os.environ["ROOT"], "dashboard.py"), default_timeout=600)
+at.session_state["_leverage_cookie"] = cookie  # ui.auth.COOKIE_KEY: signed in, as after the sign-in page
 at.run()
 at.switch_page("pages/compare.py")
 t0 = time.perf_counter(); at.run(); first = time.perf_counter() - t0
