@@ -3,22 +3,37 @@
 A source is refused whole when any row is bad; the message names the file, the column and the first bad
 rows (for a folder, the file inside it). A source's identity (path, modification time, size) keys every
 cached result, so replacing a file is seen at once and an unchanged one costs nothing to re-read.
+
+A new source is first `scan`ned: checked whole, but reading only the columns its parquet statistics
+cannot prove (the organization and round columns, which the catalogue counts, are read anyway), so the
+first view does not wait for ten million answers; `organization_rows` then reads one organization's
+answers from the row groups that hold them. `load` reads and checks everything, for the full cube.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from leverage.core.atomic import replaced_atomically
+from leverage.core.columns import SCALE_RANGE
 from leverage.core.i18n import _
-from leverage.survey.responses import RESPONSE_COLUMNS, ResponseDataError, normalise_table, read_table
+from leverage.survey.aggregate import equal_mask, pair_counts
+from leverage.survey.responses import (
+    RESPONSE_COLUMNS,
+    ResponseDataError,
+    normalise_table,
+    parquet_dataset,
+    read_table,
+)
 
 STORE_SOURCE = "App store"
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # as Streamlit's default server.maxUploadSize
@@ -72,6 +87,134 @@ def load(source: Source) -> pa.Table:
         if source.path.is_dir():
             _blame_file(source)  # name the file inside the folder, with rows counted in that file
         raise
+
+
+TEXT_COLUMNS = tuple(c for c in RESPONSE_COLUMNS if c != "value")
+#: Read by `scan` whatever the statistics say: the catalogue counts organization × round, and no statistic
+#: proves that every leverage_point is one of LP1..LP7 (a minimum and a maximum do not bound a set).
+SCANNED = ("organization", "round", "leverage_point")
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A source checked whole (as `load` checks it), with what the first view needs.
+
+    `answers` counts answers per (organization, round). `pieces` are the source's row groups and
+    `row_groups` gives, per organization, the indices of the pieces holding any of its rows, so its answers
+    are read from those alone. `table` holds the whole checked source instead when it had to be read
+    whole (statistics missing or unusable, or types `load` converts)."""
+
+    answers: Mapping[tuple[str | None, str | None], int]
+    dataset: ds.FileSystemDataset | None = None
+    pieces: tuple[ds.Fragment, ...] = ()
+    row_groups: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    table: pa.Table | None = None
+
+
+def scan(source: Source) -> Scan:
+    """Check a source and count its answers per organization × round; ResponseDataError when `load`
+    would refuse it, with the very message `load` gives.
+
+    Parquet statistics prove a column for a row group when they are exact for the rule: no nulls and a
+    minimum other than '' (the empty string sorts before every other string under any byte order) for
+    the text columns that must be filled, a minimum and maximum inside the scale for an integer `value`.
+    Those columns are not read; `SCANNED` and every column not proven in every row group are, and pass
+    `normalise_table`'s own checks. Whenever anything fails or does not fit (other types, a file unlike
+    the others), the source is read and checked whole by `load`, which names the file, column and rows.
+    """
+    try:
+        found = _scan(source)
+    except (pa.ArrowException, OSError, ValueError):  # a bad row, or a file the quick path cannot read
+        found = None
+    if found is not None:
+        return found
+    table = load(source)
+    return Scan(answers=pair_counts(table, "organization", "round"), table=table)
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _scan(source: Source) -> Scan | None:
+    """The quick path of `scan`; None (or an exception) when only reading everything can decide."""
+    if source.path.is_file() and source.path.suffix.lower() != ".parquet":
+        return None
+    dataset = parquet_dataset(source.path, dictionary=True)
+    schema = dataset.schema
+    if any(c not in schema.names for c in RESPONSE_COLUMNS) or \
+            not all(_is_text(schema.field(c).type) for c in TEXT_COLUMNS) or \
+            not pa.types.is_integer(schema.field("value").type):
+        return None  # missing columns or types `load` converts or refuses: it decides and names them
+    pieces = tuple(piece for fragment in dataset.get_fragments() for piece in fragment.split_by_row_group())
+    read = set(SCANNED)
+    for piece in pieces:
+        physical = piece.physical_schema
+        names = set(physical.names)
+        for name in RESPONSE_COLUMNS:
+            if name in names and physical.field(name).type != schema.field(name).type:
+                return None  # a file unlike the first: pyarrow converts it or refuses it when `load` reads
+        meta = piece.metadata.row_group(piece.row_groups[0].id)
+        chunks = {meta.column(i).path_in_schema: meta.column(i) for i in range(meta.num_columns)}
+        for name in RESPONSE_COLUMNS:
+            chunk = chunks.get(name)  # a partition column (round) or a column the file lacks: read it
+            if chunk is None or not _proven(name, chunk.statistics, meta.num_rows):
+                read.add(name)
+    wanted = [c for c in RESPONSE_COLUMNS if c in read]
+    index = {(piece.path, piece.row_groups[0].id): i for i, piece in enumerate(pieces)}
+    batches, owners = [], []
+    whole = ds.FileSystemDataset(list(pieces), schema, dataset.format, dataset.filesystem)
+    for tagged in whole.scanner(columns=wanted, batch_size=1 << 20).scan_batches():
+        batches.append(tagged.record_batch)
+        owners.append(index[(tagged.fragment.path, tagged.fragment.row_groups[0].id)])
+    table = pa.Table.from_batches(batches, schema=pa.schema([schema.field(c) for c in wanted]))
+    table = normalise_table(table, source.name, required=tuple(wanted))  # raises on the first bad column
+    holding: dict[str, list[int]] = {}
+    for batch, owner in zip(table.column("organization").chunks, owners, strict=True):
+        for organization in _distinct(batch):
+            places = holding.setdefault(organization, [])
+            if not places or places[-1] != owner:
+                places.append(owner)
+    return Scan(answers=pair_counts(table, "organization", "round"), dataset=dataset, pieces=pieces,
+                row_groups={org: tuple(sorted(set(places))) for org, places in holding.items()})
+
+
+def _proven(name: str, stats, rows: int) -> bool:
+    """Whether a row group's statistics alone show that every row of column `name` passes the checks."""
+    if rows == 0:
+        return True
+    if name == "department":
+        return True  # any text passes (empty or missing means "not stated"); the type was checked
+    if stats is None or not stats.has_null_count:
+        return False
+    if name == "value":
+        if stats.null_count == rows:
+            return True  # all "don't know"
+        low, high = SCALE_RANGE
+        return stats.has_min_max and low <= stats.min and stats.max <= high
+    return stats.null_count == 0 and stats.has_min_max and isinstance(stats.min, str) and stats.min != ""
+
+
+def _distinct(chunk: pa.Array) -> list[str]:
+    """The values present in a chunk (for a dictionary chunk, the entries its rows use)."""
+    if pa.types.is_dictionary(chunk.type):
+        return chunk.dictionary.take(pc.unique(chunk.indices)).to_pylist()
+    return pc.unique(chunk).to_pylist()
+
+
+def organization_rows(source: Source, found: Scan, organization: str) -> pa.Table:
+    """One organization's checked answers of a scanned source, read from the row groups that hold them."""
+    if found.table is not None:
+        table = found.table
+        return table.filter(equal_mask(table.column("organization"), organization))
+    assert found.dataset is not None
+    chosen = [found.pieces[i] for i in found.row_groups.get(organization, ())]
+    dataset = ds.FileSystemDataset(chosen, found.dataset.schema, found.dataset.format, found.dataset.filesystem)
+    table = dataset.to_table(columns=list(RESPONSE_COLUMNS), batch_size=1 << 20)
+    table = table.filter(equal_mask(table.column("organization"), organization))
+    return normalise_table(table, source.name)  # canonical types (the rules held for the whole source)
 
 
 def _blame_file(source: Source) -> None:
