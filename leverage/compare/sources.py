@@ -102,7 +102,7 @@ class Scan:
     `answers` counts answers per (organization, round). `pieces` are the source's row groups and
     `row_groups` gives, per organization, the indices of the pieces holding any of its rows, so its answers
     are read from those alone. `table` holds the whole checked source instead when it had to be read
-    whole (statistics missing or unusable, or types `load` converts)."""
+    whole (files of different types, or a file the quick path could not read)."""
 
     answers: Mapping[tuple[str | None, str | None], int]
     dataset: ds.FileSystemDataset | None = None
@@ -119,8 +119,8 @@ def scan(source: Source) -> Scan:
     minimum other than '' (the empty string sorts before every other string under any byte order) for
     the text columns that must be filled, a minimum and maximum inside the scale for an integer `value`.
     Those columns are not read; `SCANNED` and every column not proven in every row group are, and pass
-    `normalise_table`'s own checks. Whenever anything fails or does not fit (other types, a file unlike
-    the others), the source is read and checked whole by `load`, which names the file, column and rows.
+    `normalise_table`'s own checks. Whenever anything fails or does not fit (a bad row, a file unlike the
+    others), the source is read and checked whole by `load`, which names the file, column and rows.
     """
     try:
         found = _scan(source)
@@ -144,12 +144,14 @@ def _scan(source: Source) -> Scan | None:
         return None
     dataset = parquet_dataset(source.path, dictionary=True)
     schema = dataset.schema
-    if any(c not in schema.names for c in RESPONSE_COLUMNS) or \
-            not all(_is_text(schema.field(c).type) for c in TEXT_COLUMNS) or \
-            not pa.types.is_integer(schema.field("value").type):
-        return None  # missing columns or types `load` converts or refuses: it decides and names them
+    if any(c not in schema.names for c in RESPONSE_COLUMNS):
+        return None  # `load` names the missing columns
     pieces = tuple(piece for fragment in dataset.get_fragments() for piece in fragment.split_by_row_group())
-    read = set(SCANNED)
+    # Columns of other types (a round partition inferred as numbers, values stored as text) are read and
+    # converted by `normalise_table`, as `load` does; statistics only ever stand in for text and integers.
+    read = set(SCANNED) | {c for c in TEXT_COLUMNS if not _is_text(schema.field(c).type)}
+    if not pa.types.is_integer(schema.field("value").type):
+        read.add("value")
     for piece in pieces:
         physical = piece.physical_schema
         names = set(physical.names)
@@ -159,6 +161,8 @@ def _scan(source: Source) -> Scan | None:
         meta = piece.metadata.row_group(piece.row_groups[0].id)
         chunks = {meta.column(i).path_in_schema: meta.column(i) for i in range(meta.num_columns)}
         for name in RESPONSE_COLUMNS:
+            if name in read:
+                continue
             chunk = chunks.get(name)  # a partition column (round) or a column the file lacks: read it
             if chunk is None or not _proven(name, chunk.statistics, meta.num_rows):
                 read.add(name)
@@ -193,7 +197,8 @@ def _proven(name: str, stats, rows: int) -> bool:
         if stats.null_count == rows:
             return True  # all "don't know"
         low, high = SCALE_RANGE
-        return stats.has_min_max and low <= stats.min and stats.max <= high
+        return stats.has_min_max and isinstance(stats.min, int) and isinstance(stats.max, int) and \
+            low <= stats.min and stats.max <= high
     return stats.null_count == 0 and stats.has_min_max and isinstance(stats.min, str) and stats.min != ""
 
 

@@ -75,7 +75,8 @@ def read_table(source: str | Path, columns: list[str] | None = None, dictionary:
         wanted = None if columns is None else [c for c in columns if c in dataset.schema.names]
         # Large batches: a few big chunks instead of a hundred small ones for the group-bys that follow.
         return dataset.to_table(columns=wanted, batch_size=1 << 20 if dictionary else 131_072)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
+        # NotImplemented: files of one folder whose types pyarrow cannot cast to one another
         raise ResponseDataError(_("{name}: cannot read the file ({value})").format(
                                     name=name, value=_plain(exc, path, name))) from None
 
