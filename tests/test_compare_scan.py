@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from leverage.compare import sources
+from leverage.compare.cube import subset
 from leverage.compare.sources import Scan, Source, load, organization_rows, scan
 from leverage.survey.aggregate import equal_mask
 from leverage.survey.responses import ResponseDataError
@@ -190,3 +191,28 @@ def test_which_statistics_prove_a_column(column, stats, rows, proven):
             self.has_min_max = min is not None
 
     assert sources._proven(column, None if stats is None else Stats(**stats), rows) is proven
+
+
+def test_the_saved_cube_gives_the_catalogue_and_one_organization_without_reading_it_whole(collab, tmp_path,
+                                                                                         monkeypatch):
+    """Row groups of 2 rows: each organization's part is read from the row groups that hold it, and is exactly
+    `subset` of the whole cube; the catalogue adds up to the answers counted by hand (6 + 4 + 3)."""
+    root = tmp_path / "sources"
+    assert sources.saved_catalogue(collab, root) is None
+    assert sources.saved_organization(collab, root, "Lakeside") is None
+    monkeypatch.setattr(sources, "SAVED_ROW_GROUP", 2)
+    whole = sources.cached_cube(collab, root)
+    points_file, items_file = sources._cube_files(collab, root)
+    assert pq.ParquetFile(points_file).metadata.num_row_groups == 3  # 3 units x (LP1, Overall)
+    catalogue = sources.saved_catalogue(collab, root)
+    assert catalogue.to_dict("records") == [{"organization": "Hillside", "round": "2024", "answers": 4},
+                                            {"organization": "Lakeside", "round": "2024", "answers": 6},
+                                            {"organization": "Lakeside", "round": "2025", "answers": 3}]
+    for org in ("Lakeside", "Hillside"):
+        part = sources.saved_organization(collab, root, org)
+        expected = subset(whole, org)
+        pd.testing.assert_frame_equal(part.points, expected.points)
+        assert part.items.equals(expected.items)
+    points_file.write_bytes(b"damaged")
+    assert sources.saved_catalogue(collab, root) is None
+    assert sources.saved_organization(collab, root, "Lakeside") is None

@@ -34,6 +34,8 @@ from leverage.compare.sources import (
     cube_is_cached,
     discover,
     organization_rows,
+    saved_catalogue,
+    saved_organization,
     scan,
 )
 from leverage.core.i18n import _, language
@@ -91,10 +93,10 @@ def _full_cube(path: str, identity: tuple, name: str) -> Cube:
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _file_catalogue(path: str, identity: tuple, name: str) -> pd.DataFrame | str:
-    """Organization × round pairs with their answers; from the saved cube when there is one."""
-    source = Source(name, Path(path))
-    if cube_is_cached(source, state.settings().sources_dir):
-        return _catalogue_of(_full_cube(path, identity, name))
+    """Organization × round pairs with their answers; from the saved cube's totals when there is one."""
+    saved = saved_catalogue(Source(name, Path(path)), state.settings().sources_dir)
+    if saved is not None:
+        return saved
     found = _scan(path, identity, name)
     if isinstance(found, str):
         return found
@@ -116,9 +118,11 @@ def _catalogue_of(cube: Cube) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _file_org_cube(path: str, identity: tuple, name: str, organization: str) -> Cube:
+    """One organization's cube: its part of the saved cube when there is one, else built from its answers."""
     source = Source(name, Path(path))
-    if cube_is_cached(source, state.settings().sources_dir):
-        return subset(_full_cube(path, identity, name), organization)
+    saved = saved_organization(source, state.settings().sources_dir, organization)
+    if saved is not None:
+        return saved
     found = _scan(path, identity, name)
     if isinstance(found, str):
         raise ResponseDataError(found)

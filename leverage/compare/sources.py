@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -255,16 +256,13 @@ def cached_cube(source: Source, root: str | Path, table: pa.Table | None = None)
     else built (validating the source, unless `table` holds it validated already) and saved there, so a
     restarted server skips the ten-million-row pass. The cache holds sums per organization × round ×
     department × role, never answers."""
-    from leverage.compare.cube import Cube, build_cube
+    from leverage.compare.cube import build_cube
 
     points_file, items_file = _cube_files(source, root)
     folder = points_file.parent
     if points_file.exists() and items_file.exists():
         try:
-            points = pq.read_table(points_file).to_pandas()
-            for col in ("organization", "round", "department", "role", "leverage_point"):
-                points[col] = points[col].astype(object)
-            return Cube(points=points, items=pq.read_table(items_file))
+            return _saved_cube(points_file, items_file)
         except (pa.ArrowInvalid, OSError):
             pass  # a damaged cache entry is rebuilt below
     cube = build_cube(load(source) if table is None else table)
@@ -273,10 +271,65 @@ def cached_cube(source: Source, root: str | Path, table: pa.Table | None = None)
         for table, target in ((pa.Table.from_pandas(cube.points, preserve_index=False), points_file),
                               (cube.items, items_file)):
             with replaced_atomically(target) as tmp:
-                pq.write_table(table, tmp)
+                # Each organization's rows lie together (the cube is grouped by organization first), so
+                # small row groups let `saved_organization` read one organization from one or two of them.
+                pq.write_table(table, tmp, row_group_size=SAVED_ROW_GROUP)
     except OSError:
         pass  # a read-only folder only costs the rebuild next time
     return cube
+
+
+#: Rows per row group of a saved cube (ten million answers: about 6 row groups of points, 26 of items).
+SAVED_ROW_GROUP = 32_768
+CUBE_TEXT = ("organization", "round", "department", "role", "leverage_point")
+
+
+def _saved_cube(points_file: Path, items_file: Path, organization: str | None = None):
+    """A saved cube, or one organization's part of it (the row groups whose statistics admit it, then its rows)."""
+    from leverage.compare.cube import Cube
+
+    where = None if organization is None else [("organization", "==", organization)]
+    points = pq.read_table(points_file, filters=where).to_pandas()
+    for col in CUBE_TEXT:
+        points[col] = points[col].astype(object)
+    return Cube(points=points, items=pq.read_table(items_file, filters=where))
+
+
+def saved_catalogue(source: Source, root: str | Path) -> pd.DataFrame | None:
+    """Answers per organization × round (organization, round, answers) from the source's saved cube, or None
+    when there is none: the Overall rows' level and "don't know" counts add up every answer of a unit."""
+    from leverage.compare.cube import LEVEL_COLUMNS, OVERALL
+
+    points_file, items_file = _cube_files(source, root)
+    if not (points_file.exists() and items_file.exists()):
+        return None
+    counts = ["n_dont_know", *LEVEL_COLUMNS]
+    try:
+        table = pq.read_table(points_file, columns=["organization", "round", "leverage_point", *counts],
+                              filters=[("leverage_point", "==", OVERALL)])
+    except (pa.ArrowInvalid, OSError):
+        return None  # damaged: the caller reads the source, and the full cube is rebuilt when asked for
+    total = table.column(counts[0])
+    for name in counts[1:]:
+        total = pc.add(total, table.column(name))
+    sums = pa.table({"organization": table.column("organization"), "round": table.column("round"),
+                     "answers": total}).group_by(["organization", "round"]).aggregate([("answers", "sum")])
+    frame = pd.DataFrame({"organization": sums.column("organization").to_pylist(),
+                          "round": sums.column("round").to_pylist(),
+                          "answers": sums.column("answers_sum").to_numpy(zero_copy_only=False).astype(int)})
+    return frame.sort_values(["organization", "round"], ignore_index=True)
+
+
+def saved_organization(source: Source, root: str | Path, organization: str):
+    """One organization's part of the source's saved cube (as `subset` of the whole would give), or None when
+    there is no saved cube or it cannot be read."""
+    points_file, items_file = _cube_files(source, root)
+    if not (points_file.exists() and items_file.exists()):
+        return None
+    try:
+        return _saved_cube(points_file, items_file, organization)
+    except (pa.ArrowInvalid, OSError):
+        return None
 
 
 def check_upload(data: bytes, filename: str, max_mb: int = MAX_UPLOAD_BYTES // 2**20,
