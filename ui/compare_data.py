@@ -69,9 +69,10 @@ def _store_cube(url: str, rev: state.Rev) -> Cube:
 
 # --- parquet sources -------------------------------------------------------------------------------------
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=2, show_spinner=False)
 def _scan(path: str, identity: tuple, name: str) -> Scan | str:
-    """A source checked whole with its catalogue, or the message saying why it was refused."""
+    """A source checked whole with its catalogue, or the message saying why it was refused. Two at most: a
+    source the scan had to read whole holds its answers (a quick scan holds only its row groups)."""
     try:
         return scan(Source(name, Path(path)))
     except ResponseDataError as exc:

@@ -17,8 +17,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -35,6 +35,11 @@ from leverage.survey.responses import (
     parquet_dataset,
     read_table,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from leverage.compare.cube import Cube
 
 STORE_SOURCE = "App store"
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # as Streamlit's default server.maxUploadSize
@@ -251,7 +256,7 @@ def cube_is_cached(source: Source, root: str | Path) -> bool:
     return all(f.exists() for f in _cube_files(source, root))
 
 
-def cached_cube(source: Source, root: str | Path, table: pa.Table | None = None):
+def cached_cube(source: Source, root: str | Path, table: pa.Table | None = None) -> Cube:
     """The source's comparison cube: read from `<root>/.cache/` when it was built for this very identity,
     else built (validating the source, unless `table` holds it validated already) and saved there, so a
     restarted server skips the ten-million-row pass. The cache holds sums per organization × round ×
@@ -284,7 +289,7 @@ SAVED_ROW_GROUP = 32_768
 CUBE_TEXT = ("organization", "round", "department", "role", "leverage_point")
 
 
-def _saved_cube(points_file: Path, items_file: Path, organization: str | None = None):
+def _saved_cube(points_file: Path, items_file: Path, organization: str | None = None) -> Cube:
     """A saved cube, or one organization's part of it (the row groups whose statistics admit it, then its rows)."""
     from leverage.compare.cube import Cube
 
@@ -298,6 +303,8 @@ def _saved_cube(points_file: Path, items_file: Path, organization: str | None = 
 def saved_catalogue(source: Source, root: str | Path) -> pd.DataFrame | None:
     """Answers per organization × round (organization, round, answers) from the source's saved cube, or None
     when there is none: the Overall rows' level and "don't know" counts add up every answer of a unit."""
+    import pandas as pd
+
     from leverage.compare.cube import LEVEL_COLUMNS, OVERALL
 
     points_file, items_file = _cube_files(source, root)
@@ -320,7 +327,7 @@ def saved_catalogue(source: Source, root: str | Path) -> pd.DataFrame | None:
     return frame.sort_values(["organization", "round"], ignore_index=True)
 
 
-def saved_organization(source: Source, root: str | Path, organization: str):
+def saved_organization(source: Source, root: str | Path, organization: str) -> Cube | None:
     """One organization's part of the source's saved cube (as `subset` of the whole would give), or None when
     there is no saved cube or it cannot be read."""
     points_file, items_file = _cube_files(source, root)
