@@ -1,10 +1,12 @@
 """Cached reads for the Compare page, keyed by each source's identity.
 
-A parquet source's identity is (path, newest mtime, total size); the store's is its revision. A source
-is validated once (all or nothing) and kept as a dictionary-encoded table. The departments of one
-organization need only that organization's rows, so the first page load builds a small cube for it; the
-full cube of a source (every organization, for benchmarks and the organizations view) is built when a
-view first asks for it, saved under the sources folder and read from there by later server processes.
+A parquet source's identity is (path, newest mtime, total size); the store's is its revision. A new
+source is scanned once (checked all or nothing, reading only the columns its statistics cannot prove, see
+`sources.scan`); the departments of one organization need only that organization's rows, read from the
+row groups that hold them into a small cube. The full cube of a source (every organization, for
+benchmarks and the organizations view) is built when a view first asks for it, from the source read
+whole, saved under the sources folder and read from there by later server processes (the answers are
+not kept in memory once it is built).
 
 Everything is cached with `cache_resource`: `cache_data` would copy a frame on every hit, which for a
 national source costs more than the page itself. The page treats what it gets as read-only.
@@ -24,9 +26,19 @@ import streamlit as st
 
 from leverage.compare import views as compare
 from leverage.compare.cube import Cube, build_cube, combine, subset
-from leverage.compare.sources import STORE_SOURCE, Source, cached_cube, cube_is_cached, discover, load
+from leverage.compare.sources import (
+    STORE_SOURCE,
+    Scan,
+    Source,
+    cached_cube,
+    cube_is_cached,
+    discover,
+    organization_rows,
+    saved_catalogue,
+    saved_organization,
+    scan,
+)
 from leverage.core.i18n import _, language
-from leverage.survey.aggregate import equal_mask, pair_counts
 from leverage.survey.responses import ResponseDataError
 from ui import state
 
@@ -58,36 +70,38 @@ def _store_cube(url: str, rev: state.Rev) -> Cube:
 # --- parquet sources -------------------------------------------------------------------------------------
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _table(path: str, identity: tuple, name: str) -> pa.Table | str:
-    """The validated answers of a source, or the message saying why it was refused."""
+def _scan(path: str, identity: tuple, name: str) -> Scan | str:
+    """A source checked whole with its catalogue, or the message saying why it was refused. Two at most: a
+    source the scan had to read whole holds its answers (a quick scan holds only its row groups)."""
     try:
-        return load(Source(name, Path(path)))
+        return scan(Source(name, Path(path)))
     except ResponseDataError as exc:
         return str(exc)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _full_cube(path: str, identity: tuple, name: str) -> Cube:
+    """Read from the saved cube, or built from the source read whole (then saved); the answers are let go."""
     source = Source(name, Path(path))
     root = state.settings().sources_dir
     if cube_is_cached(source, root):
         return cached_cube(source, root)
-    table = _table(path, identity, name)
-    if isinstance(table, str):
-        raise ResponseDataError(table)
-    return cached_cube(source, root, table)
+    found = _scan(path, identity, name)
+    if isinstance(found, str):
+        raise ResponseDataError(found)
+    return cached_cube(source, root, found.table)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _file_catalogue(path: str, identity: tuple, name: str) -> pd.DataFrame | str:
-    """Organization × round pairs with their answers; from the saved cube when there is one."""
-    source = Source(name, Path(path))
-    if cube_is_cached(source, state.settings().sources_dir):
-        return _catalogue_of(_full_cube(path, identity, name))
-    table = _table(path, identity, name)
-    if isinstance(table, str):
-        return table
-    counts = pair_counts(table, "organization", "round")
+    """Organization × round pairs with their answers; from the saved cube's totals when there is one."""
+    saved = saved_catalogue(Source(name, Path(path)), state.settings().sources_dir)
+    if saved is not None:
+        return saved
+    found = _scan(path, identity, name)
+    if isinstance(found, str):
+        return found
+    counts = found.answers
     return pd.DataFrame({"organization": [k[0] for k in counts], "round": [k[1] for k in counts],
                          "answers": np.fromiter(counts.values(), dtype=np.int64, count=len(counts))}
                         ).sort_values(["organization", "round"], ignore_index=True)
@@ -105,11 +119,15 @@ def _catalogue_of(cube: Cube) -> pd.DataFrame:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _file_org_cube(path: str, identity: tuple, name: str, organization: str) -> Cube:
+    """One organization's cube: its part of the saved cube when there is one, else built from its answers."""
     source = Source(name, Path(path))
-    if cube_is_cached(source, state.settings().sources_dir):
-        return subset(_full_cube(path, identity, name), organization)
-    table = _table(path, identity, name)
-    return build_cube(table.filter(equal_mask(table.column("organization"), organization)))
+    saved = saved_organization(source, state.settings().sources_dir, organization)
+    if saved is not None:
+        return saved
+    found = _scan(path, identity, name)
+    if isinstance(found, str):
+        raise ResponseDataError(found)
+    return build_cube(organization_rows(source, found, organization))
 
 
 # --- what the page asks for -----------------------------------------------------------------------------------

@@ -65,14 +65,7 @@ def read_table(source: str | Path, columns: list[str] | None = None, dictionary:
             if path.stat().st_size == 0:
                 raise ResponseDataError(_("{name}: the file is empty (not even a header row)").format(name=name))
             return _read_csv(path, columns, max_rows, name)
-        fmt: str | ds.ParquetFileFormat = "parquet"
-        partitioning: str | ds.PartitioningFactory = "hive"
-        if dictionary:
-            schema = ds.dataset(path, format="parquet", partitioning="hive").schema
-            text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-            fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=text))
-            partitioning = ds.HivePartitioning.discover(infer_dictionary=True)
-        dataset = ds.dataset(path, format=fmt, partitioning=partitioning)
+        dataset = parquet_dataset(path, dictionary)
         if max_rows is not None:
             rows = dataset.count_rows()  # from the files' metadata: nothing is read yet
             if rows > max_rows:
@@ -82,9 +75,23 @@ def read_table(source: str | Path, columns: list[str] | None = None, dictionary:
         wanted = None if columns is None else [c for c in columns if c in dataset.schema.names]
         # Large batches: a few big chunks instead of a hundred small ones for the group-bys that follow.
         return dataset.to_table(columns=wanted, batch_size=1 << 20 if dictionary else 131_072)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError, UnicodeDecodeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OSError, UnicodeDecodeError) as exc:
+        # NotImplemented: files of one folder whose types pyarrow cannot cast to one another
         raise ResponseDataError(_("{name}: cannot read the file ({value})").format(
                                     name=name, value=_plain(exc, path, name))) from None
+
+
+def parquet_dataset(path: Path, dictionary: bool = False) -> ds.FileSystemDataset:
+    """A parquet file or folder (hive partitions allowed) as a dataset, nothing read but the footers.
+
+    With `dictionary`, text columns (and partition values) come back dictionary-encoded as parquet stores
+    them: several times faster and smaller for millions of rows. Raises pyarrow's or the OS's errors."""
+    if not dictionary:
+        return ds.dataset(path, format="parquet", partitioning="hive")
+    schema = ds.dataset(path, format="parquet", partitioning="hive").schema
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    fmt = ds.ParquetFileFormat(read_options=ds.ParquetReadOptions(dictionary_columns=text))
+    return ds.dataset(path, format=fmt, partitioning=ds.HivePartitioning.discover(infer_dictionary=True))
 
 
 def _plain(exc: Exception, path: Path, name: str) -> str:

@@ -205,3 +205,37 @@ def test_charts_offer_a_png_download_named_after_the_view(app, db_url, sources_d
     assert tables[:3] == ["CSV", "Excel", "Parquet"]
     images = {b.key: b.label for b in at.get("download_button") if b.key.startswith("img_")}
     assert images == ({"img_compare_heat_png": "PNG", "img_compare_heat_svg": "SVG"} if status().available else {})
+
+
+def test_departments_from_a_saved_cube_are_those_of_the_new_source(app, db_url, sources_dir, partners, monkeypatch):
+    """The first view of a new source (scanned, one organization's row groups read) and the first view of a
+    fresh process that finds the saved cube show the same table: the same means, and the same withheld cells."""
+    import streamlit as st
+
+    from tests.pages.conftest import signed_in_app
+
+    folder = sources_dir / "collab"
+    (folder / "round=2025").mkdir(parents=True)
+    lakeside = long_frame(depts={"Surgery": 9, "Medicine": 6, "Lab": 2}).drop(columns=["round"])
+    hillside = long_frame(org="Hillside", depts={"Surgery": 7, "Lab": 3}).drop(columns=["round"])
+    pq.write_table(pa.Table.from_pandas(pd.concat([lakeside, hillside], ignore_index=True), preserve_index=False),
+                   folder / "round=2025" / "part-0.parquet", row_group_size=20)
+    at = open_compare(app, db_url)
+    at.selectbox(key="compare_org").set_value(("collab/", "Lakeside")).run()
+    no_errors(at)
+    new_source = shown_frames(at)[-1]
+    assert not (sources_dir / ".cache").exists()  # the first view built no full cube
+    assert (new_source.loc[new_source["unit"] == "Lab", "status"] == "below threshold").all()
+    at.segmented_control(key="compare_mode").set_value("Organizations").run()  # builds and saves the full cube
+    no_errors(at)
+    assert len(list((sources_dir / ".cache").glob("*.parquet"))) == 2
+    st.cache_resource.clear()  # as a fresh server process
+
+    def no_scan(*args):
+        raise AssertionError("the saved cube should serve the first view")
+
+    monkeypatch.setattr("ui.compare_data.scan", no_scan)
+    again = open_compare(signed_in_app(), db_url)
+    again.selectbox(key="compare_org").set_value(("collab/", "Lakeside")).run()
+    no_errors(again)
+    pd.testing.assert_frame_equal(shown_frames(again)[-1], new_source)
