@@ -132,6 +132,26 @@ def test_a_long_poll_is_held_until_the_version_moves():
     assert asyncio.run(scenario()) == (6, "closed point")
 
 
+def test_a_local_action_answers_the_held_long_polls_at_once():
+    db = Db({1: (5, "running")})
+    live = LiveVersions(db, ttl=30.0)  # no timed read would come in time: only the wake-up can answer
+
+    async def scenario():
+        polls = [asyncio.create_task(live.wait_for_change(1, after=5, timeout=20)) for _ in range(50)]
+        await asyncio.sleep(0.2)
+        assert not any(p.done() for p in polls)
+        reads = len(db.reads)
+        db.versions[1] = (6, "running")
+        t0 = time.monotonic()
+        await asyncio.to_thread(live.changed, 1)  # the console's script thread, after its commit
+        answers = await asyncio.wait_for(asyncio.gather(*polls), 2)
+        return answers, time.monotonic() - t0, len(db.reads) - reads
+
+    answers, took, reads = asyncio.run(scenario())
+    assert answers == [(6, "running")] * 50 and took < 0.5
+    assert reads == 1  # one read for the fifty phones
+
+
 def test_a_long_poll_gives_up_after_its_timeout_with_the_same_version():
     live = LiveVersions(Db({1: (5, "running")}), ttl=0.05)
     t0 = time.monotonic()

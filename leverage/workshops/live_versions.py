@@ -14,6 +14,7 @@ Plain Python and asyncio (no Streamlit): the Streamlit pages and the HTTP route 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -35,6 +36,7 @@ class LiveVersions:
         self._versions: dict[int, tuple[int, str]] = {}
         self._read_at = float("-inf")
         self._watched: dict[int, float] = {}  # workshop id -> last asked
+        self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()  # long polls held now
 
     def version(self, workshop_id: int) -> tuple[int, str]:
         """The workshop's (version, status); reads the database only when the shared copy is stale."""
@@ -50,9 +52,10 @@ class LiveVersions:
     def stale(self, workshop_id: int) -> bool:
         return self._clock() - self._read_at >= self.ttl or workshop_id not in self._versions
 
-    def refresh(self) -> None:
-        """Read every watched workshop's version in one query (skipped while another thread is reading)."""
-        if not self._refreshing.acquire(blocking=False):
+    def refresh(self, force: bool = False) -> None:
+        """Read every watched workshop's version in one query (skipped while another thread is reading, unless
+        `force`: a read that began before a change was committed would not see it)."""
+        if not self._refreshing.acquire(blocking=force):
             with self._refreshing:  # someone else is reading right now: their result will do
                 return
         try:
@@ -73,13 +76,27 @@ class LiveVersions:
     def saw(self, workshop_id: int, version: int, status: str) -> None:
         """A newer version this process read itself (a page read the board): phones may hear of it now."""
         with self._lock:
-            if version > self._versions.get(int(workshop_id), MISSING)[0]:
+            newer = version > self._versions.get(int(workshop_id), MISSING)[0]
+            if newer:
                 self._versions[int(workshop_id)] = (version, status)
+        if newer:
+            self._wake()
 
     def changed(self, workshop_id: int) -> None:
-        """A facilitator acted on this process: the next question reads the database."""
+        """A facilitator acted on this process (and committed): read the versions now and answer the long polls
+        held here at once (a change made on another server is heard at the next read, within `ttl`)."""
         with self._lock:
             self._read_at = float("-inf")
+            self._watched.setdefault(int(workshop_id), self._clock())
+        self.refresh(force=True)
+        self._wake()
+
+    def _wake(self) -> None:
+        with self._lock:
+            waiting = list(self._waiting)
+        for loop, event in waiting:
+            with contextlib.suppress(RuntimeError):  # that loop has closed: its poll is gone
+                loop.call_soon_threadsafe(event.set)
 
     async def wait_for_change(self, workshop_id: int, after: int, timeout: float,
                               step: float | None = None) -> tuple[int, str]:
@@ -100,4 +117,12 @@ class LiveVersions:
                 return current
             if self._clock() >= deadline:
                 return current or MISSING
-            await asyncio.sleep(step)
+            woken = (asyncio.get_running_loop(), asyncio.Event())
+            with self._lock:
+                self._waiting.add(woken)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken[1].wait(), min(step, max(0.0, deadline - self._clock())))
+            finally:
+                with self._lock:
+                    self._waiting.discard(woken)
