@@ -104,7 +104,7 @@ def act(fn, *args) -> None:
         fn(*args)
     except WorkshopError as exc:
         st.session_state["ws_error"] = str(exc)  # translated when shown (see the console)
-    live.changed(workshop_id)
+    live.changed(workshop_id, hold=True)  # the room hears of it once this run has drawn it (live.announce)
 
 
 def fmt(value: float | None) -> str:
@@ -171,6 +171,7 @@ def console() -> None:
     if vote > 1:
         st.markdown("#### " + _("Shift between votes"))
         shift_table(board)
+    live.announce(workshop_id)  # this run drew the facilitator's action: now the room hears of it
 
 
 def shift_table(board) -> None:
@@ -252,7 +253,7 @@ if ws["status"] == RUNNING:
             except WorkshopError as exc:
                 st.error(str(exc))
             else:
-                live.changed(workshop_id)
+                live.changed(workshop_id, hold=True)
                 auth.access().audit.record(principal.label, Action.WORKSHOP_ENDED, organization_id=org_id,
                                            target=ws["title"], address=auth.address(),
                                            detail=f"{report.respondents} participants saved into {ws['round_name']}")
@@ -261,3 +262,4 @@ if ws["status"] == RUNNING:
                 st.rerun()
 if st.session_state.get("ws_saved"):
     st.success(st.session_state.pop("ws_saved"))
+live.announce(workshop_id)  # after the end (or any action a full run drew): the room hears of it

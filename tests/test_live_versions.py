@@ -152,6 +152,31 @@ def test_a_local_action_answers_the_held_long_polls_at_once():
     assert reads == 1  # one read for the fifty phones
 
 
+def test_a_facilitator_s_action_reaches_the_phones_once_the_console_has_drawn_it():
+    db = Db({1: (5, "running")})
+    live = LiveVersions(db, ttl=0.02)
+
+    async def scenario(announce: bool):
+        before = db.versions[1][0]
+        polls = [asyncio.create_task(live.wait_for_change(1, after=before, timeout=20)) for _ in range(5)]
+        await asyncio.sleep(0.1)
+        db.versions[1] = (before + 1, "running")
+        t0 = time.monotonic()
+        await asyncio.to_thread(live.changed, 1, True)
+        await asyncio.sleep(0.3)
+        held = not any(p.done() for p in polls)  # timed reads see the new version, but the console holds it
+        if announce:
+            live.announce(1)
+        answers = await asyncio.wait_for(asyncio.gather(*polls), 3)
+        return held, answers, time.monotonic() - t0
+
+    held, answers, took = asyncio.run(scenario(announce=True))
+    assert held and answers == [(6, "running")] * 5 and took < 0.6
+    # a console run that never announces (it failed) holds the room at most HOLD_SECONDS
+    held, answers, took = asyncio.run(scenario(announce=False))
+    assert held and answers == [(7, "running")] * 5 and 0.9 < took < 1.6
+
+
 def test_a_long_poll_gives_up_after_its_timeout_with_the_same_version():
     live = LiveVersions(Db({1: (5, "running")}), ttl=0.05)
     t0 = time.monotonic()

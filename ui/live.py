@@ -111,8 +111,8 @@ class _Shared:
                     self.participants.popitem(last=False)
         return found
 
-    def changed(self, workshop_id: int) -> None:
-        self.live.changed(workshop_id)
+    def changed(self, workshop_id: int, hold: bool = False) -> None:
+        self.live.changed(workshop_id, hold=hold)
         with self.lock:
             self.counts.pop(workshop_id, None)
 
@@ -157,9 +157,16 @@ def room_slot() -> Iterator[None]:
         yield
 
 
-def changed(workshop_id: int) -> None:
-    """After a facilitator's action: this process reads the new version, board and counts at once."""
-    shared().changed(int(workshop_id))
+def changed(workshop_id: int, hold: bool = False) -> None:
+    """After an action: this process reads the new version, board and counts at once. A facilitator's action
+    holds it from this process's phones (`hold`) until the console's run calls `announce`, so the console
+    acknowledges it before the room redraws."""
+    shared().changed(int(workshop_id), hold=hold)
+
+
+def announce(workshop_id: int) -> None:
+    """At the end of a facilitator's run: the phones may now hear of the action it drew."""
+    shared().live.announce(int(workshop_id))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 Reader = Callable[[Iterable[int]], dict[int, tuple[int, str]]]  # workshop ids -> {id: (version, status)}
 MISSING = (-1, "missing")  # a workshop that does not exist (deleted, or never was)
 WATCH_SECONDS = 60.0  # a workshop no one asked about for this long is no longer read
+HOLD_SECONDS = 1.0  # the longest a facilitator's run keeps its change from this process's phones
 
 
 class LiveVersions:
@@ -37,6 +38,7 @@ class LiveVersions:
         self._read_at = float("-inf")
         self._watched: dict[int, float] = {}  # workshop id -> last asked
         self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()  # long polls held now
+        self._held_until: dict[int, float] = {}  # workshop id -> until when its phones wait for the console
 
     def version(self, workshop_id: int) -> tuple[int, str]:
         """The workshop's (version, status); reads the database only when the shared copy is stale."""
@@ -82,14 +84,28 @@ class LiveVersions:
         if newer:
             self._wake()
 
-    def changed(self, workshop_id: int) -> None:
+    def changed(self, workshop_id: int, hold: bool = False) -> None:
         """A facilitator acted on this process (and committed): read the versions now and answer the long polls
-        held here at once (a change made on another server is heard at the next read, within `ttl`)."""
+        held here at once (a change made on another server is heard at the next read, within `ttl`).
+
+        `hold`: the facilitator's own run acknowledges the action first; the phones of this process hear of it
+        when that run calls `announce` (or after HOLD_SECONDS if it never does). Why: two hundred phones
+        redrawing at once would otherwise leave the console's run a two-hundredth of the core."""
         with self._lock:
             self._read_at = float("-inf")
             self._watched.setdefault(int(workshop_id), self._clock())
+            if hold:
+                self._held_until[int(workshop_id)] = self._clock() + HOLD_SECONDS
         self.refresh(force=True)
-        self._wake()
+        if not hold:
+            self._wake()
+
+    def announce(self, workshop_id: int) -> None:
+        """The facilitator's run has drawn the change: let this process's phones hear of it now."""
+        with self._lock:
+            held = self._held_until.pop(int(workshop_id), None)
+        if held is not None:
+            self._wake()
 
     def _wake(self) -> None:
         with self._lock:
@@ -113,16 +129,19 @@ class LiveVersions:
                 await asyncio.to_thread(self.refresh)
                 with self._lock:
                     current = self._versions.get(int(workshop_id), MISSING)
-            if current is not None and (current[0] != after or self._clock() >= deadline):
-                return current
-            if self._clock() >= deadline:
+            now = self._clock()
+            if now >= deadline:
                 return current or MISSING
+            held_for = self._held_until.get(int(workshop_id), now) - now
+            if current is not None and current[0] != after and held_for <= 0:
+                return current
             woken = (asyncio.get_running_loop(), asyncio.Event())
             with self._lock:
                 self._waiting.add(woken)
             try:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(woken[1].wait(), min(step, max(0.0, deadline - self._clock())))
+                    await asyncio.wait_for(woken[1].wait(), min(step if held_for <= 0 else held_for,
+                                                                max(0.0, deadline - self._clock())))
             finally:
                 with self._lock:
                     self._waiting.discard(woken)
