@@ -556,11 +556,19 @@ async def per_run_costs(base: str, server_pid: int, code: str, token: str, waiti
         await measure("phone room fragment, rerun by its watcher", room_rerun)
     async with Client(base, "join", f"code={code}&t={finished}") as done:
         done_watcher = (await done.run()).watcher
-        await measure("phone room fragment of a participant who answered everything", lambda: done.run(
-            [room_trigger(done_watcher["id"], done_watcher["drawn"] + 1)], fragment_id=done_watcher["fragment"],
-            auto=False))
-        answered = f"{watcher['url']}?after=-5"  # a version it does not have: answered at once
-        await measure("long poll answered (the phone hears of a change)", lambda: http_get_json(base, answered))
+
+        async def finished_rerun() -> None:  # a phone that answered everything: the room at a close or the end
+            await done.run([room_trigger(done_watcher["id"], done_watcher["drawn"] + 1)],
+                           fragment_id=done_watcher["fragment"], auto=False)
+
+        await measure("phone room fragment of a participant who answered everything", finished_rerun)
+        answered = f"{done_watcher['url']}?after=-5"  # a version it does not have: answered at once
+
+        async def hear_and_redraw() -> None:  # the whole of such a phone's part in a facilitator's action
+            await http_get_json(base, answered)
+            await finished_rerun()
+
+        await measure("a phone hears of a change and redraws (answered poll + room fragment)", hear_and_redraw)
         held = f"{watcher['url']}?after={watcher['drawn']}"
         polls = [asyncio.create_task(http_get_json(base, held)) for _ in range(200)]
         await asyncio.sleep(2.0)  # all 200 are open and held
@@ -608,8 +616,7 @@ def capacity_model(costs: dict[str, float], room: int = 2000, ttl_s: float = 0.2
     share of the room.
     """
     held = costs["held poll ms per s"] / 1000
-    change = (costs["long poll answered (the phone hears of a change)"]
-              + costs["phone room fragment, rerun by its watcher"]) / 1000
+    change = costs["a phone hears of a change and redraws (answered poll + room fragment)"] / 1000
 
     def seen_within(n: int) -> float:
         spare = 1 - n * held
@@ -669,9 +676,10 @@ def main() -> None:
         for i in range(1, 8):
             service.open_point(made["id"], f"LP{i}")
         if args.per_run:
+            finished = ""  # the token of a participant who answers every point
             for k in range(50):
                 p = service.join(made["code"], f"seed{k}")
-                first = first if k else p.token  # a participant who answers every point
+                finished = finished or p.token
                 for i in range(1, 8):
                     items = service.instrument.items_for(f"LP{i}")
                     service.submit(p, f"LP{i}", {it.id: 1 + (k + i) % 5 for it in items})
@@ -683,7 +691,7 @@ def main() -> None:
                 gc = "true (Streamlit's default)" if args.post_script_gc else "false (.streamlit/config.toml)"
                 print(f"per-run costs, runner.postScriptGC {gc}, {'PostgreSQL' if args.postgres else 'SQLite'}:")
                 costs = asyncio.run(per_run_costs(server.base, server.pid, made["code"], me.token, waiting.token,
-                                                  w2["code"], first))
+                                                  w2["code"], finished))
                 capacity_model(costs)
             finally:
                 server.terminate()

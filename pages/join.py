@@ -121,6 +121,14 @@ labels = {lv.value: f"{lv.value} {instrument.text(lv.label, LANG)}" for lv in in
 labels[DONT_KNOW] = instrument.text(instrument.dont_know, LANG)
 VIEW = "ws_view"  # an open point the participant chose to revisit
 MINE = "ws_mine"  # this phone's answers of the current vote, read once per version (only its own sends change them)
+CHANGE = "ws_change"  # the pills that reopen an answered point's form
+
+
+def change_to() -> None:
+    """Pills callback: show the chosen point's form; the pills go back to none chosen."""
+    if st.session_state.get(CHANGE):
+        st.session_state[VIEW] = st.session_state[CHANGE]
+    st.session_state[CHANGE] = None
 
 
 def items_of(point: str, asked: list[str]) -> list:
@@ -190,11 +198,6 @@ def read_only(point: str, state_name: str, mine: dict) -> str:
 def room() -> None:
     """Everything that follows the room, redrawn alone (not the whole page) when this phone sends a form or
     the facilitator acts: the watcher at its end reruns this fragment when the workshop's version moves."""
-    with live.room_slot():
-        draw_room()
-
-
-def draw_room() -> None:
     board = live.board(me.workshop_id)
     ws = board.workshop
     if ws["code"] != code:  # the facilitator issued a new code: keep the bookmark current
@@ -241,12 +244,9 @@ def draw_room() -> None:
         st.info(_("Waiting for the facilitator to open the next point. This page updates by itself."),
                 icon=":material/hourglass_empty:")
     changeable = [p for p in answered if p != current]
-    if changeable:
-        with st.container(horizontal=True, key="ws_changes"):
-            st.caption(_("Change an answer while its point is open:"))
-            for p in changeable:
-                st.button(_("Change {point}").format(point=p), key=f"ws_change_{p}",
-                          on_click=st.session_state.__setitem__, args=(VIEW, p))
+    if changeable:  # one element for them all (not a button each): every phone redraws this after each action
+        st.pills(_("Change an answer while its point is open:"), changeable, key=CHANGE, on_change=change_to,
+                 format_func=lambda p: _("Change {point}").format(point=p))
     done = [p for p in current_points if p.state in (CLOSED, LOCKED)]
     if done:
         st.markdown(_("**Earlier points** (your answers, 1–5; ? = don't know)") + "\n\n"

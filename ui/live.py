@@ -19,11 +19,10 @@ same run; other servers see it within VERSION_TTL.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -41,7 +40,6 @@ from ui import auth, live_route, state
 
 VERSION_TTL = 0.25  # seconds a process reuses the workshops' version numbers (one tiny query for all of them)
 COUNTS_TTL = 1.0  # seconds a process reuses the live counts
-ROOM_RUNS_AT_ONCE = 2  # phones' room fragments drawn at the same time by one process (the others queue)
 AUTH_KEY = auth.PASSPHRASE_KEY  # session flag: this browser session passed the passphrase
 WORKSHOP_KEY = "ws_id"  # the workshop this facilitator session runs
 
@@ -141,22 +139,6 @@ def counts(workshop_id: int) -> Counts:
     return shared().live_counts(workshops(), int(workshop_id))
 
 
-_room_slots = threading.BoundedSemaphore(ROOM_RUNS_AT_ONCE)
-
-
-@contextlib.contextmanager
-def room_slot() -> Iterator[None]:
-    """Hold one of a few slots while a phone draws its room.
-
-    Why: after a facilitator's action every phone of the room redraws at once. Python runs one thread at a
-    time, so two hundred redraws interleaved would all finish near the end of the burst, and the facilitator's
-    own run (which acknowledges the action) would finish last. Queued a few at a time, phones see the change in
-    turn (half of them within half the burst) and the console, which takes no slot, keeps its share.
-    """
-    with _room_slots:
-        yield
-
-
 def changed(workshop_id: int, hold: bool = False) -> None:
     """After an action: this process reads the new version, board and counts at once. A facilitator's action
     holds it from this process's phones (`hold`) until the console's run calls `announce`, so the console
@@ -220,9 +202,11 @@ def follow(workshop_id: int, drawn_version: int) -> None:
     """Rerun the enclosing fragment (or the page) as soon as the workshop's version moves past the one it was
     drawn from: the browser holds one long poll to ui/live_route.py, which costs the server nothing until the
     facilitator acts (no script run per poll). Invisible; one per page."""
-    shared()  # the route answers from this process's shared copy: make sure it exists
-    _watcher(data={"url": live_route.address(workshop_id, auth.access().key), "drawn": int(drawn_version)},
-             key="ws_room_watcher", on_changed_change=_noop, height=0, width="content")
+    cache = shared()  # the route answers from this process's shared copy: make sure it exists
+    result = _watcher(data={"url": live_route.address(workshop_id, auth.access().key), "drawn": int(drawn_version)},
+                      key="ws_room_watcher", on_changed_change=_noop, height=0, width="content")
+    if getattr(result, "changed", None) is not None:  # this run is the redraw the watcher asked for: it is done
+        cache.live.redrawn()
 
 
 def _noop() -> None:

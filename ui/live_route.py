@@ -16,6 +16,7 @@ Until a page of this process has opened the shared copy (a worker that just star
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 from starlette.requests import Request
@@ -57,8 +58,24 @@ async def live_version(request: Request) -> Response:
         after = int(request.query_params.get("after", "-2"))
     except ValueError:
         return PlainTextResponse("after must be a whole number", status_code=400, headers=NO_STORE)
-    version, status = await versions.wait_for_change(workshop_id, after, HOLD_SECONDS)
+    waiting = asyncio.ensure_future(versions.wait_for_change(workshop_id, after, HOLD_SECONDS))
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({waiting, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+        if not waiting.done():  # the phone left (a closed tab, a redrawn page): it must not hold a turn
+            waiting.cancel()
+    if not waiting.done() or waiting.cancelled():
+        return Response(status_code=204, headers=NO_STORE)  # no one is listening
+    version, status = waiting.result()
     return JSONResponse({"version": version, "status": status}, headers=NO_STORE)
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client has gone (a GET has no body: the next message is the disconnect)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 ROUTES = [Route(PATH, live_version, methods=["GET"])]

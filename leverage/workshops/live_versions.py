@@ -14,6 +14,7 @@ Plain Python and asyncio (no Streamlit): the Streamlit pages and the HTTP route 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import threading
 import time
@@ -23,6 +24,8 @@ Reader = Callable[[Iterable[int]], dict[int, tuple[int, str]]]  # workshop ids -
 MISSING = (-1, "missing")  # a workshop that does not exist (deleted, or never was)
 WATCH_SECONDS = 60.0  # a workshop no one asked about for this long is no longer read
 HOLD_SECONDS = 1.0  # the longest a facilitator's run keeps its change from this process's phones
+REDRAWS_AT_ONCE = 4  # phones told of a change and not yet redrawn, per process (the others wait their turn)
+REDRAW_SECONDS = 1.0  # a phone told of a change that has not redrawn by then no longer takes a turn
 
 
 class LiveVersions:
@@ -39,6 +42,8 @@ class LiveVersions:
         self._watched: dict[int, float] = {}  # workshop id -> last asked
         self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()  # long polls held now
         self._held_until: dict[int, float] = {}  # workshop id -> until when its phones wait for the console
+        self._redrawing: collections.deque[float] = collections.deque()  # when each phone redrawing now was told
+        self._turns: collections.deque[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = collections.deque()
 
     def version(self, workshop_id: int) -> tuple[int, str]:
         """The workshop's (version, status); reads the database only when the shared copy is stale."""
@@ -114,6 +119,44 @@ class LiveVersions:
             with contextlib.suppress(RuntimeError):  # that loop has closed: its poll is gone
                 loop.call_soon_threadsafe(event.set)
 
+    def redrawn(self) -> None:
+        """A phone has redrawn its page after a change: the next phone waiting for its turn may be told."""
+        with self._lock:
+            if self._redrawing:
+                self._redrawing.popleft()
+            turn = self._turns.popleft() if self._turns else None
+        if turn is not None:
+            with contextlib.suppress(RuntimeError):
+                turn[0].call_soon_threadsafe(turn[1].set)
+
+    async def _take_turn(self) -> None:
+        """Wait until fewer than REDRAWS_AT_ONCE phones of this process are redrawing.
+
+        Why: after a change every phone reruns its page, and each rerun is a thread of its own. Python runs
+        one thread at a time and hands over every few milliseconds, so two hundred reruns at once finish
+        together at the end of the burst, and the event loop that sends every page its messages (the
+        console's acknowledgement too) gets a two-hundredth of the time. A few at a time, phones see the
+        change in turn, half of them within half the burst, and the rest of the server keeps its pace.
+        """
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._redrawing and now - self._redrawing[0] > REDRAW_SECONDS:
+                    self._redrawing.popleft()  # told, never redrew (a closed tab): its turn is over
+                if len(self._redrawing) < REDRAWS_AT_ONCE:
+                    self._redrawing.append(now)
+                    return
+                turn = (asyncio.get_running_loop(), asyncio.Event())
+                self._turns.append(turn)
+                expires = REDRAW_SECONDS - (now - self._redrawing[0])
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(turn[1].wait(), max(0.01, expires))
+            finally:
+                with self._lock:
+                    with contextlib.suppress(ValueError):
+                        self._turns.remove(turn)
+
     async def wait_for_change(self, workshop_id: int, after: int, timeout: float,
                               step: float | None = None) -> tuple[int, str]:
         """The workshop's (version, status) as soon as its version differs from `after`, or after `timeout`
@@ -134,6 +177,7 @@ class LiveVersions:
                 return current or MISSING
             held_for = self._held_until.get(int(workshop_id), now) - now
             if current is not None and current[0] != after and held_for <= 0:
+                await self._take_turn()
                 return current
             woken = (asyncio.get_running_loop(), asyncio.Event())
             with self._lock:

@@ -76,7 +76,8 @@ def test_joining_and_answering_a_point_in_spanish(db_url, service, spanish):
     assert any(s.value.startswith("Registradas a las ") for s in at.success)
     assert "Ha respondido todos los puntos abiertos." in texts(at)
     assert "1 de 1 puntos abiertos respondidos." in texts(at)
-    assert [b.label for b in at.button] == ["Cambiar LP1"]
+    change = at.button_group(key="ws_change")
+    assert list(change.options) == ["Cambiar LP1"]  # the pills that reopen a point, in Spanish
     assert set(service.answers(made["id"])["value"]) == {4}
 
 

@@ -78,7 +78,7 @@ def test_after_the_end_the_phone_says_so_and_accepts_nothing(db_url, service):
     at = phone(made["code"])
     button(at, "Join").click().run()
     answer(at, "LP1", 2, service.instrument)
-    button(at, "Change LP1").click().run()
+    at.button_group(key="ws_change").set_value("LP1").run()
     service.end(made["id"], ["board", "executive", "physician", "nursing", "manager", "other"])
     for item in service.instrument.items_for("LP1"):
         at.radio(key=f"ws_1_{item.id}").set_value(5)

@@ -157,7 +157,7 @@ def test_facilitator_and_three_participants(db_url, passphrase, service, monkeyp
         assert any("Recorded" in s.value for s in phone.success)
     # a change while open replaces the answer, never adds a participant
     assert not phones[0].radio and "You have answered every open point." in texts(phones[0])
-    button(phones[0], "Change LP1").click().run()
+    phones[0].button_group(key="ws_change").set_value("LP1").run()
     assert phones[0].radio(key="ws_1_LP1.1").value == 2
     answer(phones[0], "LP1", 1, service.instrument)
     assert len(service.answers(wid)) == 15
@@ -196,12 +196,12 @@ def test_facilitator_and_three_participants(db_url, passphrase, service, monkeyp
     reloaded.switch_page("pages/join.py").run()
     no_errors(reloaded)
     assert "1 of 1 open points answered." in texts(reloaded)
-    button(reloaded, "Change LP1").click().run()
+    reloaded.button_group(key="ws_change").set_value("LP1").run()
     assert reloaded.radio(key="ws_1_LP1.1").value == 3
     assert len(service.answers(wid)["respondent_id"].unique()) == 3
 
     # lock, then a late answer is refused and changes nothing
-    button(phones[2], "Change LP1").click().run()
+    phones[2].button_group(key="ws_change").set_value("LP1").run()
     service.lock_point(wid, "LP1")
     answer(phones[2], "LP1", 5, service.instrument)
     assert any("LP1 is locked: your answers were not changed" in e.value for e in phones[2].error)
