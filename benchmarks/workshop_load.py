@@ -203,8 +203,9 @@ class Client:
                     run.fragment_of[w.id] = fwd.delta.fragment_id
                 elif t == "bidi_component" and el.bidi_component.component_name.endswith("room_watcher"):
                     data = json.loads(el.bidi_component.json)
+                    watching = data["url"] is not None  # not once the workshop has ended
                     run.watcher = {"id": el.bidi_component.id, "url": data["url"], "drawn": data["drawn"],
-                                   "fragment": fwd.delta.fragment_id}
+                                   "fragment": fwd.delta.fragment_id} if watching else None
                 elif t == "markdown":
                     run.markdown.append(el.markdown.body)
                 elif t == "alert":
@@ -747,8 +748,8 @@ def main() -> None:
         print(f"console: {command} acknowledged on the console in {1000 * (acked - sent):.0f} ms")
     for event in ("close", "end"):
         seen = res.seen.get(event, [])
-        print(f"phones that saw the {event}: {len(seen)} of {res.finished}; p50 {pct(seen, .5):.2f} s, "
-              f"p95 {pct(seen, .95):.2f} s, max {max(seen, default=float('nan')):.2f} s")
+        print(f"phones that saw the {event}: {len(seen)} of {res.finished}; p10 {pct(seen, .1):.2f} s, p50 "
+              f"{pct(seen, .5):.2f} s, p95 {pct(seen, .95):.2f} s, max {max(seen, default=float('nan')):.2f} s")
     print(f"submit → recorded: p50 {pct(res.acks, .5) * 1000:.0f} ms, p95 {pct(res.acks, .95) * 1000:.0f} ms, "
           f"max {max(res.acks, default=float('nan')) * 1000:.0f} ms (n = {len(res.acks)})")
     print(f"submit → counted on the facilitator console: p50 {pct(visible, .5):.2f} s, p95 {pct(visible, .95):.2f} s "

@@ -206,6 +206,7 @@ def room() -> None:
     if ws["status"] == ENDED:
         st.success(_("The workshop has ended and your answers are saved. Thank you for taking part. "
                      "Nothing more can be sent from this page."))
+        live.follow(me.workshop_id, board.version, watching=False)
         return
     if ws["status"] != "running":
         st.info(_("The workshop is ending: the answers are being saved. Nothing more can be sent."))

@@ -12,7 +12,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from leverage.workshops.live_versions import MISSING, WATCH_SECONDS, LiveVersions
+from leverage.workshops.live_versions import MISSING, REDRAWS_AT_ONCE, WATCH_SECONDS, LiveVersions
 from ui import live_route
 
 
@@ -22,6 +22,14 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+async def phone(live: LiveVersions, after: int, redraw_s: float = 0.005, timeout: float = 20) -> tuple[int, str]:
+    """A phone's long poll, then its redraw (which frees its turn), as the page does."""
+    answer = await live.wait_for_change(1, after=after, timeout=timeout)
+    await asyncio.sleep(redraw_s)
+    live.redrawn()
+    return answer
 
 
 class Db:
@@ -137,7 +145,7 @@ def test_a_local_action_answers_the_held_long_polls_at_once():
     live = LiveVersions(db, ttl=30.0)  # no timed read would come in time: only the wake-up can answer
 
     async def scenario():
-        polls = [asyncio.create_task(live.wait_for_change(1, after=5, timeout=20)) for _ in range(50)]
+        polls = [asyncio.create_task(phone(live, after=5)) for _ in range(50)]
         await asyncio.sleep(0.2)
         assert not any(p.done() for p in polls)
         reads = len(db.reads)
@@ -158,7 +166,7 @@ def test_a_facilitator_s_action_reaches_the_phones_once_the_console_has_drawn_it
 
     async def scenario(announce: bool):
         before = db.versions[1][0]
-        polls = [asyncio.create_task(live.wait_for_change(1, after=before, timeout=20)) for _ in range(5)]
+        polls = [asyncio.create_task(phone(live, after=before)) for _ in range(5)]
         await asyncio.sleep(0.1)
         db.versions[1] = (before + 1, "running")
         t0 = time.monotonic()
@@ -175,6 +183,46 @@ def test_a_facilitator_s_action_reaches_the_phones_once_the_console_has_drawn_it
     # a console run that never announces (it failed) holds the room at most HOLD_SECONDS
     held, answers, took = asyncio.run(scenario(announce=False))
     assert held and answers == [(7, "running")] * 5 and 0.9 < took < 1.6
+
+
+def test_phones_are_told_a_few_at_a_time_and_each_redraw_lets_the_next_one_in():
+    live = LiveVersions(Db({1: (6, "running")}), ttl=10.0)
+    told: list[float] = []
+
+    async def quiet_phone():  # told of the change, never redraws (a closed tab)
+        await live.wait_for_change(1, after=5, timeout=20)
+        told.append(time.monotonic())
+
+    async def scenario():
+        t0 = time.monotonic()
+        polls = [asyncio.create_task(quiet_phone()) for _ in range(REDRAWS_AT_ONCE + 2)]
+        await asyncio.sleep(0.3)
+        first_wave = len(told)
+        live.redrawn()  # one phone redrew: one more may be told
+        await asyncio.sleep(0.1)
+        second = len(told)
+        await asyncio.wait_for(asyncio.gather(*polls), 3)  # the last one after the 1 s a turn may last
+        return first_wave, second, max(told) - t0
+
+    first_wave, second, last = asyncio.run(scenario())
+    assert first_wave == REDRAWS_AT_ONCE and second == REDRAWS_AT_ONCE + 1
+    assert 0.9 < last < 2.0
+
+
+def test_a_phone_that_leaves_while_waiting_for_its_turn_takes_none():
+    live = LiveVersions(Db({1: (6, "running")}), ttl=10.0)
+
+    async def scenario():
+        told = [asyncio.create_task(live.wait_for_change(1, after=5, timeout=20)) for _ in range(REDRAWS_AT_ONCE)]
+        await asyncio.gather(*told)
+        leaving = asyncio.create_task(live.wait_for_change(1, after=5, timeout=20))
+        staying = asyncio.create_task(live.wait_for_change(1, after=5, timeout=20))
+        await asyncio.sleep(0.05)
+        leaving.cancel()  # the route cancels the wait of a phone that closed its page
+        live.redrawn()
+        return await asyncio.wait_for(staying, 0.5)
+
+    assert asyncio.run(scenario()) == (6, "running")
 
 
 def test_a_long_poll_gives_up_after_its_timeout_with_the_same_version():

@@ -174,6 +174,7 @@ export default function(component) {
   let stopped = false;
   const stop = () => { stopped = true; control.abort(); };
   parentElement.leverageStopWatching = stop;
+  if (!data.url) return stop;  // the room has ended: nothing more to follow
   const pause = (ms) => new Promise((done) => setTimeout(done, ms));
   (async () => {
     while (!stopped) {
@@ -198,12 +199,14 @@ export default function(component) {
 _watcher = st.components.v2.component("leverage_room_watcher", js=_WATCHER_JS)
 
 
-def follow(workshop_id: int, drawn_version: int) -> None:
+def follow(workshop_id: int, drawn_version: int, watching: bool = True) -> None:
     """Rerun the enclosing fragment (or the page) as soon as the workshop's version moves past the one it was
     drawn from: the browser holds one long poll to ui/live_route.py, which costs the server nothing until the
-    facilitator acts (no script run per poll). Invisible; one per page."""
+    facilitator acts (no script run per poll). Invisible; one per page, drawn last (its run is then over).
+    `watching=False` once the workshop has ended: nothing more to follow, but the redraw still counts."""
     cache = shared()  # the route answers from this process's shared copy: make sure it exists
-    result = _watcher(data={"url": live_route.address(workshop_id, auth.access().key), "drawn": int(drawn_version)},
+    url = live_route.address(workshop_id, auth.access().key) if watching else None
+    result = _watcher(data={"url": url, "drawn": int(drawn_version)},
                       key="ws_room_watcher", on_changed_change=_noop, height=0, width="content")
     if getattr(result, "changed", None) is not None:  # this run is the redraw the watcher asked for: it is done
         cache.live.redrawn()

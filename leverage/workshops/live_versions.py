@@ -124,9 +124,13 @@ class LiveVersions:
         with self._lock:
             if self._redrawing:
                 self._redrawing.popleft()
+        self._wake_next()
+
+    def _wake_next(self) -> None:
+        with self._lock:
             turn = self._turns.popleft() if self._turns else None
         if turn is not None:
-            with contextlib.suppress(RuntimeError):
+            with contextlib.suppress(RuntimeError):  # that loop has closed: its poll is gone
                 turn[0].call_soon_threadsafe(turn[1].set)
 
     async def _take_turn(self) -> None:
@@ -152,6 +156,12 @@ class LiveVersions:
             try:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(turn[1].wait(), max(0.01, expires))
+            except asyncio.CancelledError:
+                with self._lock:
+                    handed = turn not in self._turns  # a redraw woke it for a turn it will not take (its phone left)
+                if handed:
+                    self._wake_next()  # pass the turn on
+                raise
             finally:
                 with self._lock:
                     with contextlib.suppress(ValueError):
