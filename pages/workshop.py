@@ -107,6 +107,23 @@ def act(fn, *args) -> None:
     live.changed(workshop_id, hold=True)  # the room hears of it once this run has drawn it (live.announce)
 
 
+def end_workshop(workshop_id: int, title: str, round_name: str, org_id: int) -> None:
+    """The end button's callback: it runs before the page, so the same run already draws the ended workshop
+    (the console acknowledges the end without a second run of the page)."""
+    try:
+        report = service.end(workshop_id, settings.role_labels)
+    except WorkshopError as exc:
+        st.session_state["ws_end_error"] = str(exc)
+        return
+    live.changed(workshop_id, hold=True)  # the room hears of it once this run has drawn it
+    auth.access().audit.record(principal.label, Action.WORKSHOP_ENDED, organization_id=org_id, target=title,
+                               address=auth.address(),
+                               detail=f"{report.respondents} participants saved into {round_name}")
+    # the callback may run before the page has set the reader's language: the message is translated when shown
+    st.session_state["ws_saved"] = (N_("Saved {participants} participants and {answers} answers."),
+                                    {"participants": report.respondents, "answers": report.answers})
+
+
 def fmt(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else format_number(value, 2)
 
@@ -247,19 +264,11 @@ if ws["status"] == RUNNING:
                       "({round}) and closes the code.").format(organization=widgets.esc(org_name),
                                                                round=widgets.esc(ws["round_name"])))
         sure = st.checkbox(_("I have finished; save and end"), key="ws_end_sure")
-        if st.button(_("End and save"), type="primary", disabled=not sure, key="ws_end"):
-            try:
-                report = service.end(workshop_id, settings.role_labels)
-            except WorkshopError as exc:
-                st.error(str(exc))
-            else:
-                live.changed(workshop_id, hold=True)
-                auth.access().audit.record(principal.label, Action.WORKSHOP_ENDED, organization_id=org_id,
-                                           target=ws["title"], address=auth.address(),
-                                           detail=f"{report.respondents} participants saved into {ws['round_name']}")
-                st.session_state["ws_saved"] = _("Saved {participants} participants and {answers} answers.").format(
-                    participants=format_number(report.respondents), answers=format_number(report.answers))
-                st.rerun()
+        st.button(_("End and save"), type="primary", disabled=not sure, key="ws_end", on_click=end_workshop,
+                  args=(workshop_id, ws["title"], ws["round_name"], org_id))
+if st.session_state.get("ws_end_error"):
+    st.error(_(st.session_state.pop("ws_end_error")))  # translated when shown, as the console's errors
 if st.session_state.get("ws_saved"):
-    st.success(st.session_state.pop("ws_saved"))
+    saved, counts = st.session_state.pop("ws_saved")
+    st.success(_(saved).format(**{k: format_number(v) for k, v in counts.items()}))
 live.announce(workshop_id)  # after the end (or any action a full run drew): the room hears of it
