@@ -1,4 +1,4 @@
-"""The audit's shortcuts pass no box that its linear programs would fail.
+"""The audit's shortcuts pass no box that its linear programs would fail; its QR is SciPy's.
 
 `disclosure.audit` settles most boxes without solving an LP of their own: the ends of segments along the
 null space, the optima of earlier LPs (feasible tables), and, once the minimum is solved, the largest value
@@ -76,3 +76,27 @@ def test_no_shortcut_passes_a_box_the_lps_fail(case):
         failed = {(f.box, f.measure) for f in found if f.reason == "narrow"}
         assert _by_definition(table, withheld, sensitive, disclosure.PROTECTION) <= failed | {
             (f.box, f.measure) for f in found if f.reason == "determined"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 60), st.floats(0.05, 0.7), st.integers(0, 2**31 - 1), st.booleans())
+def test_the_pivoted_qr_is_scipys(rows, columns, density, seed, dependent):
+    # The null space's QR calls LAPACK as scipy.linalg.qr does: the same R and pivots, to the last bit.
+    from scipy.linalg import qr
+
+    rng = np.random.default_rng(seed)
+    matrix = (rng.random((rows, columns)) < density).astype(float)
+    if dependent:  # a published box that is the sum of others: a rank-deficient matrix, as in a real release
+        matrix = np.vstack([matrix, matrix[: max(1, rows // 2)].sum(axis=0)])
+    r, piv = disclosure._pivoted_qr(matrix)
+    _q, r_scipy, piv_scipy = qr(matrix, mode="economic", pivoting=True)
+    assert np.array_equal(r, r_scipy) and np.array_equal(piv, piv_scipy)
+
+
+def test_scipys_extensions_loaded_alone_are_the_ones_an_import_finds():
+    import importlib
+
+    from leverage.survey import scipy_parts
+
+    for name in ("scipy.linalg._flapack", "scipy.optimize._highspy._core"):
+        assert importlib.import_module(name) is scipy_parts.extension(name)

@@ -165,9 +165,7 @@ def _null_space(matrix: np.ndarray, columns: int) -> np.ndarray:
     directions, each moving few cells, which the bounds block less often than dense ones."""
     if matrix.shape[0] == 0:
         return np.eye(columns)
-    from scipy.linalg import qr
-
-    _q, r, piv = qr(matrix, mode="economic", pivoting=True)
+    r, piv = _pivoted_qr(matrix)
     diag = np.abs(np.diag(r))
     rank = int((diag > _RANK_TOL * max(1.0, diag[0] if diag.size else 1.0)).sum())
     basis = np.zeros((columns, columns - rank))
@@ -176,6 +174,28 @@ def _null_space(matrix: np.ndarray, columns: int) -> np.ndarray:
         if rank:
             basis[piv[:rank]] = -np.linalg.solve(r[:rank, :rank], r[:rank, rank:columns])
     return basis
+
+
+def _pivoted_qr(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R and the column order of `scipy.linalg.qr(matrix, mode="economic", pivoting=True)`, the same numbers.
+
+    Why not that call: it needs scipy.linalg's `__init__` (most of SciPy, see `scipy_parts`), and computes a
+    Q the null space never uses. Here LAPACK's dgeqp3 from SciPy's own build is called as `qr` calls it (a
+    workspace query, then the factorisation with that workspace), so R and the pivots are the same."""
+    from leverage.survey.scipy_parts import extension
+
+    a1 = np.asarray_chkfinite(matrix)
+    if a1.dtype != np.float64 or a1.ndim != 2 or a1.size == 0:
+        from scipy.linalg import qr
+
+        _q, r, piv = qr(matrix, mode="economic", pivoting=True)
+        return r, piv
+    geqp3 = extension("scipy.linalg._flapack").dgeqp3
+    lwork = geqp3(a1, lwork=-1, overwrite_a=False)[-2][0].real.astype(np.int_)
+    qr_, jpvt, _tau, _work, info = geqp3(a1, lwork=lwork, overwrite_a=False)
+    if info < 0:
+        raise ValueError(f"illegal value in {-info}th argument of internal geqp3")
+    return np.triu(qr_[:min(a1.shape), :]), jpvt - 1
 
 
 def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = None, protection: float = PROTECTION,

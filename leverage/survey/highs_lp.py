@@ -10,53 +10,14 @@ tests/test_highs_lp.py). When SciPy's private HiGHS module is not there (another
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 
-_CORE = "scipy.optimize._highspy._core"
-
-
-def _load_core():
-    """SciPy's HiGHS extension module, loaded from its file when it can be.
-
-    Why not `import scipy.optimize._highspy._core`: importing it by name first runs `scipy.optimize`'s
-    `__init__`, which loads the whole of scipy.optimize (and scipy.special, scipy.fft, ...): about a quarter
-    of a second of every `score`, for an extension that needs none of it. Loaded from its file, it is
-    registered under its own name, so a later `import scipy.optimize` (linprog) finds and uses this very
-    module rather than loading the extension twice. Any surprise (another layout): the ordinary import.
-    """
-    if _CORE in sys.modules:
-        return sys.modules[_CORE]
-    try:
-        import scipy
-
-        folder = Path(scipy.__file__).parent / "optimize" / "_highspy"
-        path = next((folder / f"_core{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES
-                     if (folder / f"_core{suffix}").is_file()), None)
-        spec = importlib.util.spec_from_file_location(_CORE, path) if path is not None else None
-        if spec is not None and spec.loader is not None:
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[_CORE] = module
-            try:
-                spec.loader.exec_module(module)
-            except BaseException:
-                del sys.modules[_CORE]
-                raise
-            return module
-    except ImportError:
-        pass
-    from scipy.optimize._highspy import _core
-
-    return _core
-
+from leverage.survey.scipy_parts import extension
 
 try:  # SciPy's own HiGHS build (scipy is pinned to one minor release in requirements.txt)
-    _h = _load_core()
+    _h = extension("scipy.optimize._highspy._core")  # without loading the rest of scipy.optimize
     _simplex = _h.simplex_constants
 except (ImportError, AttributeError):  # pragma: no cover - another SciPy: fall back to linprog
     _h = None

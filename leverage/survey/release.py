@@ -224,9 +224,10 @@ def decide_all(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = No
         import concurrent.futures
         import multiprocessing
 
-        import scipy.linalg  # noqa: F401 - loaded once here, not once in every forked worker
+        from leverage.survey import highs_lp  # noqa: F401 - loaded once here, not once in every forked worker
+        from leverage.survey.scipy_parts import extension
 
-        from leverage.survey import highs_lp  # noqa: F401
+        extension("scipy.linalg._flapack")
 
         global _JOBS
         forked = "fork" in multiprocessing.get_all_start_methods()
