@@ -319,8 +319,8 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
                         known.append((withheld.copy(), mine[-1]))
                         # The least W can be is now known; the most is at least the largest value a feasible
                         # table gave it: when that is already far enough, the maximum's LP is not needed.
-                        top = max(float(t[k] @ x) + ends.max(initial=0.0), float((np.stack(mine) @ t[k]).max()))
-                        if (top - low_end) / n_box >= protection - _WIDTH_TOL:
+                        highest = max(float(t[k] @ x) + ends.max(initial=0.0), float((np.stack(mine) @ t[k]).max()))
+                        if (highest - low_end) / n_box >= protection - _WIDTH_TOL:
                             continue
                     high_end = screen.minimum(-t[k], (row_low, row_high), lo, hi)
                     if high_end is not None and screen.has_points:
