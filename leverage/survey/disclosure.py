@@ -165,9 +165,7 @@ def _null_space(matrix: np.ndarray, columns: int) -> np.ndarray:
     directions, each moving few cells, which the bounds block less often than dense ones."""
     if matrix.shape[0] == 0:
         return np.eye(columns)
-    from scipy.linalg import qr
-
-    _q, r, piv = qr(matrix, mode="economic", pivoting=True)
+    r, piv = _pivoted_qr(matrix)
     diag = np.abs(np.diag(r))
     rank = int((diag > _RANK_TOL * max(1.0, diag[0] if diag.size else 1.0)).sum())
     basis = np.zeros((columns, columns - rank))
@@ -176,6 +174,28 @@ def _null_space(matrix: np.ndarray, columns: int) -> np.ndarray:
         if rank:
             basis[piv[:rank]] = -np.linalg.solve(r[:rank, :rank], r[:rank, rank:columns])
     return basis
+
+
+def _pivoted_qr(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R and the column order of `scipy.linalg.qr(matrix, mode="economic", pivoting=True)`, the same numbers.
+
+    Why not that call: it needs scipy.linalg's `__init__` (most of SciPy, see `scipy_parts`), and computes a
+    Q the null space never uses. Here LAPACK's dgeqp3 from SciPy's own build is called as `qr` calls it (a
+    workspace query, then the factorisation with that workspace), so R and the pivots are the same."""
+    from leverage.survey.scipy_parts import extension
+
+    a1 = np.asarray_chkfinite(matrix)
+    if a1.dtype != np.float64 or a1.ndim != 2 or a1.size == 0:
+        from scipy.linalg import qr
+
+        _q, r, piv = qr(matrix, mode="economic", pivoting=True)
+        return r, piv
+    geqp3 = extension("scipy.linalg._flapack").dgeqp3
+    lwork = geqp3(a1, lwork=-1, overwrite_a=False)[-2][0].real.astype(np.int_)
+    qr_, jpvt, _tau, _work, info = geqp3(a1, lwork=lwork, overwrite_a=False)
+    if info < 0:
+        raise ValueError(f"illegal value in {-info}th argument of internal geqp3")
+    return np.triu(qr_[:min(a1.shape), :]), jpvt - 1
 
 
 def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = None, protection: float = PROTECTION,
@@ -191,7 +211,15 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
     withheld meets them when any superset of W is (fewer sums to meet), so a later audit uses those found under
     a subset of its own withheld set: values a box certainly can take, which settle its interval without its own
     LP. Without `blame`, a narrow finding names no published boxes (the caller only asks whether any box fails),
-    which spares the cold LP solves that give the duals."""
+    which spares the cold LP solves that give the duals.
+
+    Why every shortcut is exact (it never passes a box the two LPs would fail): the interval of W's sum is
+    [min, max] of t·y over the feasible tables F = {y : published rows of y as in x, lo ≤ y ≤ hi}. x is in F,
+    so is every segment end x + s·d along a null-space direction d (the published rows do not move) within
+    the bounds, and every LP optimum found under a subset of this withheld set (fewer rows to meet). For any
+    y, y' in F, max − min ≥ t·y − t·y'. So the spread of such values is a lower bound of the width, and once
+    the minimum's LP is solved, max − min ≥ (the largest t·y seen) − min: when that is wide enough, the
+    maximum's LP could only find it wider (tests/test_disclosure_audit.py checks this against cold LPs)."""
     from leverage.survey import highs_lp  # here: SciPy's solver loads when a release is audited, not at start
 
     sensitive = withheld if sensitive is None else sensitive
@@ -218,33 +246,47 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
         ortho = np.linalg.qr(null)[0] if null.size else null  # per group: the measures share it
         rows = np.flatnonzero(members.sum(axis=1) > 0)  # every box with answers here, published or not
         screen = memo.screens.get(key) if memo is not None else None
-        for m in measures:
-            targets = np.flatnonzero(withheld & wanted & (box_n[:, m] > 0))
-            if targets.size == 0:
-                continue
-            t = members[targets]
-            x = table.sums[active, m]
-            lo, hi = table.n[active, m] * low, table.n[active, m] * high
-            change = t @ null if null.size else np.zeros((len(targets), 0))  # W's change per basis direction
-            reach = np.abs(change).max(axis=1) if null.size else np.zeros(len(targets))
-            towards = (t @ ortho) @ ortho.T if null.size else np.zeros_like(t)  # W projected on the null space
-            # How far x moves along each basis direction and along each W's projection, in one pass.
-            both = _segments(x, lo, hi, np.hstack([null, towards.T])) if null.size \
-                else np.zeros((2, len(targets)))
-            steps, along = both[:, :null.shape[1]], both[:, null.shape[1]:]
-            # Every end of every basis segment is a feasible table: W's interval holds all their values
-            # (one row of ends per target box, relative to x).
-            ends_all = np.hstack([steps[0][None, :] * change, steps[1][None, :] * change,
-                                  (along * np.einsum("ij,ij->i", t, towards)[None, :]).T])
-            spread = ends_all.max(axis=1) - ends_all.min(axis=1)
+        # The measures of a group have the same non-empty cells, so the same target boxes and the same
+        # directions: only the sums and bounds differ. The inner estimates of every (box, measure) are found
+        # in one pass (the same arithmetic, element by element, as one measure at a time), and only the boxes
+        # they leave undecided are visited one by one (a box they pass has nothing else to do).
+        targets = np.flatnonzero(withheld & wanted & (box_n[:, measures[0]] > 0))
+        if targets.size == 0:
+            continue
+        t = members[targets]
+        xs = table.sums[active][:, measures]
+        los, his = table.n[active][:, measures] * low, table.n[active][:, measures] * high
+        change = t @ null if null.size else np.zeros((len(targets), 0))  # W's change per basis direction
+        reach = np.abs(change).max(axis=1) if null.size else np.zeros(len(targets))
+        towards = (t @ ortho) @ ortho.T if null.size else np.zeros_like(t)  # W projected on the null space
+        # How far x moves along each basis direction and along each W's projection, per measure, in one pass.
+        both = _segments(xs, los, his, np.hstack([null, towards.T])) if null.size \
+            else np.zeros((2, len(targets), len(measures)))
+        steps, along = both[:, :null.shape[1]], both[:, null.shape[1]:]
+        # Every end of every basis segment is a feasible table: W's interval holds all their values
+        # (per target box and measure, relative to x; the segments' ends straddle 0).
+        along_ends = along * np.einsum("ij,ij->i", t, towards)[None, :, None]  # (end, box, measure)
+        moved = [steps[0][None, :, :] * change[:, :, None], steps[1][None, :, :] * change[:, :, None]]
+        top, bottom = along_ends.max(axis=0), along_ends.min(axis=0)
+        for end in moved if null.size else ():
+            top, bottom = np.maximum(top, end.max(axis=1)), np.minimum(bottom, end.min(axis=1))
+        spread = top - bottom  # (box, measure)
+        n_boxes = box_n[targets][:, measures]
+        open_ = (reach[:, None] <= _RANK_TOL) | (sensitive[targets][:, None]
+                                                 & (spread / n_boxes < protection - _WIDTH_TOL))
+        for j, m in enumerate(measures):
             known = memo.corners.setdefault(m, []) if memo is not None else []
+            if not open_[:, j].any():
+                continue
+            x, lo, hi = xs[:, j], los[:, j], his[:, j]
             # The warm LP holds every box's row; a withheld box's row is free (no bound), a published
             # one's is its sum: the same feasible set as the published rows alone.
             shown = ~withheld[rows]
             row_low = np.where(shown, members[rows] @ x, -np.inf)
             row_high = np.where(shown, members[rows] @ x, np.inf)
             mine = [point for mask, point in known if not (mask & ~withheld).any()]
-            for k, box in enumerate(targets):
+            for k in np.flatnonzero(open_[:, j]):
+                box = targets[k]
                 if reach[k] <= _RANK_TOL:
                     if published.size and (np.abs(a - t[k]).sum(axis=1) == 0).any():
                         continue  # the very answers of a published box (the others have none in this measure)
@@ -254,10 +296,9 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
                     continue
                 if not sensitive[box]:
                     continue
-                ends = ends_all[k]
+                ends = np.concatenate([moved[0][k, :, j], moved[1][k, :, j], along_ends[:, k, j]]) if null.size \
+                    else along_ends[:, k, j]
                 n_box = box_n[box, m]
-                if spread[k] / n_box >= protection - _WIDTH_TOL:
-                    continue
                 # The LP, straight to HiGHS (cheaper than the affine-scaling climb that used to come first:
                 # four null spaces per box, settling a third of the boxes it was tried on). Warm-started
                 # over this measure's table first; a box it does not pass is solved cold for its duals.
@@ -276,6 +317,11 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
                     if low_end is not None and screen.has_points:
                         mine.append(screen.point())
                         known.append((withheld.copy(), mine[-1]))
+                        # The least W can be is now known; the most is at least the largest value a feasible
+                        # table gave it: when that is already far enough, the maximum's LP is not needed.
+                        highest = max(float(t[k] @ x) + ends.max(initial=0.0), float((np.stack(mine) @ t[k]).max()))
+                        if (highest - low_end) / n_box >= protection - _WIDTH_TOL:
+                            continue
                     high_end = screen.minimum(-t[k], (row_low, row_high), lo, hi)
                     if high_end is not None and screen.has_points:
                         mine.append(screen.point())
@@ -307,17 +353,25 @@ def audit(table: Table, withheld: np.ndarray, sensitive: np.ndarray | None = Non
 
 
 def _segments(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, directions: np.ndarray) -> np.ndarray:
-    """For each direction d (a column), how far x may move along it within the bounds: (t_min, t_max)."""
+    """For each direction d (a column), how far x may move along it within the bounds: (t_min, t_max).
+
+    `x`, `lo` and `hi` may hold one column per measure (same directions): the result then has a last axis
+    of measures, each column what the one-measure call gives (the same operations, element by element)."""
     d = directions
+    if x.ndim == 2:
+        d = d[:, :, None]
+        x, lo, hi = x[:, None, :], lo[:, None, :], hi[:, None, :]
+    else:
+        x, lo, hi = x[:, None], lo[:, None], hi[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        up_hi = np.where(d > 1e-12, (hi - x)[:, None] / d, np.inf)
-        down_lo = np.where(d < -1e-12, (lo - x)[:, None] / d, np.inf)
-        up_lo = np.where(d > 1e-12, (lo - x)[:, None] / d, -np.inf)
-        down_hi = np.where(d < -1e-12, (hi - x)[:, None] / d, -np.inf)
+        up_hi = np.where(d > 1e-12, (hi - x) / d, np.inf)
+        down_lo = np.where(d < -1e-12, (lo - x) / d, np.inf)
+        up_lo = np.where(d > 1e-12, (lo - x) / d, -np.inf)
+        down_hi = np.where(d < -1e-12, (hi - x) / d, -np.inf)
     t_max = np.minimum(up_hi.min(axis=0), down_lo.min(axis=0))
     t_min = np.maximum(up_lo.max(axis=0), down_hi.max(axis=0))
     moving = np.isfinite(t_max) & np.isfinite(t_min)
-    return np.vstack([np.where(moving, np.minimum(t_min, 0), 0.0), np.where(moving, np.maximum(t_max, 0), 0.0)])
+    return np.stack([np.where(moving, np.minimum(t_min, 0), 0.0), np.where(moving, np.maximum(t_max, 0), 0.0)])
 
 
 def _fixed_width(rows: np.ndarray, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, target: np.ndarray) -> float:

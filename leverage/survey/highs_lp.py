@@ -14,10 +14,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from leverage.survey.scipy_parts import extension
+
 try:  # SciPy's own HiGHS build (scipy is pinned to one minor release in requirements.txt)
-    from scipy.optimize._highspy import _core as _h
-    from scipy.optimize._highspy._core import simplex_constants as _simplex
-except ImportError:  # pragma: no cover - another SciPy: fall back to linprog
+    _h = extension("scipy.optimize._highspy._core")  # without loading the rest of scipy.optimize
+    _simplex = _h.simplex_constants
+except (ImportError, AttributeError):  # pragma: no cover - another SciPy: fall back to linprog
     _h = None
 
 #: Larger than any bound in a program here; HiGHS reads it as infinity, as linprog writes infinities.

@@ -38,7 +38,11 @@ def atoms_from_scores(finest: pa.Table | pd.DataFrame) -> pd.DataFrame:
     frame["n"] = n
     frame["s1"] = mean * n
     frame["s2"] = sd ** 2 * (n - 1) + mean ** 2 * n
-    frame["department"] = frame["department"].map(releases.department_key)
+    department = frame["department"]
+    if isinstance(department.dtype, pd.StringDtype):  # text already: only the missing and empty ones change
+        frame["department"] = department.where(department.notna() & (department != ""), releases.NOT_STATED)
+    else:
+        frame["department"] = department.map(releases.department_key)
     return frame[[*FINEST, "leverage_point", "n", "s1", "s2"]]
 
 
@@ -52,15 +56,17 @@ def publish(finest: pa.Table | pd.DataFrame, by: Sequence[str], min_n: int,
     kind = releases.kind_of(by)
     inner = [c for c in ("department", "role") if c in by]
     units = atoms[["organization", "round", *inner]].drop_duplicates()
-    hidden = [decided[(str(o), str(r))].withheld(*releases.box_key(kind, *(
-        [u.get("department", ""), u.get("role", "")])))
-        for o, r, u in zip(units["organization"], units["round"], units[inner].to_dict("records"), strict=True)]
+    unit = {c: units[c].tolist() if c in inner else [""] * len(units) for c in ("department", "role")}
+    hidden = [decided[(str(o), str(r))].withheld(*releases.box_key(kind, d, role)) for o, r, d, role in zip(
+        units["organization"].tolist(), units["round"].tolist(), unit["department"], unit["role"], strict=True)]
     units = units.assign(_hidden=hidden)
     atoms = atoms.merge(units, on=["organization", "round", *inner], how="left")
     shown = ~atoms["_hidden"]
+    # A release's number (its organization and round together) rather than their joined names: counting
+    # distinct releases per group is the same, and cheaper on integers.
+    release_number = atoms.groupby(["organization", "round"], sort=False, dropna=False).ngroup()
     atoms = atoms.assign(n_pub=atoms["n"].where(shown, 0.0), s1_pub=atoms["s1"].where(shown, 0.0),
-                         s2_pub=atoms["s2"].where(shown, 0.0),
-                         _release=atoms["organization"].astype(str) + "\x00" + atoms["round"].astype(str))
+                         s2_pub=atoms["s2"].where(shown, 0.0), _release=release_number)
     keys = [*by, "leverage_point"]
     grouped = atoms.groupby(keys, dropna=False, sort=True).agg(
         n_all=("n", "sum"), n_pub=("n_pub", "sum"), s1=("s1_pub", "sum"), s2=("s2_pub", "sum"),
@@ -74,7 +80,7 @@ def publish(finest: pa.Table | pd.DataFrame, by: Sequence[str], min_n: int,
     sd = np.sqrt(var.clip(lower=0))
     if "department" in by:  # back to null where the input had no department, as the engines write it
         grouped["department"] = grouped["department"].where(grouped["department"] != releases.NOT_STATED)
-    out = {c: pa.array(grouped[c].astype(object).where(grouped[c].notna(), None).tolist(), pa.string())
+    out = {c: pa.array(grouped[c].astype(object).where(grouped[c].notna(), None), pa.string(), from_pandas=True)
            for c in keys}
     out.update({
         "n_respondents": pa.array(n.astype("int64")),

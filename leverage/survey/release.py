@@ -141,11 +141,17 @@ def _matrix(frame: pd.DataFrame | Mapping[str, Sequence], atoms: list[tuple[str,
     return n, s
 
 
-def decide(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = None, organization: str = "",
-           round_name: str = "", protection: float = disclosure.PROTECTION, forced: Iterable[Key] = ()) -> Release:
+def _as_list(column: Sequence) -> list:
+    return column.tolist() if hasattr(column, "tolist") else list(column)
+
+
+def decide(points: pd.DataFrame | Mapping[str, Sequence], min_n: int, items: pd.DataFrame | None = None,
+           organization: str = "", round_name: str = "", protection: float = disclosure.PROTECTION,
+           forced: Iterable[Key] = ()) -> Release:
     """The release of one organization × round from its department × role groups.
 
-    `points`: department, role, leverage_point (LP1..LP7; Overall rows are ignored), n, s1.
+    `points`: department, role, leverage_point (LP1..LP7; Overall rows are ignored), n, s1: a frame, or
+    those columns as plain lists (as `decide_all` hands them over: no frame per release to build or send).
     `items` (optional): department, role, leverage_point, item_id, n, s1: the statements' decisions.
     `forced`: boxes to withhold whatever their n (a caller's own reasons); they count as withheld when
     the others are chosen.
@@ -153,8 +159,8 @@ def decide(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = None, 
     # Plain lists, not a filtered frame: this runs once per release, hundreds of times for a national file.
     point_ids = set(POINT_IDS)
     kept = [(department_key(d), str(r), p, k, v) for d, r, p, k, v in zip(
-        points["department"].tolist(), points["role"].tolist(), points["leverage_point"].tolist(),
-        points["n"].tolist(), points["s1"].tolist(), strict=True) if p in point_ids and k > 0]
+        *(_as_list(points[c]) for c in ("department", "role", "leverage_point", "n", "s1")), strict=True)
+        if p in point_ids and k > 0]
     points = dict(zip(("department", "role", "leverage_point", "n", "s1"), map(list, zip(*kept, strict=True)),
                       strict=True)) if kept else {}
     atoms = sorted(set(zip(points["department"], points["role"], strict=True))) if kept else []
@@ -206,23 +212,48 @@ def decide_all(points: pd.DataFrame, min_n: int, items: pd.DataFrame | None = No
     items = _plain_text(items) if items is not None else None
     item_groups = dict(iter(items.groupby(["organization", "round"], sort=False))) \
         if items is not None and not items.empty else {}
-    jobs = [(rows, min_n, item_groups.get((org, rnd)), str(org), str(rnd), protection)
-            for (org, rnd), rows in points.groupby(["organization", "round"], sort=True)]
+    # Each release's rows as plain lists, taken from the whole columns at once (in the frame's order, as a
+    # groupby hands them out): building and pickling a frame per release cost more than some releases' audit.
+    columns = ("department", "role", "leverage_point", "n", "s1")
+    values = {c: points[c].to_numpy() for c in columns}
+    groups = points.groupby(["organization", "round"], sort=True).indices  # sorted by key, as iterating it
+    jobs = [({c: values[c][rows].tolist() for c in columns}, min_n, item_groups.get((org, rnd)), str(org), str(rnd),
+             protection) for (org, rnd), rows in groups.items()]
     workers = workers if workers is not None else (os.cpu_count() or 1)
     if workers > 1 and len(jobs) >= PARALLEL_FROM:
         import concurrent.futures
         import multiprocessing
 
-        import scipy.linalg  # noqa: F401 - loaded once here, not once in every forked worker
+        from leverage.survey import highs_lp  # noqa: F401 - loaded once here, not once in every forked worker
+        from leverage.survey.scipy_parts import extension
 
-        from leverage.survey import highs_lp  # noqa: F401
+        extension("scipy.linalg._flapack")
 
-        context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            done = list(pool.map(_decide_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+        global _JOBS
+        forked = "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork") if forked else None
+        # Small chunks: a few releases take a hundred times the median, and the workers should end together.
+        chunk = max(1, len(jobs) // (workers * 16))
+        _JOBS = jobs if forked else None  # forked workers already hold the jobs: only their numbers travel
+        try:
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+                if forked:
+                    done = list(pool.map(_decide_numbered, range(len(jobs)), chunksize=chunk))
+                else:
+                    done = list(pool.map(_decide_job, jobs, chunksize=chunk))
+        finally:
+            _JOBS = None
     else:
         done = [_decide_job(job) for job in jobs]
     return {(r.organization, r.round): r for r in done}
+
+
+#: The jobs of the `decide_all` running now, for the worker processes it forks (None otherwise).
+_JOBS: list[tuple] | None = None
+
+
+def _decide_numbered(number: int) -> Release:
+    return _decide_job(_JOBS[number])
 
 
 def _plain_text(frame: pd.DataFrame) -> pd.DataFrame:
