@@ -24,6 +24,7 @@ Reader = Callable[[Iterable[int]], dict[int, tuple[int, str]]]  # workshop ids -
 MISSING = (-1, "missing")  # a workshop that does not exist (deleted, or never was)
 WATCH_SECONDS = 60.0  # a workshop no one asked about for this long is no longer read
 HOLD_SECONDS = 1.0  # the longest a facilitator's run keeps its change from this process's phones
+ANNOUNCE_SECONDS = 0.1  # after the facilitator's run has drawn it, the phones hear of the change this much later
 REDRAWS_AT_ONCE = 4  # phones told of a change and not yet redrawn, per process (the others wait their turn)
 REDRAW_SECONDS = 1.0  # a phone told of a change that has not redrawn by then no longer takes a turn
 
@@ -106,11 +107,15 @@ class LiveVersions:
             self._wake()
 
     def announce(self, workshop_id: int) -> None:
-        """The facilitator's run has drawn the change: let this process's phones hear of it now."""
+        """The facilitator's run has drawn the change: this process's phones hear of it ANNOUNCE_SECONDS later,
+        once that run's last messages (sent after its script returns) have left for the console."""
         with self._lock:
-            held = self._held_until.pop(int(workshop_id), None)
-        if held is not None:
-            self._wake()
+            now = self._clock()
+            held = self._held_until.get(int(workshop_id), now) > now + ANNOUNCE_SECONDS  # an action still held
+            if held:
+                self._held_until[int(workshop_id)] = now + ANNOUNCE_SECONDS
+        if held:
+            self._wake()  # the held polls wait out the short remainder
 
     def _wake(self) -> None:
         with self._lock:
