@@ -100,22 +100,25 @@ workshop_id = st.selectbox(_("Workshop"), list(labels), format_func=labels.get, 
 
 def act(fn, *args) -> None:
     """A button's callback: the action, then this process's live reads are renewed (acknowledged in this run)."""
+    live.hold(workshop_id)  # the room hears of it once this run has drawn it (live.announce)
     try:
         fn(*args)
     except WorkshopError as exc:
         st.session_state["ws_error"] = str(exc)  # translated when shown (see the console)
-    live.changed(workshop_id, hold=True)  # the room hears of it once this run has drawn it (live.announce)
+    live.changed(workshop_id)
 
 
 def end_workshop(workshop_id: int, title: str, round_name: str, org_id: int) -> None:
     """The end button's callback: it runs before the page, so the same run already draws the ended workshop
     (the console acknowledges the end without a second run of the page)."""
+    live.hold(workshop_id)  # the room hears of "ending" and "ended" once this run has drawn the end
     try:
         report = service.end(workshop_id, settings.role_labels)
     except WorkshopError as exc:
         st.session_state["ws_end_error"] = str(exc)
         return
-    live.changed(workshop_id, hold=True)  # the room hears of it once this run has drawn it
+    finally:
+        live.changed(workshop_id)
     auth.access().audit.record(principal.label, Action.WORKSHOP_ENDED, organization_id=org_id, target=title,
                                address=auth.address(),
                                detail=f"{report.respondents} participants saved into {round_name}")

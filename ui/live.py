@@ -109,8 +109,8 @@ class _Shared:
                     self.participants.popitem(last=False)
         return found
 
-    def changed(self, workshop_id: int, hold: bool = False) -> None:
-        self.live.changed(workshop_id, hold=hold)
+    def changed(self, workshop_id: int) -> None:
+        self.live.changed(workshop_id)
         with self.lock:
             self.counts.pop(workshop_id, None)
 
@@ -139,11 +139,15 @@ def counts(workshop_id: int) -> Counts:
     return shared().live_counts(workshops(), int(workshop_id))
 
 
-def changed(workshop_id: int, hold: bool = False) -> None:
-    """After an action: this process reads the new version, board and counts at once. A facilitator's action
-    holds it from this process's phones (`hold`) until the console's run calls `announce`, so the console
-    acknowledges it before the room redraws."""
-    shared().changed(int(workshop_id), hold=hold)
+def hold(workshop_id: int) -> None:
+    """Before a facilitator's action: this process's phones hear of it when the console's run has drawn it
+    (`announce`), so the console acknowledges the action before the room redraws."""
+    shared().live.hold(int(workshop_id))
+
+
+def changed(workshop_id: int) -> None:
+    """After an action: this process reads the new version, board and counts at once."""
+    shared().changed(int(workshop_id))
 
 
 def announce(workshop_id: int) -> None:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 Reader = Callable[[Iterable[int]], dict[int, tuple[int, str]]]  # workshop ids -> {id: (version, status)}
 MISSING = (-1, "missing")  # a workshop that does not exist (deleted, or never was)
 WATCH_SECONDS = 60.0  # a workshop no one asked about for this long is no longer read
-HOLD_SECONDS = 1.0  # the longest a facilitator's run keeps its change from this process's phones
+HOLD_SECONDS = 2.0  # the longest a facilitator's run keeps its change from this process's phones
 ANNOUNCE_SECONDS = 0.1  # after the facilitator's run has drawn it, the phones hear of the change this much later
 REDRAWS_AT_ONCE = 4  # phones told of a change and not yet redrawn, per process (the others wait their turn)
 REDRAW_SECONDS = 1.0  # a phone told of a change that has not redrawn by then no longer takes a turn
@@ -90,21 +90,23 @@ class LiveVersions:
         if newer:
             self._wake()
 
-    def changed(self, workshop_id: int, hold: bool = False) -> None:
-        """A facilitator acted on this process (and committed): read the versions now and answer the long polls
-        held here at once (a change made on another server is heard at the next read, within `ttl`).
+    def hold(self, workshop_id: int) -> None:
+        """A facilitator is about to act on this process: its phones hear of what changes (and of any step in
+        between, such as "ending") when the console's run calls `announce`, or after HOLD_SECONDS if it never
+        does. Why: two hundred phones redrawing at once would leave the console's run a sliver of the core,
+        and the facilitator would wait for the room to see their own click."""
+        with self._lock:
+            self._held_until[int(workshop_id)] = self._clock() + HOLD_SECONDS
 
-        `hold`: the facilitator's own run acknowledges the action first; the phones of this process hear of it
-        when that run calls `announce` (or after HOLD_SECONDS if it never does). Why: two hundred phones
-        redrawing at once would otherwise leave the console's run a two-hundredth of the core."""
+    def changed(self, workshop_id: int) -> None:
+        """A change was committed on this process: read the versions now and answer the long polls held here at
+        once, unless a facilitator's run holds them (a change made on another server is heard at the next
+        read, within `ttl`)."""
         with self._lock:
             self._read_at = float("-inf")
             self._watched.setdefault(int(workshop_id), self._clock())
-            if hold:
-                self._held_until[int(workshop_id)] = self._clock() + HOLD_SECONDS
         self.refresh(force=True)
-        if not hold:
-            self._wake()
+        self._wake()
 
     def announce(self, workshop_id: int) -> None:
         """The facilitator's run has drawn the change: this process's phones hear of it ANNOUNCE_SECONDS later,
