@@ -17,9 +17,11 @@ How participants are simulated, and why that is faithful
     sends the same BackMsg protobufs the browser sends (rerun_script with the query string, the page name
     and the widget states of the form being sent) and reads the ForwardMsg deltas the server streams back.
     The server therefore does exactly the work a phone causes: one session per participant, one full
-    script run of pages/join.py per page load, join and form submission, the watcher fragment's run every
-    second (the interval the page asks for, as the browser does) and the page reruns it triggers, and the
-    deltas serialised to every client. Nothing is stubbed on the server side. What is not simulated is the
+    script run of pages/join.py per page load and join, a run of the room fragment per form sent (the
+    browser sends a widget's rerun to the fragment it is in), the room watcher's long poll held over HTTP
+    (`GET /api/live/...`, on its own connection, dropped and asked again as the page's script does when the
+    room is redrawn) and the fragment rerun its answer triggers (the component's trigger, as the browser
+    sends it), and the deltas serialised to every client. Nothing is stubbed on the server side. What is not simulated is the
     browser's own rendering, which costs the phone, not the server. The clients run in one asyncio process
     on the same machine, so they take CPU from the servers: the figures are a lower bound on what servers
     with cores of their own sustain.
