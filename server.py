@@ -6,6 +6,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.live_route import ROUTES
+from ui import live_route
 
-app = st.App(Path(__file__).with_name("dashboard.py"), routes=ROUTES)
+app = st.App(Path(__file__).with_name("dashboard.py"), routes=live_route.routes())

@@ -21,10 +21,10 @@ How participants are simulated, and why that is faithful
     browser sends a widget's rerun to the fragment it is in), the room watcher's long poll held over HTTP
     (`GET /api/live/...`, on its own connection, dropped and asked again as the page's script does when the
     room is redrawn) and the fragment rerun its answer triggers (the component's trigger, as the browser
-    sends it), and the deltas serialised to every client. Nothing is stubbed on the server side. What is not simulated is the
-    browser's own rendering, which costs the phone, not the server. The clients run in one asyncio process
-    on the same machine, so they take CPU from the servers: the figures are a lower bound on what servers
-    with cores of their own sustain.
+    sends it), and the deltas serialised to every client. Nothing is stubbed on the server side. What is not
+    simulated is the browser's own rendering, which costs the phone, not the server. The clients run in one
+    asyncio process on the same machine, so they take CPU from the servers: the figures are a lower bound on
+    what servers with cores of their own sustain.
 
 Scenario (issue 15's targets: 200 participants × 35 items, the room done within 2 minutes)
     A workshop asks all 7 points (35 statements), all open. Participants join spread over the first

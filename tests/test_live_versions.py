@@ -239,7 +239,7 @@ def route(monkeypatch: pytest.MonkeyPatch):
     key = b"k" * 32
     live_route.serve(LiveVersions(db, ttl=0.05), key)
     monkeypatch.setattr(live_route, "HOLD_SECONDS", 0.3)
-    with TestClient(Starlette(routes=live_route.ROUTES)) as client:
+    with TestClient(Starlette(routes=live_route.routes())) as client:
         yield client, db, key
     live_route._served.clear()
 
@@ -267,8 +267,16 @@ def test_the_route_holds_then_answers_the_same_version(route):
     assert time.monotonic() - t0 >= 0.25  # held for HOLD_SECONDS
 
 
+def test_the_route_and_its_address_follow_the_base_url_path(monkeypatch: pytest.MonkeyPatch):
+    from streamlit import config
+
+    monkeypatch.setattr(config, "get_option", lambda name: "/leverage/" if name == "server.baseUrlPath" else None)
+    assert live_route.address(3, b"k" * 32).startswith("/leverage/api/live/3/")
+    assert live_route.routes()[0].path == "/leverage/api/live/{workshop_id:int}/{signature}"
+
+
 def test_a_worker_whose_pages_have_not_opened_the_versions_asks_the_phone_to_retry():
     live_route._served.clear()
-    with TestClient(Starlette(routes=live_route.ROUTES)) as client:
+    with TestClient(Starlette(routes=live_route.routes())) as client:
         reply = client.get("/api/live/1/whatever", params={"after": 1})
     assert reply.status_code == 503 and reply.headers["retry-after"] == "2"

@@ -41,9 +41,18 @@ def serve(versions: LiveVersions, key: bytes) -> None:
         _served.update(versions=versions, key=key)
 
 
+def base_path() -> str:
+    """Where the app is served (`server.baseUrlPath`, "" at the root): the route sits under it, as Streamlit's
+    own routes do, so a proxy that forwards only that path forwards the polls too."""
+    from streamlit import config
+
+    inner = str(config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{inner}" if inner else ""
+
+
 def address(workshop_id: int, key: bytes) -> str:
-    """The path a phone of this workshop polls (relative to the server's root)."""
-    return f"/api/live/{int(workshop_id)}/{signing.sign(key, PURPOSE, str(int(workshop_id)))}"
+    """The path a phone of this workshop polls."""
+    return f"{base_path()}/api/live/{int(workshop_id)}/{signing.sign(key, PURPOSE, str(int(workshop_id)))}"
 
 
 async def live_version(request: Request) -> Response:
@@ -78,4 +87,6 @@ async def _disconnected(request: Request) -> None:
         pass
 
 
-ROUTES = [Route(PATH, live_version, methods=["GET"])]
+def routes() -> list[Route]:
+    """The route for `st.App` (server.py), under the configured base path."""
+    return [Route(base_path() + PATH, live_version, methods=["GET"])]

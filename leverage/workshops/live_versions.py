@@ -6,7 +6,9 @@ facilitator action bumps the workshop's version in the database; one process rea
 workshops its phones watch in one tiny query at most every `ttl` seconds, and every phone compares against
 that shared copy. A phone asks through a long poll (`wait_for_change`): the request is held until the
 version moves past the one its page was drawn from, so between changes a phone costs the server almost
-nothing, and after a change every phone hears of it within `ttl` plus one poll step.
+nothing, and after a change every phone hears of it within `ttl` (at once for a change made on this
+process), told a few at a time and, for a facilitator's action on this process, once the console has
+drawn it (`hold`, `announce`; the reasons are in `_take_turn` and `hold`).
 
 Plain Python and asyncio (no Streamlit): the Streamlit pages and the HTTP route share one `LiveVersions`.
 """
@@ -77,6 +79,8 @@ class LiveVersions:
                     self._versions[w] = found.get(w, MISSING)
                 for gone in set(self._versions) - set(watched):
                     del self._versions[gone]
+                for gone in set(self._held_until) - set(watched):
+                    del self._held_until[gone]
                 self._read_at = now
         finally:
             self._refreshing.release()
