@@ -194,7 +194,7 @@ def read_only(point: str, state_name: str, mine: dict) -> str:
             + (" · ".join(given) if given else _("You gave no answers to this point.")))
 
 
-@st.fragment
+@live.fragment()
 def room() -> None:
     """Everything that follows the room, redrawn alone (not the whole page) when this phone sends a form or
     the facilitator acts: the watcher at its end reruns this fragment when the workshop's version moves."""

@@ -113,7 +113,7 @@ def vote_panel(board, point: str, figures: presentation.VoteFigures | None, vote
         st.plotly_chart(fig, key=f"proj_dist_{vote}", config={"displayModeBar": False, "staticPlot": True})
 
 
-@st.fragment(run_every=REFRESH_S)
+@live.fragment(run_every=REFRESH_S)
 def projector() -> None:
     board = live.board(workshop_id)
     ws = board.workshop

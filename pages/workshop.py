@@ -131,7 +131,7 @@ def fmt(value: float | None) -> str:
     return "—" if value is None or pd.isna(value) else format_number(value, 2)
 
 
-@st.fragment(run_every=REFRESH_S)
+@live.fragment(run_every=REFRESH_S)
 def console() -> None:
     """Counts (one shared aggregate query a second per server) and the point controls; a click reruns only
     this fragment."""

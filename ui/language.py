@@ -10,6 +10,10 @@ is (Streamlit has no server-side cookie call), and only when it disagrees with t
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from leverage.core import i18n
@@ -51,6 +55,19 @@ def resolve() -> str:
 def apply() -> str:
     """Set this run's language (call before anything is drawn or any navigation title is made)."""
     return i18n.set_language(resolve())
+
+
+def with_language(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`func`, setting the reader's language first. Why: Streamlit runs each rerun in a thread of its own, and
+    a fragment's rerun does not run the page (where `apply` is called), so it would speak the source
+    language."""
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        apply()
+        return func(*args, **kwargs)
+
+    return run
 
 
 def _picked() -> None:

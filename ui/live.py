@@ -23,6 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import streamlit as st
@@ -36,7 +37,7 @@ from leverage.workshops.live_versions import LiveVersions
 from leverage.workshops.results import Board, Counts
 from leverage.workshops.service import Workshops
 from leverage.workshops.states import Participant
-from ui import auth, live_route, state
+from ui import auth, language, live_route, state
 
 VERSION_TTL = 0.25  # seconds a process reuses the workshops' version numbers (one tiny query for all of them)
 COUNTS_TTL = 1.0  # seconds a process reuses the live counts
@@ -137,6 +138,12 @@ def board(workshop_id: int) -> Board:
 
 def counts(workshop_id: int) -> Counts:
     return shared().live_counts(workshops(), int(workshop_id))
+
+
+def fragment(run_every: float | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`st.fragment` for the live pages, whose reruns speak the reader's language (a fragment's rerun runs in a
+    thread of its own without the page, where the language is set)."""
+    return lambda func: st.fragment(language.with_language(func), run_every=run_every)
 
 
 def hold(workshop_id: int) -> None:
