@@ -57,7 +57,7 @@ def test_facilitator_and_participant_on_different_servers(tmp_path, browser: Bro
                 other = phone_ctx.new_page()
                 go(other, link)
                 expect(other.get_by_text("1 of 1 open points answered.")).to_be_visible(timeout=TIMEOUT)
-                other.get_by_role("button", name="Change LP1").click()
+                other.get_by_role("radio", name="Change LP1").click()  # the pills are a radio group
                 expect(other.locator("[data-testid='stForm'] [data-testid='stRadio']")).to_have_count(5)
                 expect(other.get_by_role("radio", name="3 Early deployment", exact=True).first).to_be_checked()
 
