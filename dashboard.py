@@ -1,4 +1,4 @@
-"""Leverage: the app's entry point. `streamlit run dashboard.py`.
+"""Leverage: the app's script (served by `server.py`, which `scripts/run` starts; AppTest runs it directly).
 
 Draws the shared frame (page config, who is signed in, organization picker, About) and the navigation
 built from the person's permissions, then runs the chosen page (which checks access itself).

@@ -4,7 +4,7 @@ Prints figures; asserts nothing. Run from the project root:
     .venv/bin/python benchmarks/startup_and_results.py [--repeat 5]
 
 Measures
-1. server start: `streamlit run dashboard.py` on a fresh empty SQLite store until /_stcore/health answers;
+1. server start: `scripts/run` on a fresh empty SQLite store until /_stcore/health answers;
 2. the Home page's chart drawn in a real browser (Debian Chromium via Playwright, if present): on the first
    visit, which loads the demo data into the empty store, and in a new browser on the warm server (for
    scale: a bare Streamlit page with one Plotly chart takes about 4 s on this machine);

@@ -34,7 +34,7 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    """`streamlit run dashboard.py` on a fresh SQLite store (demo data loads on the first page view)."""
+    """The app as `scripts/run` starts it on a fresh SQLite store (demo data loads on the first page view)."""
     tmp = tmp_path_factory.mktemp("e2e")
     with streamlit_server(tmp, f"sqlite:///{tmp}/e2e.db", name="streamlit", LEVERAGE_LOAD_DEMO="auto") as server:
         yield server
