@@ -11,7 +11,7 @@ def test_a_fragment_rerun_speaks_the_reader_s_language(monkeypatch) -> None:
     from leverage.core import i18n
     from ui import language
 
-    monkeypatch.setattr(language, "resolve", lambda: "es")
+    monkeypatch.setattr(language, "resolve", lambda: "es")  # no full run has stored a language: resolved
     seen: list[str] = []
     body = language.with_language(lambda: seen.append(i18n.language()))
     bare = threading.Thread(target=lambda: seen.append(i18n.language()))  # what a fragment rerun saw before

@@ -25,6 +25,7 @@ PICKER_KEY = "language_picker"  # the picker widget; set from LANG_KEY on every 
 HTML_LANG_KEY = "_leverage_html_lang"  # the <html lang> this session's browser was last given
 COOKIE_SET_KEY = "_leverage_lang_cookie"  # the cookie value this session last wrote (st.context keeps the old)
 COOKIE = "leverage_lang"
+APPLIED_KEY = "_leverage_lang_applied"  # the language the page's last full run resolved
 COOKIE_DAYS = 365
 
 
@@ -54,7 +55,9 @@ def resolve() -> str:
 
 def apply() -> str:
     """Set this run's language (call before anything is drawn or any navigation title is made)."""
-    return i18n.set_language(resolve())
+    code = i18n.set_language(resolve())
+    st.session_state[APPLIED_KEY] = code  # a fragment's rerun takes it from here (reading st.context costs ms)
+    return code
 
 
 def with_language(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -64,7 +67,11 @@ def with_language(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def run(*args: Any, **kwargs: Any) -> Any:
-        apply()
+        applied = st.session_state.get(APPLIED_KEY)
+        if applied:
+            i18n.set_language(applied)  # what the page's last full run resolved
+        else:
+            apply()
         return func(*args, **kwargs)
 
     return run
