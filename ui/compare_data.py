@@ -18,14 +18,13 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pyarrow as pa
 import streamlit as st
 
 from leverage.compare import views as compare
-from leverage.compare.cube import Cube, build_cube, combine, subset
+from leverage.compare.cube import Cube, build_cube, combine, cube_catalogue, subset
 from leverage.compare.sources import (
     STORE_SOURCE,
     Scan,
@@ -101,20 +100,7 @@ def _file_catalogue(path: str, identity: tuple, name: str) -> pd.DataFrame | str
     found = _scan(path, identity, name)
     if isinstance(found, str):
         return found
-    counts = found.answers
-    return pd.DataFrame({"organization": [k[0] for k in counts], "round": [k[1] for k in counts],
-                         "answers": np.fromiter(counts.values(), dtype=np.int64, count=len(counts))}
-                        ).sort_values(["organization", "round"], ignore_index=True)
-
-
-def _catalogue_of(cube: Cube) -> pd.DataFrame:
-    """Answers per organization × round, summed by pyarrow (pandas on Arrow strings took half a second)."""
-    sums = cube.items.group_by(["organization", "round"]).aggregate([("n", "sum"), ("n_dont_know", "sum")])
-    frame = pd.DataFrame({"organization": sums.column("organization").to_pylist(),
-                          "round": sums.column("round").to_pylist(),
-                          "answers": (sums.column("n_sum").to_numpy(zero_copy_only=False)
-                                      + sums.column("n_dont_know_sum").to_numpy(zero_copy_only=False)).astype(int)})
-    return frame.sort_values(["organization", "round"], ignore_index=True)
+    return found.catalogue()
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -153,7 +139,7 @@ def sources() -> tuple[dict[str, Handle], dict[str, str], pd.DataFrame]:
 
 def catalogue(handle: Handle) -> pd.DataFrame:
     if handle.path is None:
-        return _catalogue_of(_store_cube(*handle.identity))
+        return cube_catalogue(_store_cube(*handle.identity))
     return _file_catalogue(handle.path, handle.identity, handle.name)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -115,6 +116,14 @@ class Scan:
     pieces: tuple[ds.Fragment, ...] = ()
     row_groups: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     table: pa.Table | None = None
+
+    def catalogue(self) -> pd.DataFrame:
+        """Answers per organization × round, as `cube.catalogue` lists them."""
+        from leverage.compare.cube import catalogue
+
+        pairs = list(self.answers)
+        return catalogue([p[0] for p in pairs], [p[1] for p in pairs],
+                         np.fromiter(self.answers.values(), dtype=np.int64, count=len(pairs)))
 
 
 def scan(source: Source) -> Scan:
@@ -303,9 +312,7 @@ def _saved_cube(points_file: Path, items_file: Path, organization: str | None = 
 def saved_catalogue(source: Source, root: str | Path) -> pd.DataFrame | None:
     """Answers per organization × round (organization, round, answers) from the source's saved cube, or None
     when there is none: the Overall rows' level and "don't know" counts add up every answer of a unit."""
-    import pandas as pd
-
-    from leverage.compare.cube import LEVEL_COLUMNS, OVERALL
+    from leverage.compare.cube import LEVEL_COLUMNS, OVERALL, catalogue
 
     points_file, items_file = _cube_files(source, root)
     if not (points_file.exists() and items_file.exists()):
@@ -319,12 +326,7 @@ def saved_catalogue(source: Source, root: str | Path) -> pd.DataFrame | None:
     total = table.column(counts[0])
     for name in counts[1:]:
         total = pc.add(total, table.column(name))
-    sums = pa.table({"organization": table.column("organization"), "round": table.column("round"),
-                     "answers": total}).group_by(["organization", "round"]).aggregate([("answers", "sum")])
-    frame = pd.DataFrame({"organization": sums.column("organization").to_pylist(),
-                          "round": sums.column("round").to_pylist(),
-                          "answers": sums.column("answers_sum").to_numpy(zero_copy_only=False).astype(int)})
-    return frame.sort_values(["organization", "round"], ignore_index=True)
+    return catalogue(table.column("organization"), table.column("round"), total)
 
 
 def saved_organization(source: Source, root: str | Path, organization: str) -> Cube | None:
