@@ -65,11 +65,8 @@ class _Shared:
         self.counts: dict[int, tuple[float, Counts]] = {}
         self.participants: OrderedDict[tuple[str, str], Participant] = OrderedDict()
 
-    def version(self, service: Workshops, workshop_id: int) -> tuple[int, str]:
-        return self.live.version(workshop_id)
-
     def board(self, service: Workshops, workshop_id: int) -> Board:
-        version = self.version(service, workshop_id)[0]
+        version = self.live.version(workshop_id)[0]
         key = (workshop_id, version)
         with self.lock:
             found = self.boards.get(key)
@@ -129,7 +126,7 @@ def shared() -> _Shared:
 
 def version(workshop_id: int) -> tuple[int, str]:
     """(version, status) of a workshop, at most VERSION_TTL seconds old."""
-    return shared().version(workshops(), int(workshop_id))
+    return shared().live.version(int(workshop_id))
 
 
 def board(workshop_id: int) -> Board:
