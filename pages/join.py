@@ -120,7 +120,7 @@ options = [*instrument.level_values, DONT_KNOW]
 labels = {lv.value: f"{lv.value} {instrument.text(lv.label, LANG)}" for lv in instrument.levels}
 labels[DONT_KNOW] = instrument.text(instrument.dont_know, LANG)
 VIEW = "ws_view"  # an open point the participant chose to revisit
-MINE = "ws_mine"  # this phone's answers of the current vote, read once per version (only its own sends change them)
+MINE = "ws_mine"  # this phone's answers of the current vote: changed only by its own sends and a facilitator's reset
 CHANGE = "ws_change"  # the pills that reopen an answered point's form
 
 
@@ -162,10 +162,13 @@ def save(participant, form_vote: int, point: str, item_ids: tuple[str, ...]) -> 
     st.session_state.pop(VIEW, None)
 
 
-def my_answers(vote: int, version: int) -> dict:
+def my_answers(vote: int, resets: int) -> dict:
+    """Read from the database only when they may have changed: a new vote, a reset of a point (`resets`), or
+    this phone's own send (`save` drops the copy). Not on every redraw: after each facilitator action the
+    whole room redraws, and one read per phone was most of that work."""
     cached = st.session_state.get(MINE)
-    if cached is None or cached[0] != (vote, version):
-        cached = ((vote, version), service.answers_of(me, vote))
+    if cached is None or cached[0] != (vote, resets):
+        cached = ((vote, resets), service.answers_of(me, vote))
         st.session_state[MINE] = cached
     return cached[1]
 
@@ -213,7 +216,7 @@ def room() -> None:
         live.follow(me.workshop_id, board.version)
         return
     vote, asked = board.vote, ws["items"]
-    mine = my_answers(vote, board.version)
+    mine = my_answers(vote, board.resets)
     current_points = board.current()
     open_points = [p.point for p in current_points if p.state == OPEN]
     answered = [p for p in open_points if all(i.id in mine for i in items_of(p, asked))]

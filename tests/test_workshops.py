@@ -229,7 +229,9 @@ def test_reset_deletes_only_that_points_answers(ws):
     answer_all(w, p, "LP1", 2)
     answer_all(w, p, "LP2", 5)
     w.reveal_point(wid, "LP1")
+    assert w.board(wid).resets == 0
     assert w.reset_point(wid, "LP1") == 5
+    assert w.board(wid).resets == 1  # phones read their own answers again only when this moves
     pts = w.points(wid).set_index("leverage_point")
     assert pts.loc["LP1", "state"] == PENDING and not pts.loc["LP1", "revealed"]
     assert pts.loc["LP2", "state"] == OPEN

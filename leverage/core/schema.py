@@ -170,6 +170,8 @@ workshops = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, server_default="0"),
     # The point the facilitator acted on last: the projector follows it.
     sa.Column("focus_point", sa.String(8), nullable=True),
+    # Bumped when a facilitator deletes answers (a point's reset): a phone re-reads its own answers only then.
+    sa.Column("resets", sa.Integer, nullable=False, server_default="0"),
 )
 
 workshop_points = sa.Table(

@@ -249,6 +249,9 @@ class Facilitation:
                                                                   revealed_seq=None)).rowcount
             if not found:
                 raise WorkshopError(_("{point} is not asked in this workshop.").format(point=point))
+            # phones keep their own answers between redraws and read them again when this count moves
+            conn.execute(workshops.update().where(workshops.c.id == workshop_id)
+                         .values(resets=workshops.c.resets + 1))
             conn.execute(workshop_results.delete().where(
                 workshop_results.c.workshop_id == workshop_id, workshop_results.c.vote == vote,
                 workshop_results.c.leverage_point == point))

@@ -59,6 +59,12 @@ class Board:
         return int(self.workshop["vote"])
 
     @property
+    def resets(self) -> int:
+        """How often a facilitator has deleted answers (reset a point): what a phone's own answers depend on,
+        besides its own sends and the vote."""
+        return int(self.workshop.get("resets") or 0)
+
+    @property
     def min_n(self) -> int:
         return int(self.workshop["min_n"])
 

@@ -304,6 +304,37 @@ def test_console_close_reset_and_export(db_url, passphrase, service):
     assert service.points(wid).set_index("leverage_point").loc["LP1", "state"] == "pending"
 
 
+def test_a_phone_reads_its_answers_again_only_after_a_reset(db_url, service, monkeypatch):
+    """After every facilitator action the whole room redraws; a phone's own answers are read from the database
+    only when a reset may have deleted some, even one reopened before the phone redrew."""
+    org = org_id(db_url, ORG)
+    made = service.create(org, "Reads", ["LP1", "LP2"], round_name="WS reads", min_n=3)
+    wid = made["id"]
+    service.open_point(wid, "LP1")
+    service.open_point(wid, "LP2")
+    phone = participant(made["code"])
+    answer(phone, "LP1", 3, service.instrument)
+    assert "Save my answers to LP2" in [b.label for b in phone.button]
+    reads = []
+    read = Workshops.answers_of
+    monkeypatch.setattr(Workshops, "answers_of", lambda self, p, vote: reads.append(vote) or read(self, p, vote))
+    service.close_point(wid, "LP2")
+    fresh()
+    phone.run()
+    no_errors(phone)
+    assert reads == []  # nothing of the phone's own changed: no read
+    assert "Save my answers to LP2" not in [b.label for b in phone.button]  # closed: its form is gone
+    assert any("closed, read-only" in m.value and "**LP2" in m.value for m in phone.markdown)
+    service.reset_point(wid, "LP1")  # deletes the phone's answers to LP1 ...
+    service.open_point(wid, "LP1")  # ... and asks again before the phone redraws
+    fresh()
+    phone.run()
+    no_errors(phone)
+    assert reads == [1]
+    assert "Save my answers to LP1" in [b.label for b in phone.button]
+    assert all(r.value is None for r in phone.radio)  # the deleted answers are not shown as given
+
+
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "test-only",
         "client_id": "x", "client_secret": "y", "server_metadata_url": "https://idp.invalid/.well-known/openid"}
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001_baseline"
 #: The newest revision in versions/ (a test checks it against Alembic's own view of the scripts).
-HEAD = "0003_workshops"
+HEAD = "0004_workshop_resets"
 #: pg_advisory_lock key: any constant; it only has to be the same in every server of an installation.
 LOCK_KEY = 7_180_203_114
 VERSION_TABLE = "alembic_version"
