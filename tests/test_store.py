@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from leverage.core import schema
-from leverage.core.database import StoreError
+from leverage.core.database import StoreError, aware, insert_rows
 from leverage.core.migrations import HEAD
 from leverage.core.settings import DEFAULT_ROLES
 from leverage.survey.instrument import default_instrument
@@ -438,6 +438,30 @@ def test_import_creates_what_is_missing(store, org):
     want = frame.sort_values(["organization", "respondent_id", "item_id"]).reset_index(drop=True)
     assert got.astype(object).where(got.notna(), None).values.tolist() == \
         want.astype(object).where(want.notna(), None).values.tolist()
+
+
+def test_bulk_insert_is_part_of_the_transaction(store, org):
+    """`insert_rows` (COPY on PostgreSQL): the rows keep their values, None included, and leave with a rollback."""
+    store.import_responses(long_rows("Riverside", "2026 Spring", [("bulk-0", "board", None, {ITEMS[0]: 4})]))
+    rid = int(store.frame(sa.select(schema.respondents.c.id), ["id"])["id"].iloc[0])
+    at = dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC)
+    rows = [{"respondent_id": rid, "item_id": item, "leverage_point": "LP1", "value": value, "answered_at": at}
+            for item, value in zip(ITEMS[1:4], [1, None, 5], strict=True)]
+    with pytest.raises(RuntimeError, match="after the insert"), store.write() as conn:
+        insert_rows(conn, schema.answers, rows)
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.answers)).scalar() == 4
+        raise RuntimeError("after the insert")
+    assert store.frame(sa.select(sa.func.count()).select_from(schema.answers), ["n"])["n"].iloc[0] == 1
+    with store.write() as conn:
+        insert_rows(conn, schema.answers, rows)
+        insert_rows(conn, schema.answers, [])
+    got = store.frame(sa.select(schema.answers.c.item_id, schema.answers.c.value, schema.answers.c.answered_at)
+                      .where(schema.answers.c.leverage_point == "LP1", schema.answers.c.item_id.in_(ITEMS[1:4]))
+                      .order_by(schema.answers.c.item_id), ["item", "value", "at"])
+    assert got["item"].tolist() == sorted(ITEMS[1:4])
+    assert dict(zip(got["item"], got["value"].astype(object).where(got["value"].notna(), None), strict=True)) == \
+        dict(zip(ITEMS[1:4], [1, None, 5], strict=True))
+    assert [aware(pd.Timestamp(t).to_pydatetime()) for t in got["at"]] == [at] * 3
 
 
 def test_import_clash_writes_nothing(store, org):

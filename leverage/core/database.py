@@ -126,3 +126,30 @@ def chunks(seq: list, size: int) -> Iterable[list]:
     """Slices of at most `size`: SQLite allows about 32,000 bound parameters in one statement."""
     for start in range(0, len(seq), size):
         yield seq[start:start + size]
+
+
+def insert_rows(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert many rows in `conn`'s transaction: COPY on PostgreSQL, executemany elsewhere.
+
+    Why: psycopg sends an executemany as one statement per row (pipelined). Ending a workshop of 200 people
+    saves 7,000 answers, and that insert was 0.11 s of the end's 0.23 s on an idle machine and most of it
+    while other server processes shared the cores; the facilitator waits for it. COPY streams the rows.
+    Rows must hold the database's own values (as from the import's validation): a column whose type
+    converts values before binding falls back to executemany.
+    """
+    if not rows:
+        return
+    columns = list(rows[0])
+    dialect = conn.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg" and not any(
+            table.c[c].type.bind_processor(dialect) for c in columns):
+        from psycopg import sql
+
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(sql.Identifier(c) for c in columns))
+        with conn.connection.dbapi_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+        return
+    for chunk in chunks(rows, 5000):
+        conn.execute(table.insert(), chunk)
