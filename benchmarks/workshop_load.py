@@ -538,11 +538,14 @@ async def per_run_costs(base: str, server_pid: int, code: str, token: str, waiti
     async def measure(label: str, send) -> None:
         for _ in range(3):
             await send()
-        before = cpu_seconds(server_pid)
+        before, walls = cpu_seconds(server_pid), []
         for _ in range(repeat):
+            sent = time.perf_counter()
             await send()
+            walls.append(time.perf_counter() - sent)
         out[label] = (cpu_seconds(server_pid) - before) / repeat * 1000
-        print(f"{label}: {out[label]:.1f} ms server CPU per run")
+        # wall: from the request to the run's last message (without TCP_NODELAY, ui/nodelay.py, ~40 ms more)
+        print(f"{label}: {out[label]:.1f} ms server CPU per run (wall p50 {1000 * pct(walls, .5):.1f} ms)")
 
     for label, query in (("phone page, a participant with a form (full run)", f"code={code}&t={token}"),
                          ("phone page, a participant waiting (full run)", f"code={waiting_code}&t={waiting}"),
