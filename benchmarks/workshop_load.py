@@ -4,6 +4,9 @@ Prints figures; asserts nothing. Run from the project root:
     .venv/bin/python benchmarks/workshop_load.py                        # 200 participants, 1 server, SQLite
     .venv/bin/python benchmarks/workshop_load.py --servers 2 --postgres # 2 servers on one PostgreSQL schema
     .venv/bin/python benchmarks/workshop_load.py --per-run              # server CPU of one run of each view
+    .venv/bin/python benchmarks/workshop_load.py --actions 4            # 200 answered phones follow the room
+                                                                        # while the console closes and reopens
+                                                                        # LP7 4 times (each action timed)
     .venv/bin/python benchmarks/workshop_load.py --drop-acks 0.05       # 5 % of joins and answers lose their
                                                                         # acknowledgement and are sent again
     (add --post-script-gc for Streamlit's default full garbage collection after every run, which the
@@ -39,6 +42,12 @@ Reported
     (the page showed "Recorded") vs stored; p50/p95 submit → acknowledgement; p50/p95 submit → counted on
     the console; console action → acknowledged; p50/p95 close → seen and end → seen on the phones;
     server CPU; and, with --per-run, the CPU of one run of each view and a capacity model.
+
+With --actions K (issue 15's "phones see a close within 2 s", on its own and repeated)
+    The participants have answered every point before the servers start (written through the service), so
+    the room is all phones waiting for the facilitator. Each phone opens its page and follows the room; the
+    console then closes LP7 and opens it again, K times each, 1.5 s apart. For every action: the console's
+    acknowledgement, when each phone's page showed it (p10/p50/p95/max), and the servers' CPU for it.
 
 Importable (the CI load test of issue 17 drives the same phones and console): `Client`, `participant`,
 `facilitator`, `Results` and `start_server` are module-level and do no work at import.
@@ -610,6 +619,61 @@ async def per_run_costs(base: str, server_pid: int, code: str, token: str, waiti
     return out
 
 
+async def action_bursts(bases: list[str], pids: list[int], code: str, tokens: list[str], repeat: int) -> None:
+    """Phones that have answered everything follow the room while the console closes and reopens LP7."""
+    phones = []
+    for n, token in enumerate(tokens):
+        c = Client(bases[n % len(bases)], "join", f"code={code}&t={token}")
+        await c.__aenter__()
+        phones.append((c, await c.run()))
+    stop, seen = asyncio.Event(), []
+    watching: dict[str, object] = {"at": None, "closed": None}
+
+    async def follow(c: Client, run: Run) -> None:
+        while not stop.is_set():
+            moved = await c.follow_room(run, 5.0)
+            if moved is None:
+                continue
+            run = moved
+            if watching["at"] is not None and _saw(run, "close") == watching["closed"]:
+                seen.append(time.monotonic() - watching["at"])
+
+    tasks = [asyncio.create_task(follow(c, run)) for c, run in phones]
+    try:
+        async with Client(bases[0], "workshop", "") as console:
+            run = await console.run()
+            await console.run([string_state(run.widgets["Facilitator passphrase"].id, PASS),
+                               trigger(run.widgets["Open the console"].id)])
+            await console.run()
+            fid = next(iter(console.fragments))
+            await asyncio.sleep(2.0)
+            for _ in range(repeat):
+                for action in ("close", "open"):
+                    button = (await console.run(fragment_id=fid)).key(f"{action}_LP7")
+                    seen.clear()
+                    before = [cpu_seconds(pid) for pid in pids]
+                    watching.update(closed=action == "close", at=time.monotonic())
+                    await console.run([trigger(button.id)], fragment_id=fid)
+                    acked = time.monotonic() - watching["at"]
+                    while len(seen) < len(tokens) and time.monotonic() - watching["at"] < 10:
+                        await asyncio.sleep(0.02)
+                    cpu = sum(cpu_seconds(pid) for pid in pids) - sum(before)
+                    print(f"{action} LP7: console acknowledged in {1000 * acked:.0f} ms; phones that saw it "
+                          f"{len(seen)} of {len(tokens)}: p10 {pct(seen, .1):.2f} s, p50 {pct(seen, .5):.2f} s, "
+                          f"p95 {pct(seen, .95):.2f} s, max {max(seen, default=float('nan')):.2f} s; "
+                          f"server CPU {cpu:.2f} s", flush=True)
+                    watching["at"] = None
+                    await asyncio.sleep(1.5)
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for c, _run in phones:
+            with contextlib.suppress(Exception):
+                await c.__aexit__()
+
+
 def capacity_model(costs: dict[str, float], room: int = 2000, ttl_s: float = 0.25, target_s: float = 2.0,
                    busy: float = 0.7) -> int:
     """Phones per server process (one core each) and processes for a room of `room`, from per-run costs.
@@ -652,6 +716,9 @@ def main() -> None:
                         help="stop and report after this long even if participants are still answering")
     parser.add_argument("--per-run", action="store_true",
                         help="only measure the server CPU of one run of each workshop view (50 answered participants)")
+    parser.add_argument("--actions", type=int, default=0, metavar="K",
+                        help="only time K closes and reopenings of LP7 seen by --participants phones that have "
+                             "answered everything")
     parser.add_argument("--postgres", action="store_true", help="use a fresh schema on the local PostgreSQL")
     parser.add_argument("--drop-acks", type=float, default=0.0,
                         help="share of joins and answers whose acknowledgement is lost and which are sent again")
@@ -702,6 +769,26 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait(timeout=20)
+                store.dispose()
+            return
+        if args.actions:
+            tokens = []
+            for k in range(args.participants):
+                p = service.join(made["code"], f"answered{k}")
+                tokens.append(p.token)
+                for i in range(1, 8):
+                    items = service.instrument.items_for(f"LP{i}")
+                    service.submit(p, f"LP{i}", {it.id: 1 + (k + i) % 5 for it in items})
+            servers = [start_server(database_url, tmp / f"server{k}.log") for k in range(args.servers)]
+            try:
+                print(f"{args.participants} phones that answered everything, {args.servers} server(s) on "
+                      f"{'PostgreSQL' if args.postgres else 'SQLite'}:")
+                asyncio.run(action_bursts([p.base for p in servers], [p.pid for p in servers], made["code"],
+                                          tokens, args.actions))
+            finally:
+                for p in servers:
+                    p.terminate()
+                    p.wait(timeout=20)
                 store.dispose()
             return
         servers = [start_server(database_url, tmp / f"server{k}.log") for k in range(args.servers)]
