@@ -3,8 +3,9 @@
 Why: Streamlit's server (1.67, Starlette and uvicorn) binds its listening socket without naming the protocol,
 so asyncio does not recognise the accepted connections as TCP and leaves Nagle's algorithm on. A run sends
 its page as several small websocket messages; with Nagle on, every message after the first waits for the
-browser's acknowledgement of the first, and browsers delay acknowledgements by about 40 ms. Every rerun
-then reached the browser about 40 ms after the server had finished it (measured: a phone's room redraw
+acknowledgement of the first, which the receiving computer delays on purpose (40 ms on Linux, longer on
+some systems). Every rerun then reached the browser that much after the server had finished it (measured
+on Linux: a phone's room redraw
 took 44 ms from request to last message for 2 ms of script, 4 ms with this fix;
 benchmarks/workshop_load.py --per-run prints both). In a workshop this was the pace at which a room of
 phones could be told of a facilitator's action, a few at a time.
