@@ -243,6 +243,28 @@ class Client:
                 return run
 
 
+async def open_console(c: Client) -> Run:
+    """Pass the facilitator gate with the passphrase and draw the console (its live fragment included)."""
+    run = await c.run()
+    run = await c.run([string_state(run.widgets["Facilitator passphrase"].id, PASS),
+                       trigger(run.widgets["Open the console"].id)])
+    if "Answers (this vote)" not in run.metrics:
+        run = await c.run()
+    return run
+
+
+def answered_participants(service, code: str, n: int, prefix: str) -> list[str]:
+    """Tokens of `n` participants who have answered every point (written through the service)."""
+    tokens = []
+    for k in range(n):
+        p = service.join(code, f"{prefix}{k}")
+        tokens.append(p.token)
+        for i in range(1, 8):
+            items = service.instrument.items_for(f"LP{i}")
+            service.submit(p, f"LP{i}", {it.id: 1 + (k + i) % 5 for it in items})
+    return tokens
+
+
 def trigger(widget_id: str):
     from streamlit.proto.WidgetStates_pb2 import WidgetState
 
@@ -438,12 +460,7 @@ async def facilitator(base: str, res: Results, stop: asyncio.Event, *,
     does) and record the answers it shows; `commands` ("close LP7", "end") are clicked on the console and
     timed until the console shows them."""
     async with Client(base, "workshop", "") as c:
-        run = await c.run()
-        box = run.widgets.get("Facilitator passphrase")
-        gate = run.widgets.get("Open the console")
-        run = await c.run([string_state(box.id, PASS), trigger(gate.id)])
-        if "Answers (this vote)" not in run.metrics:
-            run = await c.run()
+        run = await open_console(c)
         while not stop.is_set():
             await asyncio.sleep(min(c.fragments.values(), default=2.0))
             for fid in list(c.fragments) or [""]:
@@ -595,10 +612,7 @@ async def per_run_costs(base: str, server_pid: int, code: str, token: str, waiti
         for task in polls:
             task.cancel()
     async with Client(base, "workshop", "") as c:
-        run = await c.run()
-        await c.run([string_state(run.widgets["Facilitator passphrase"].id, PASS),
-                     trigger(run.widgets["Open the console"].id)])
-        await c.run()
+        await open_console(c)
         fid = next(iter(c.fragments))
 
         async def fresh_console() -> None:
@@ -641,10 +655,7 @@ async def action_bursts(bases: list[str], pids: list[int], code: str, tokens: li
     tasks = [asyncio.create_task(follow(c, run)) for c, run in phones]
     try:
         async with Client(bases[0], "workshop", "") as console:
-            run = await console.run()
-            await console.run([string_state(run.widgets["Facilitator passphrase"].id, PASS),
-                               trigger(run.widgets["Open the console"].id)])
-            await console.run()
+            await open_console(console)
             fid = next(iter(console.fragments))
             await asyncio.sleep(2.0)
             for _ in range(repeat):
@@ -749,13 +760,7 @@ def main() -> None:
         for i in range(1, 8):
             service.open_point(made["id"], f"LP{i}")
         if args.per_run:
-            finished = ""  # the token of a participant who answers every point
-            for k in range(50):
-                p = service.join(made["code"], f"seed{k}")
-                finished = finished or p.token
-                for i in range(1, 8):
-                    items = service.instrument.items_for(f"LP{i}")
-                    service.submit(p, f"LP{i}", {it.id: 1 + (k + i) % 5 for it in items})
+            finished = answered_participants(service, made["code"], 50, "seed")[0]  # answers every point
             me = service.join(made["code"], "measured")
             w2 = service.create(org, "Waiting", ["LP1"], round_name="Waiting", min_n=5)
             waiting = service.join(w2["code"], "waiting")
@@ -772,13 +777,7 @@ def main() -> None:
                 store.dispose()
             return
         if args.actions:
-            tokens = []
-            for k in range(args.participants):
-                p = service.join(made["code"], f"answered{k}")
-                tokens.append(p.token)
-                for i in range(1, 8):
-                    items = service.instrument.items_for(f"LP{i}")
-                    service.submit(p, f"LP{i}", {it.id: 1 + (k + i) % 5 for it in items})
+            tokens = answered_participants(service, made["code"], args.participants, "answered")
             servers = [start_server(database_url, tmp / f"server{k}.log") for k in range(args.servers)]
             try:
                 print(f"{args.participants} phones that answered everything, {args.servers} server(s) on "

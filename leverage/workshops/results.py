@@ -62,7 +62,7 @@ class Board:
     def resets(self) -> int:
         """How often a facilitator has deleted answers (reset a point): what a phone's own answers depend on,
         besides its own sends and the vote."""
-        return int(self.workshop.get("resets") or 0)
+        return int(self.workshop["resets"])
 
     @property
     def min_n(self) -> int:
